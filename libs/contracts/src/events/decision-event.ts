@@ -1,0 +1,60 @@
+import { bool, checkExact, int, isoTime, nullableStr, oneOf, str, strArray, type Check } from './field-checks';
+import type { EventEnvelope } from './event-envelope';
+
+export const DECISIONS = ['allow', 'flag', 'redact', 'block'] as const;
+export type DecisionKind = (typeof DECISIONS)[number];
+
+export const ROLLOUT_MODES = ['enforce', 'shadow', 'canary'] as const;
+export type RolloutMode = (typeof ROLLOUT_MODES)[number];
+
+export const POLICY_TARGETS = ['input', 'output'] as const;
+export type PolicyTarget = (typeof POLICY_TARGETS)[number];
+
+export const DECISION_EVENT_TYPE = 'policy.decision';
+export const DECISION_SCHEMA_VERSION = 1;
+
+/**
+ * Exactly the documented audit fields, plus event_id and request_id. There is deliberately no field that
+ * could carry prompt, completion or matched text.
+ */
+export interface DecisionPayload {
+  event_id: string;
+  request_id: string;
+  decision: DecisionKind;
+  reason_code: string;
+  triggered_categories: string[];
+  rollout_mode: RolloutMode;
+  enforced: boolean;
+  policy_id: string | null;
+  policy_user: string | null;
+  policy_project_id: string;
+  policy_target: PolicyTarget;
+  allowlist_hits: number;
+  denylist_hits: number;
+  model: string;
+  created_at: string;
+}
+
+export type DecisionEvent = EventEnvelope<typeof DECISION_EVENT_TYPE, DecisionPayload>;
+
+export const DECISION_PAYLOAD_SHAPE: Record<keyof DecisionPayload, Check> = {
+  event_id: str(36),
+  request_id: str(128),
+  decision: oneOf(DECISIONS),
+  reason_code: str(64),
+  triggered_categories: strArray(64, 96),
+  rollout_mode: oneOf(ROLLOUT_MODES),
+  enforced: bool,
+  policy_id: nullableStr(64),
+  policy_user: nullableStr(256),
+  policy_project_id: str(64),
+  policy_target: oneOf(POLICY_TARGETS),
+  allowlist_hits: int,
+  denylist_hits: int,
+  model: str(128),
+  created_at: isoTime,
+};
+
+export function checkDecisionPayload(payload: unknown): string | null {
+  return checkExact(payload, 'payload', DECISION_PAYLOAD_SHAPE);
+}

@@ -1,0 +1,17 @@
+import topicsJson from './topics.json';
+
+/** Every Kafka topic of the product, in one place. The broker script creates them from topics.json. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Compacted topics carry state keyed by id (latest value wins; a null value is a tombstone). */
+  readonly compacted: boolean;
+}
+
+export type TopicKey = keyof typeof topicsJson;
+
+export const TOPIC_SPECS: Readonly<Record<TopicKey, TopicSpec>> = topicsJson;
+
+export const TOPICS = Object.fromEntries(
+  Object.entries(topicsJson).map(([key, spec]) => [key, spec.name]),
+) as { readonly [K in TopicKey]: string };

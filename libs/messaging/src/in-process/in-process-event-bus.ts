@@ -1,0 +1,134 @@
+import type {
+  BusHealth,
+  ConsumeOptions,
+  EventBus,
+  FollowOptions,
+  FollowSubscription,
+  IncomingMessage,
+  OutgoingMessage,
+  Subscription,
+} from '../event-bus.port';
+import { retryUntilSuccess } from '../retry';
+
+interface GroupState {
+  options: ConsumeOptions;
+  queue: IncomingMessage[];
+  draining: boolean;
+  closed: boolean;
+}
+
+interface TopicState {
+  nextOffset: number;
+  /** Latest message per key, in the order it was written: what a compacted topic converges to. */
+  latestByKey: Map<string, IncomingMessage>;
+  groups: Map<string, GroupState>;
+  followers: Set<FollowOptions>;
+}
+
+/**
+ * The bus for the one-process embedded mode: same semantics as the Kafka adapter where it matters
+ * (one delivery per group, batches, retry until the handler succeeds, followers see the latest state
+ * first), no broker. Nothing survives a restart; embedded mode republishes state at start.
+ */
+export class InProcessEventBus implements EventBus {
+  private readonly topics = new Map<string, TopicState>();
+  private pending = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly onHandlerError: (error: unknown) => void = () => undefined) {}
+
+  publish(topic: string, messages: OutgoingMessage[]): void {
+    const state = this.topic(topic);
+    for (const message of messages) {
+      const incoming: IncomingMessage = {
+        topic,
+        partition: 0,
+        offset: String(state.nextOffset++),
+        key: message.key,
+        value: message.value === null ? null : Buffer.from(message.value),
+      };
+      if (message.key !== null) {
+        state.latestByKey.delete(message.key);
+        if (message.value !== null) state.latestByKey.set(message.key, incoming);
+      }
+      for (const follower of state.followers) follower.onMessage(incoming);
+      for (const group of state.groups.values()) {
+        group.queue.push(incoming);
+        this.drain(group);
+      }
+    }
+  }
+
+  async publishAndWait(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    this.publish(topic, messages);
+  }
+
+  async consume(options: ConsumeOptions): Promise<Subscription> {
+    const state = this.topic(options.topic);
+    const group: GroupState = { options, queue: [], draining: false, closed: false };
+    state.groups.set(options.groupId, group);
+    return {
+      close: async () => {
+        group.closed = true;
+        state.groups.delete(options.groupId);
+      },
+    };
+  }
+
+  async follow(options: FollowOptions): Promise<FollowSubscription> {
+    for (const topic of options.topics) {
+      const state = this.topic(topic);
+      for (const message of state.latestByKey.values()) options.onMessage(message);
+      state.followers.add(options);
+    }
+    return {
+      caughtUp: Promise.resolve(),
+      isCaughtUp: () => true,
+      close: async () => {
+        for (const topic of options.topics) this.topic(topic).followers.delete(options);
+      },
+    };
+  }
+
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  health(): BusHealth {
+    return { connected: !this.closed, buffered: 0, spilled: 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private topic(name: string): TopicState {
+    let state = this.topics.get(name);
+    if (!state) {
+      state = { nextOffset: 0, latestByKey: new Map(), groups: new Map(), followers: new Set() };
+      this.topics.set(name, state);
+    }
+    return state;
+  }
+
+  private drain(group: GroupState): void {
+    if (group.draining) return;
+    group.draining = true;
+    const run = (async () => {
+      // Let the publisher finish its synchronous burst so the handler gets a real batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (group.queue.length > 0 && !group.closed) {
+        const batch = group.queue.splice(0, group.options.maxBatchSize ?? 500);
+        await retryUntilSuccess(
+          () => group.options.handler(batch),
+          () => group.closed || this.closed,
+          this.onHandlerError,
+        );
+      }
+      group.draining = false;
+    })();
+    this.pending.add(run);
+    void run.finally(() => this.pending.delete(run));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './postgres/test-database';
+export * from './wait/wait-for';
+export * from './kafka/test-kafka';
