@@ -1,3 +1,4 @@
 export * from './postgres/test-database';
 export * from './wait/wait-for';
 export * from './kafka/test-kafka';
+export * from './mock-upstream/mock-upstream';

@@ -1,10 +1,16 @@
 import { Kafka, logLevel } from 'kafkajs';
 
-export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? 19092}`).split(',');
+export const TEST_KAFKA_BROKERS = (
+  process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? 19092}`
+).split(',');
 
 /** Reads every message currently on a topic (from the beginning up to the high watermarks). */
 export async function readWholeTopic(topic: string): Promise<{ key: string | null; value: string | null }[]> {
-  const kafka = new Kafka({ clientId: 'pgw-test-reader', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'pgw-test-reader',
+    brokers: TEST_KAFKA_BROKERS,
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic);
@@ -14,7 +20,9 @@ export async function readWholeTopic(topic: string): Promise<{ key: string | nul
   );
   const messages: { key: string | null; value: string | null }[] = [];
   if (remaining.size === 0) return messages;
-  const consumer = kafka.consumer({ groupId: `pgw-test-reader-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  const consumer = kafka.consumer({
+    groupId: `pgw-test-reader-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,18 @@
+// Compiles apps/ and libs/ with swc into dist/, rewriting the @pgw/* path aliases to relative requires
+// so the output runs on plain Node (no loader). Type checking is `npm run typecheck` (part of npm test).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const swcrc = JSON.parse(readFileSync(resolve(root, '.swcrc'), 'utf8'));
+swcrc.jsc.baseUrl = root; // swc wants an absolute baseUrl to rewrite aliases
+const tmpConfig = resolve(root, 'tmp', 'swcrc.build.json');
+execFileSync('mkdir', ['-p', resolve(root, 'tmp')]);
+writeFileSync(tmpConfig, JSON.stringify(swcrc));
+rmSync(resolve(root, 'dist'), { recursive: true, force: true });
+execFileSync(
+  resolve(root, 'node_modules/.bin/swc'),
+  ['apps', 'libs', '-d', 'dist', '--config-file', tmpConfig, '--copy-files', '--ignore', '**/*.spec.ts,**/*.int-spec.ts', '--quiet'],
+  { cwd: root, stdio: 'inherit' },
+);
