@@ -5,3 +5,4 @@ export * from './in-process/in-process-event-bus';
 export * from './kafka/kafka-event-bus';
 export * from './kafka/spill-file';
 export * from './nest/event-bus.transport';
+export * from './nest/event-bus.module';
