@@ -10,6 +10,8 @@ const env = { ...process.env, NX_DAEMON: 'false', KAFKAJS_NO_PARTITIONER_WARNING
 
 const steps = [
   ['format', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
+  // The module-boundary lint rule reads Nx's project graph; compute it first so a fresh clone enforces it.
+  ['project graph', bin('nx'), ['show', 'projects']],
   ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
   ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
   ['build', process.execPath, ['scripts/build.mjs']],
