@@ -2,3 +2,4 @@ export * from './postgres/test-database';
 export * from './wait/wait-for';
 export * from './kafka/test-kafka';
 export * from './mock-upstream/mock-upstream';
+export * from './mock-upstream/json-schema-check';

@@ -144,13 +144,13 @@ function validateObject(
   const properties = isObject(s['properties']) ? (s['properties'] as Record<string, JsonSchema>) : undefined;
   if (Array.isArray(s['required'])) {
     for (const key of s['required'] as string[]) {
-      if (!(key in value)) errors.push(`${path}: missing required property "${key}"`);
+      if (!Object.hasOwn(value, key)) errors.push(`${path}: missing required property "${key}"`);
     }
   }
   const additional = s['additionalProperties'] as JsonSchema | undefined;
   for (const [key, child] of Object.entries(value)) {
     const childPath = `${path}.${key}`;
-    if (properties && key in properties) {
+    if (properties && Object.hasOwn(properties, key)) {
       validate(properties[key], child, childPath, ctx, errors);
     } else if (additional !== undefined) {
       validate(additional, child, childPath, ctx, errors);

@@ -1,347 +1,442 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  compileScript,
+  openAIErrorJson,
+  usageJson,
+  type CompiledScript,
+  type MockScript,
+} from './mock-script';
+
+export { DEFAULT_MOCK_CONTENT, type MockScript, type MockToolCall } from './mock-script';
 
 /**
- * An OpenAI-compatible stand-in for the LLM vendor, with injectable faults. It shares the machine with
- * the benchmarks, so the default responses are prebuilt and nothing is logged per request.
+ * A fault-injecting, OpenAI-compatible upstream on node:http: it stands in for the LLM vendor in tests and
+ * benchmarks. It shares the CPU with what it measures, so a request does no logging and only concatenates
+ * strings serialised when the script was set (see mock-script.ts).
+ *
+ * Routes: POST /v1/chat/completions (JSON, or SSE when `stream: true`), GET /v1/models, GET /v1/models/:id;
+ * anything else is an OpenAI-shaped 404.
  */
 export interface MockUpstreamOptions {
+  /** 0 (default) = a random free port. */
   port?: number;
+  /** Default 127.0.0.1. */
   host?: string;
-  /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
+  /** When set, every request must carry `Authorization: Bearer <apiKey>`, else an OpenAI-shaped 401. */
   apiKey?: string;
-  /** Keep a copy of every request (tests assert on what the provider saw). Off for benchmarks. */
+  /** Record every request in `requests` (default true; benchmarks turn it off). */
   recordRequests?: boolean;
-}
-
-export interface MockScript {
-  content?: string;
-  /** Exact content pieces for streaming; default: the content in 4-character pieces. */
-  chunks?: string[];
-  toolCalls?: { name: string; arguments: string; argumentChunks?: string[] }[];
-  finishReason?: string;
-  /** null omits usage; default counts ~4 characters per token. */
-  usage?: { prompt_tokens: number; completion_tokens: number } | null;
-  status?: number;
-  errorBody?: unknown;
-  delayMs?: number;
-  chunkDelayMs?: number;
-  /** Destroy the socket after this many SSE events (a connection reset mid-stream). */
-  resetAfterChunks?: number;
-  resetBeforeResponse?: boolean;
-  /** Never answer (for timeouts); close() cleans up. */
-  hang?: boolean;
-  n?: number;
+  /** Ids listed by GET /v1/models. */
+  models?: string[];
+  /** Keep-alive idle timeout of the server (default 65 s, above common client pool timeouts). */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface RecordedRequest {
   method: string;
+  /** Path without the query string. */
   path: string;
-  headers: Record<string, string | string[] | undefined>;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body; undefined when the body was empty or not JSON (see `rawBody`). */
   body: unknown;
+  /** The body exactly as received (assert that a redacted value never reached the provider). */
+  rawBody: string;
   receivedAt: number;
 }
 
-interface ChatRequest {
-  model?: string;
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean };
-  messages?: { content?: unknown }[];
+interface Waiter {
+  n: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
 }
 
-const DEFAULT_CONTENT = 'Hello from the mock upstream.';
+type ChatBody = Record<string, unknown> & { messages: unknown[]; model: string };
+
+const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'];
+const MODEL_CREATED = 1_700_000_000;
+const JSON_TYPE = 'application/json';
+const SSE_HEADERS = ['content-type', 'text/event-stream', 'cache-control', 'no-cache'];
+const DONE_EVENT = 'data: [DONE]\n\n';
 
 export class MockUpstream {
+  /** Every received request, in arrival order (empty when `recordRequests: false`). */
   readonly requests: RecordedRequest[] = [];
-  private readonly sockets = new Set<Socket>();
-  private queue: MockScript[] = [];
-  private defaultScript: MockScript = {};
-  private waiters: { n: number; resolve: () => void }[] = [];
-  private received = 0;
-  private cachedDefault: { model: string; body: string } | null = null;
+  readonly port: number;
+  readonly baseUrl: string;
 
-  private constructor(
-    private readonly server: Server,
-    private readonly options: MockUpstreamOptions,
-  ) {}
+  private readonly server: Server;
+  private readonly record: boolean;
+  private readonly expectedAuthorization: string | undefined;
+  private readonly models: readonly string[];
+  private readonly modelsJson: string;
+  private readonly sockets = new Set<Socket>();
+  private readonly inFlight = new Set<ServerResponse>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly builtInDefault = compileScript({});
+  private defaultScript: CompiledScript = this.builtInDefault;
+  private queue: CompiledScript[] = [];
+  private received = 0;
+  private waiters: Waiter[] = [];
+  private nextId = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(server: Server, port: number, host: string, options: MockUpstreamOptions) {
+    this.server = server;
+    this.port = port;
+    const urlHost =
+      host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    this.baseUrl = `http://${urlHost}:${port}/v1`;
+    this.record = options.recordRequests !== false;
+    this.expectedAuthorization = options.apiKey === undefined ? undefined : `Bearer ${options.apiKey}`;
+    this.models = options.models ?? DEFAULT_MODELS;
+    this.modelsJson = JSON.stringify({ object: 'list', data: this.models.map((id) => modelObject(id)) });
+
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
+  }
 
   static async start(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
+    const host = options.host ?? '127.0.0.1';
     const server = createServer();
-    const mock = new MockUpstream(server, options);
-    server.keepAliveTimeout = 65_000;
-    server.on('connection', (socket: Socket) => {
-      mock.sockets.add(socket);
-      socket.on('close', () => mock.sockets.delete(socket));
+    server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
+    server.headersTimeout = server.keepAliveTimeout + 1_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    server.on('request', (req, res) => mock.handle(req, res));
-    await new Promise<void>((resolve) =>
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
-    );
-    return mock;
+    return new MockUpstream(server, (server.address() as AddressInfo).port, host, options);
   }
 
-  get port(): number {
-    const address = this.server.address();
-    return typeof address === 'object' && address ? address.port : 0;
-  }
-
-  get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}/v1`;
-  }
-
+  /** Sockets currently open (idle keep-alive ones included). */
   get openConnections(): number {
     return this.sockets.size;
   }
 
+  /** Requests whose response has neither finished nor been aborted (a hung request counts). */
+  get inFlightRequests(): number {
+    return this.inFlight.size;
+  }
+
+  /** Requests received since start (or the last `reset()`), also counted when not recorded. */
+  get requestCount(): number {
+    return this.received;
+  }
+
+  /** Enqueued scripts not consumed yet. */
+  get pendingScripts(): number {
+    return this.queue.length;
+  }
+
+  /** Behaviour of every chat completion once the queue is empty. */
   setDefault(script: MockScript): void {
-    this.defaultScript = script;
-    this.cachedDefault = null;
+    this.defaultScript = compileScript(script);
   }
 
+  /** One-shot behaviours, consumed in order by the next valid chat completion requests. */
   enqueue(...scripts: MockScript[]): void {
-    this.queue.push(...scripts);
+    this.queue.push(...scripts.map(compileScript));
   }
 
+  /** Back to the built-in default, empty queue, no recorded requests, count 0. */
+  reset(): void {
+    this.defaultScript = this.builtInDefault;
+    this.queue = [];
+    this.requests.length = 0;
+    this.received = 0;
+  }
+
+  /** Resolves once at least `n` requests were received (event driven). */
   waitForRequests(n: number, timeoutMs = 10_000): Promise<void> {
     if (this.received >= n) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`mock upstream saw ${this.received} < ${n} requests`)),
-        timeoutMs,
-      );
-      this.waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+    if (this.closing) return Promise.reject(new Error('mock upstream is closed'));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(
+          new Error(`timed out after ${timeoutMs} ms waiting for ${n} requests (received ${this.received})`),
+        );
+      }, timeoutMs);
+      const waiter: Waiter = {
+        n,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.waiters.push(waiter);
     });
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  /** Stops listening and destroys every socket, hanging and idle keep-alive ones included. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      for (const waiter of this.waiters) waiter.reject(new Error('mock upstream closed'));
+      this.waiters = [];
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.closing;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = null;
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.inFlight.add(res);
+    res.once('close', () => this.inFlight.delete(res));
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      raw += chunk;
+    });
+    req.once('end', () => this.onBody(req, res, raw));
+  }
+
+  private onBody(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    let body: unknown;
+    let invalidJson = false;
+    if (raw.length > 0) {
       try {
-        body = raw ? JSON.parse(raw) : null;
+        body = JSON.parse(raw);
       } catch {
-        body = null;
+        invalidJson = true;
       }
-      const path = (req.url ?? '/').split('?')[0];
-      if (this.options.recordRequests !== false) {
-        this.requests.push({
-          method: req.method ?? 'GET',
-          path,
-          headers: req.headers,
-          body,
-          receivedAt: Date.now(),
-        });
-      }
-      this.received++;
-      this.waiters = this.waiters.filter((waiter) =>
-        this.received >= waiter.n ? (waiter.resolve(), false) : true,
-      );
-      this.route(req, res, path, body);
-    });
-  }
+    }
+    if (this.record) {
+      this.requests.push({ method, path, headers: req.headers, body, rawBody: raw, receivedAt: Date.now() });
+    }
+    this.received++;
+    if (this.waiters.length > 0) this.notifyWaiters();
 
-  private route(req: IncomingMessage, res: ServerResponse, path: string, body: unknown): void {
-    if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
-      return sendJson(
+    if (
+      this.expectedAuthorization !== undefined &&
+      req.headers.authorization !== this.expectedAuthorization
+    ) {
+      sendJson(
         res,
         401,
-        errorBody('Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'),
+        openAIErrorJson(
+          'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+          'invalid_request_error',
+          'invalid_api_key',
+        ),
       );
-    }
-    if (req.method === 'GET' && path === '/v1/models') {
-      return sendJson(res, 200, {
-        object: 'list',
-        data: [{ id: 'mock-model', object: 'model', created: 1_700_000_000, owned_by: 'mock' }],
-      });
-    }
-    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
-      return sendJson(res, 404, errorBody(`Unknown path ${path}`, 'invalid_request_error', 'not_found'));
-    }
-    const script = this.queue.shift() ?? this.defaultScript;
-    const request = (body ?? {}) as ChatRequest;
-    const respond = () => this.respond(req, res, script, request);
-    if (script.delayMs) setTimeout(respond, script.delayMs);
-    else respond();
-  }
-
-  private respond(req: IncomingMessage, res: ServerResponse, script: MockScript, request: ChatRequest): void {
-    if (script.hang) return;
-    if (script.resetBeforeResponse) {
-      req.socket.destroy();
       return;
     }
-    if (script.status && script.status >= 400) {
-      return sendJson(
+    if (path === '/v1/chat/completions' && method === 'POST') {
+      this.chatCompletion(res, body, invalidJson);
+    } else if (path === '/v1/models' && method === 'GET') {
+      sendJson(res, 200, this.modelsJson);
+    } else if (path.startsWith('/v1/models/') && method === 'GET' && this.models.includes(path.slice(11))) {
+      sendJson(res, 200, JSON.stringify(modelObject(path.slice(11))));
+    } else {
+      sendJson(res, 404, openAIErrorJson(`Invalid URL (${method} ${path})`, 'invalid_request_error', null));
+    }
+  }
+
+  private notifyWaiters(): void {
+    const ready = this.waiters.filter((w) => w.n <= this.received);
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.n > this.received);
+    for (const waiter of ready) waiter.resolve();
+  }
+
+  private chatCompletion(res: ServerResponse, body: unknown, invalidJson: boolean): void {
+    if (invalidJson || typeof body !== 'object' || body === null || Array.isArray(body)) {
+      sendJson(
         res,
-        script.status,
-        script.errorBody ?? errorBody('Mock upstream failure.', 'server_error', null),
+        400,
+        openAIErrorJson(
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+          'invalid_request_error',
+          null,
+        ),
       );
-    }
-    if (request.stream === true) return this.stream(res, script, request);
-    const model = request.model ?? 'mock-model';
-    if (script === this.defaultScript && !hasOverrides(script)) {
-      // The common benchmark path: one prebuilt body per model.
-      if (this.cachedDefault?.model !== model) {
-        this.cachedDefault = { model, body: JSON.stringify(completion(script, request)) };
-      }
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(this.cachedDefault.body),
-      });
-      res.end(this.cachedDefault.body);
       return;
     }
-    sendJson(res, 200, completion(script, request));
-  }
-
-  private stream(res: ServerResponse, script: MockScript, request: ChatRequest): void {
-    const events = streamEvents(script, request);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    let index = 0;
-    const next = (): void => {
-      if (res.destroyed) return;
-      if (script.resetAfterChunks !== undefined && index >= script.resetAfterChunks) {
-        // Destroy only after what was written reached the socket, so the client sees a partial stream.
-        res.write('', () => res.socket?.destroy());
+    const request = body as Record<string, unknown>;
+    for (const field of ['model', 'messages'] as const) {
+      if (request[field] === undefined) {
+        sendJson(
+          res,
+          400,
+          openAIErrorJson(
+            `Missing required parameter: '${field}'.`,
+            'invalid_request_error',
+            'missing_required_parameter',
+            field,
+          ),
+        );
         return;
       }
-      if (index >= events.length) {
-        res.end('data: [DONE]\n\n');
-        return;
-      }
-      res.write(`data: ${events[index++]}\n\n`);
-      if (script.chunkDelayMs) setTimeout(next, script.chunkDelayMs);
-      else next();
-    };
-    next();
-  }
-}
-
-function hasOverrides(script: MockScript): boolean {
-  return Object.keys(script).length > 0;
-}
-
-function errorBody(message: string, type: string, code: string | null) {
-  return { error: { message, type, param: null, code } };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function promptChars(request: ChatRequest): number {
-  let chars = 0;
-  for (const message of request.messages ?? []) {
-    chars +=
-      typeof message.content === 'string'
-        ? message.content.length
-        : JSON.stringify(message.content ?? '').length;
-  }
-  return chars;
-}
-
-function usageFor(script: MockScript, request: ChatRequest, content: string) {
-  if (script.usage === null) return undefined;
-  const prompt = script.usage?.prompt_tokens ?? Math.max(1, Math.ceil(promptChars(request) / 4));
-  const completionTokens = script.usage?.completion_tokens ?? Math.max(1, Math.ceil(content.length / 4));
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completionTokens,
-    total_tokens: prompt + completionTokens,
-  };
-}
-
-const created = () => Math.floor(Date.now() / 1000);
-const completionId = () => `chatcmpl-mock${Math.random().toString(36).slice(2, 12)}`;
-
-function completion(script: MockScript, request: ChatRequest) {
-  const content = script.content ?? DEFAULT_CONTENT;
-  const toolCalls = script.toolCalls?.map((call, i) => ({
-    id: `call_${i}`,
-    type: 'function' as const,
-    function: { name: call.name, arguments: call.arguments },
-  }));
-  const choices = Array.from({ length: script.n ?? 1 }, (_, index) => ({
-    index,
-    message: {
-      role: 'assistant' as const,
-      content,
-      refusal: null,
-      ...(toolCalls ? { tool_calls: toolCalls } : {}),
-    },
-    logprobs: null,
-    finish_reason: script.finishReason ?? (toolCalls ? 'tool_calls' : 'stop'),
-  }));
-  const usage = usageFor(script, request, content);
-  return {
-    id: completionId(),
-    object: 'chat.completion',
-    created: created(),
-    model: request.model ?? 'mock-model',
-    choices,
-    ...(usage ? { usage } : {}),
-  };
-}
-
-function splitEvery(text: string, size: number): string[] {
-  const pieces: string[] = [];
-  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
-  return pieces;
-}
-
-function streamEvents(script: MockScript, request: ChatRequest): string[] {
-  const id = completionId();
-  const base = {
-    id,
-    object: 'chat.completion.chunk',
-    created: created(),
-    model: request.model ?? 'mock-model',
-  };
-  const content = script.content ?? script.chunks?.join('') ?? DEFAULT_CONTENT;
-  const pieces = script.chunks ?? splitEvery(content, 4);
-  const events: string[] = [];
-  const n = script.n ?? 1;
-  const chunk = (index: number, delta: object, finish: string | null = null) =>
-    JSON.stringify({ ...base, choices: [{ index, delta, logprobs: null, finish_reason: finish }] });
-  for (let index = 0; index < n; index++) {
-    events.push(chunk(index, { role: 'assistant', content: '' }));
-    for (const piece of pieces) events.push(chunk(index, { content: piece }));
-    script.toolCalls?.forEach((call, callIndex) => {
-      const argPieces = call.argumentChunks ?? splitEvery(call.arguments, 6);
-      events.push(
-        chunk(index, {
-          tool_calls: [
-            {
-              index: callIndex,
-              id: `call_${callIndex}`,
-              type: 'function',
-              function: { name: call.name, arguments: '' },
-            },
-          ],
-        }),
+    }
+    if (typeof request['model'] !== 'string' || !Array.isArray(request['messages'])) {
+      sendJson(
+        res,
+        400,
+        openAIErrorJson('Invalid type for model or messages.', 'invalid_request_error', 'invalid_type'),
       );
-      for (const args of argPieces) {
-        events.push(chunk(index, { tool_calls: [{ index: callIndex, function: { arguments: args } }] }));
+      return;
+    }
+
+    const script = this.queue.shift() ?? this.defaultScript;
+    if (script.mode === 'hang') return; // stays in flight until the client gives up or close()
+    if (script.delayMs > 0) {
+      this.schedule(res, script.delayMs, () => this.respond(res, script, request as ChatBody));
+    } else {
+      this.respond(res, script, request as ChatBody);
+    }
+  }
+
+  private respond(res: ServerResponse, script: CompiledScript, request: ChatBody): void {
+    switch (script.mode) {
+      case 'reset':
+        res.socket?.destroy();
+        return;
+      case 'error':
+        sendJson(res, script.status, script.errorBody, script.extraHeaders);
+        return;
+      case 'hang':
+        return;
+      case 'complete':
+        break;
+    }
+    const requestedN = request['n'];
+    const n =
+      script.n ?? (Number.isInteger(requestedN) && (requestedN as number) > 0 ? (requestedN as number) : 1);
+    const choices = script.choices(Math.min(n, 128));
+    const usage = script.omitUsage
+      ? undefined
+      : (script.fixedUsage ?? usageJson(promptTokens(request.messages), script.completionTokens * n));
+    const id = `chatcmpl-mock${++this.nextId}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = JSON.stringify(request.model);
+
+    if (request['stream'] !== true) {
+      const json =
+        `{"id":"${id}","object":"chat.completion","created":${created},"model":${model},"choices":${choices.messageChoices}` +
+        (usage === undefined ? '}' : `,"usage":${usage}}`);
+      sendJson(res, script.status, json, script.extraHeaders, id);
+      return;
+    }
+
+    const streamOptions = request['stream_options'];
+    const includeUsage =
+      usage !== undefined &&
+      typeof streamOptions === 'object' &&
+      streamOptions !== null &&
+      (streamOptions as Record<string, unknown>)['include_usage'] === true;
+    const prefix = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${model}`;
+    const suffix = includeUsage ? ',"usage":null}\n\n' : '}\n\n';
+    const events = choices.streamTails.map((tail) => prefix + tail + suffix);
+    if (includeUsage) events.push(`${prefix},"choices":[],"usage":${usage}}\n\n`);
+    events.push(DONE_EVENT);
+
+    res.writeHead(script.status, [...SSE_HEADERS, 'x-request-id', `req_${id}`, ...script.extraHeaders]);
+    const resetAt = script.resetAfterChunks;
+    if (script.chunkDelayMs === 0) {
+      if (resetAt < 0) {
+        res.end(events.join(''));
+      } else {
+        res.flushHeaders();
+        if (resetAt > 0) res.write(events.slice(0, resetAt).join(''));
+        endConnection(res);
       }
-    });
-    events.push(chunk(index, {}, script.finishReason ?? (script.toolCalls ? 'tool_calls' : 'stop')));
+      return;
+    }
+    let next = 0;
+    const writeNext = (): void => {
+      if (res.destroyed) return;
+      if (next === resetAt) {
+        endConnection(res);
+      } else if (next === events.length - 1) {
+        res.end(events[next]);
+      } else {
+        res.write(events[next++]);
+        this.schedule(res, script.chunkDelayMs, writeNext);
+      }
+    };
+    writeNext();
   }
-  const usage = usageFor(script, request, content);
-  if (request.stream_options?.include_usage && usage) {
-    events.push(JSON.stringify({ ...base, choices: [], usage }));
+
+  private schedule(res: ServerResponse, delayMs: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      res.off('close', cancel);
+      fn();
+    }, delayMs);
+    const cancel = (): void => {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+    };
+    this.timers.add(timer);
+    res.once('close', cancel);
   }
-  return events;
+}
+
+function modelObject(id: string): { id: string; object: 'model'; created: number; owned_by: string } {
+  return { id, object: 'model', created: MODEL_CREATED, owned_by: 'mock-upstream' };
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  json: string,
+  extraHeaders: readonly string[] = [],
+  requestId?: string,
+): void {
+  const headers = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(json))];
+  if (requestId !== undefined) headers.push('x-request-id', `req_${requestId}`);
+  res.writeHead(status, extraHeaders.length > 0 ? [...headers, ...extraHeaders] : headers);
+  res.end(json);
+}
+
+/**
+ * Ends the connection after what was written so far is flushed, without the terminating chunk: the client
+ * sees the events sent so far, then the stream fail ("terminated"). A FIN rather than a RST, so the events
+ * already sent are reliably delivered and the number a test sees is deterministic.
+ */
+function endConnection(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket === null) return;
+  socket.end();
+}
+
+/** Rough prompt tokens: characters of the message contents / 4, at least 1. */
+function promptTokens(messages: readonly unknown[]): number {
+  let chars = 0;
+  for (const message of messages) {
+    if (typeof message !== 'object' || message === null) continue;
+    const content = (message as Record<string, unknown>)['content'];
+    if (typeof content === 'string') {
+      chars += content.length;
+    } else if (Array.isArray(content)) {
+      for (const part of content) {
+        const text =
+          typeof part === 'object' && part !== null ? (part as Record<string, unknown>)['text'] : undefined;
+        if (typeof text === 'string') chars += text.length;
+      }
+    }
+  }
+  return Math.max(1, Math.ceil(chars / 4));
 }
