@@ -12,7 +12,7 @@ const depConstraints = [
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence'] },
   { sourceTag: 'type:kit', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:server', onlyDependOnLibsWithTags: ['type:kit', 'type:contracts', 'type:messaging', 'type:persistence', 'type:engine', 'type:testing'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:kit', 'type:server', 'type:contracts', 'type:messaging', 'type:persistence', 'type:testing'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:kit', 'type:engine', 'type:server', 'type:contracts', 'type:messaging', 'type:persistence', 'type:testing'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:kit', 'type:server', 'type:contracts', 'type:messaging', 'type:persistence', 'type:testing', 'type:engine'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },

@@ -1,0 +1,44 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { AuditServerModule, type AuditServerOptions } from '@pgw/audit-server';
+import { BillingServerModule, type BillingServerOptions } from '@pgw/billing-server';
+import { GatewayServerModule, type GatewayServerOptions } from '@pgw/gateway-server';
+import { EVENT_BUS, EventBusModule, type EventBus } from '@pgw/messaging';
+import { PolicyServerModule, type PolicyServerOptions } from '@pgw/policy-server';
+
+export interface EmbeddedOptions {
+  bus: EventBus;
+  policy: PolicyServerOptions;
+  audit: AuditServerOptions;
+  billing: BillingServerOptions;
+  gateway: GatewayServerOptions;
+}
+
+@Injectable()
+class EventBusLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_BUS) private readonly bus: EventBus) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.bus.close();
+  }
+}
+
+/**
+ * The embedded composition root: the four services' feature modules in one Nest application, wired to
+ * the in-process bus. No app imports another; each service lib is composed here as it is in its own app.
+ */
+@Module({})
+export class EmbeddedModule {
+  static forRoot(options: EmbeddedOptions): DynamicModule {
+    return {
+      module: EmbeddedModule,
+      imports: [
+        EventBusModule.forRoot(options.bus),
+        PolicyServerModule.forRoot(options.policy),
+        AuditServerModule.forRoot(options.audit),
+        BillingServerModule.forRoot(options.billing),
+        GatewayServerModule.forRoot(options.gateway),
+      ],
+      providers: [EventBusLifecycle],
+    };
+  }
+}

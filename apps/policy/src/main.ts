@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { KafkaEventBus } from '@pgw/messaging';
+import { buildPolicyOpenApiDocument, POLICY_DOCS_PATH, serveSwaggerUi } from '@pgw/policy-server';
+import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { PolicyAppModule } from './app.module';
+import { PolicyConfig } from './policy.config';
+
+async function bootstrap(): Promise<void> {
+  let config: PolicyConfig;
+  try {
+    config = loadConfig(PolicyConfig);
+  } catch (error) {
+    exitOnConfigError(error);
+  }
+  const bus = new KafkaEventBus({ brokers: config.kafkaBrokers, clientId: 'pgw-policy' });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    PolicyAppModule.forRoot(
+      {
+        database: { kind: 'postgres', url: config.DATABASE_URL },
+        adminToken: config.ADMIN_TOKEN,
+        runMigrations: config.RUN_MIGRATIONS,
+      },
+      bus,
+    ),
+    new FastifyAdapter(),
+  );
+  app.enableShutdownHooks();
+  serveSwaggerUi(app, POLICY_DOCS_PATH, buildPolicyOpenApiDocument(app));
+  await app.listen(config.PORT, config.HOST);
+  new Logger('PolicyService').log(
+    `listening on ${config.HOST}:${config.PORT} (admin docs at /${POLICY_DOCS_PATH})`,
+  );
+}
+
+void bootstrap();

@@ -1,0 +1,203 @@
+import OpenAI from 'openai';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { TOPICS, costMicros, DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS } from '@pgw/contracts';
+import { defaultPolicyConfig } from '@pgw/policy-engine';
+import {
+  createTestDatabase,
+  MockUpstream,
+  readWholeTopic,
+  TEST_KAFKA_BROKERS,
+  waitFor,
+  type TestDatabase,
+} from '@pgw/testing';
+import { freePort, ServiceProcess } from './support/service-process';
+
+/**
+ * The whole product, for real: the four services as separate processes, the real Kafka broker, a real
+ * Postgres database, and the official OpenAI client that only had its baseURL and apiKey changed.
+ */
+describe('end to end: a completion through the four services', () => {
+  const adminToken = `e2e-admin-${randomUUID()}`;
+  const canary = `CANARY-${randomUUID()}`;
+  const upstreamContent = 'The capital of France is Paris.';
+  let db: TestDatabase;
+  let sql: Client;
+  let mock: MockUpstream;
+  let services: ServiceProcess[] = [];
+  let policy: ServiceProcess;
+  let gateway: ServiceProcess;
+  let projectId: string;
+  let apiKey: string;
+
+  const admin = async (path: string, body?: unknown) => {
+    const response = await fetch(`${policy.url}/admin/v1${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('e2e');
+    sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    mock = await MockUpstream.start();
+    mock.setDefault({ content: upstreamContent, usage: { prompt_tokens: 17, completion_tokens: 9 } });
+    const common = {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+      ADMIN_TOKEN: adminToken,
+    };
+    policy = new ServiceProcess('policy', await freePort(), common);
+    const audit = new ServiceProcess('audit', await freePort(), common);
+    const billing = new ServiceProcess('billing', await freePort(), common);
+    services = [policy, audit, billing];
+    await Promise.all(services.map((service) => service.waitUntilReady()));
+    gateway = new ServiceProcess('gateway', await freePort(), {
+      KAFKA_BROKERS: common.KAFKA_BROKERS,
+      UPSTREAM_BASE_URL: mock.baseUrl,
+      UPSTREAM_API_KEY: 'upstream-secret',
+      SPILL_DIR: `tmp/e2e-spill-${randomUUID()}`,
+    });
+    services.push(gateway);
+    await gateway.waitUntilReady();
+
+    const project = await admin('/projects', {
+      name: `e2e-${randomUUID()}`,
+      allowed_models: ['gpt-4o-mini'],
+    });
+    projectId = String(project.id);
+    await admin(`/projects/${projectId}/policies`, { config: defaultPolicyConfig(), message: 'e2e policy' });
+    apiKey = String((await admin(`/projects/${projectId}/keys`, { name: 'e2e' })).key);
+    // The key and policy reach the gateway over the compacted state topics.
+    await waitFor(
+      async () => {
+        const response = await fetch(`${gateway.url}/v1/models`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+        return response.status === 200;
+      },
+      { description: 'the gateway to learn the new key' },
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    await mock?.close();
+    await sql?.end();
+    await db?.drop();
+  });
+
+  it('answers through the gateway, records one decision per target and one usage row, and stores no text', async () => {
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0 });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: `Remember ${canary}. What is the capital of France?` }],
+    });
+    expect(completion.choices[0].message.content).toBe(upstreamContent);
+    expect(completion.usage).toMatchObject({ prompt_tokens: 17, completion_tokens: 9, total_tokens: 26 });
+    // The provider saw the prompt (nothing in it needed redaction) with the gateway's upstream key.
+    expect(mock.requests.at(-1)?.headers.authorization).toBe('Bearer upstream-secret');
+
+    const decisions = await waitFor(
+      async () => {
+        const { rows } = await sql.query(
+          `SELECT * FROM audit.decisions WHERE policy_project_id = $1 ORDER BY policy_target`,
+          [projectId],
+        );
+        return rows.length >= 2 ? rows : null;
+      },
+      { timeoutMs: 20_000, description: 'two audit rows' },
+    );
+    expect(decisions).toHaveLength(2);
+    expect(decisions.map((row) => row.policy_target)).toEqual(['input', 'output']);
+    for (const row of decisions) {
+      expect(row).toMatchObject({
+        decision: 'allow',
+        reason_code: 'allowed',
+        rollout_mode: 'enforce',
+        enforced: true,
+        policy_project_id: projectId,
+        allowlist_hits: 0,
+        denylist_hits: 0,
+        model: 'gpt-4o-mini',
+        policy_user: null,
+      });
+      expect(row.triggered_categories).toEqual([]);
+      expect(row.policy_id).toEqual(expect.any(String));
+      expect(row.request_id).toBe(decisions[0].request_id);
+    }
+
+    const usage = await waitFor(
+      async () => {
+        const { rows } = await sql.query(`SELECT * FROM billing.usage_events WHERE project_id = $1`, [
+          projectId,
+        ]);
+        return rows.length >= 1 ? rows : null;
+      },
+      { timeoutMs: 20_000, description: 'one usage row' },
+    );
+    expect(usage).toHaveLength(1);
+    expect(Number(usage[0].input_tokens)).toBe(17);
+    expect(Number(usage[0].output_tokens)).toBe(9);
+    expect(Number(usage[0].total_tokens)).toBe(26);
+    expect(Number(usage[0].cost_micros)).toBe(costMicros(26, DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS));
+    expect(usage[0].request_id).toBe(decisions[0].request_id);
+
+    // The canary from the prompt is nowhere: no table row, no topic message, no log line.
+    const { rows: tables } = await sql.query(
+      `SELECT table_schema, table_name FROM information_schema.tables
+        WHERE table_schema IN ('policy', 'audit', 'billing') AND table_type = 'BASE TABLE'`,
+    );
+    expect(tables.length).toBeGreaterThan(5);
+    for (const { table_schema, table_name } of tables) {
+      const { rows } = await sql.query(
+        `SELECT count(*)::int AS n FROM "${table_schema}"."${table_name}" t WHERE t::text LIKE $1`,
+        [`%${canary}%`],
+      );
+      expect({ table: `${table_schema}.${table_name}`, n: rows[0].n }).toEqual({
+        table: `${table_schema}.${table_name}`,
+        n: 0,
+      });
+    }
+    for (const topic of Object.values(TOPICS)) {
+      const messages = await readWholeTopic(topic);
+      expect(messages.filter((m) => m.value?.includes(canary) || m.key?.includes(canary))).toEqual([]);
+    }
+    for (const service of services) expect(service.logs).not.toContain(canary);
+  });
+
+  it('answers client mistakes with OpenAI-shaped errors, never a 500', async () => {
+    const post = (path: string, body: string, key: string | null = apiKey) =>
+      fetch(`${gateway.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body,
+      });
+    const cases: [Response, number, string | null][] = [
+      [await post('/v1/chat/completions', '{}', null), 401, null],
+      [await post('/v1/chat/completions', '{}', 'pgw_nosuchkey0000_aaaaaaaaaaaaaaaaaaaaaaaaaaaa'), 401, null],
+      [await post('/chat/completions', '{}'), 404, null],
+      [await post('/v1/chat/completions', JSON.stringify({ messages: [] })), 400, 'model'],
+      [
+        await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-4o-mini', messages: 'hi' })),
+        400,
+        'messages',
+      ],
+      [await post('/v1/chat/completions', '{"model": "gpt-4o-mini", '), 400, null],
+    ];
+    for (const [response, status, param] of cases) {
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as {
+        error: { message: string; type: string; param: string | null; code: unknown };
+      };
+      expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+      if (param) expect(body.error.param).toBe(param);
+      if (status === 404) expect(body.error.message).toMatch(/\/v1/);
+    }
+  });
+});

@@ -1,0 +1,6 @@
+import { CreatePolicySchema1767225600000 } from './migrations/1767225600000-create-policy-schema';
+
+export const POLICY_SCHEMA = 'policy';
+/** The name of this service's TypeORM connection: inject with `@InjectDataSource(POLICY_CONNECTION)`. */
+export const POLICY_CONNECTION = 'policy';
+export const POLICY_MIGRATIONS = [CreatePolicySchema1767225600000];

@@ -1,0 +1,261 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { RolloutMode } from '@pgw/contracts';
+import { AdminApiException, decodeCursor, encodeCursor, notFound, type Page } from '@pgw/server-kit';
+import { changeHistoryRepository } from '../history/change-history.repository';
+import { ChangeTransaction } from '../outbox/change-transaction';
+import { StateOutbox } from '../outbox/state-outbox';
+import type { ProjectEntity } from '../projects/project.entity';
+import { projectRepository } from '../projects/project.repository';
+import { ProjectsService } from '../projects/projects.service';
+import { diffConfigs } from './config-diff';
+import type { CreatePolicyRevisionRequestDto } from './dto/create-policy-revision.request.dto';
+import { PolicyRevisionResponseDto } from './dto/policy-revision.response.dto';
+import type { RollbackPolicyRequestDto } from './dto/rollback-policy.request.dto';
+import { PolicyEngineAdapter } from './policy-engine.adapter';
+import type { PolicyRevisionEntity } from './policy-revision.entity';
+import { policyRevisionRepository } from './policy-revision.repository';
+
+interface NewRevision {
+  config: unknown;
+  rolloutMode: RolloutMode;
+  canaryPercent: number;
+  message: string | null;
+  rolledBackFrom: number | null;
+}
+
+/** Immutable revisions: create (validated and compiled first), activate, roll back as a new revision. */
+@Injectable()
+export class PoliciesService {
+  constructor(
+    private readonly transactions: ChangeTransaction,
+    private readonly projects: ProjectsService,
+    private readonly stateOutbox: StateOutbox,
+    private readonly engine: PolicyEngineAdapter,
+  ) {}
+
+  createRevision(
+    projectId: string,
+    request: CreatePolicyRevisionRequestDto,
+    actor: string,
+  ): Promise<PolicyRevisionResponseDto> {
+    this.assertCompiles(request.config, 'config');
+    return this.transactions.run(async (tx) => {
+      const project = await this.projects.lockForChange(tx, projectId);
+      const rolloutMode = request.rollout_mode ?? project.default_rollout_mode;
+      const canaryPercent = canaryPercentFor(rolloutMode, request.canary_percent);
+      const activate = request.activate ?? true;
+      const revision = await this.insertRevision(tx, project, actor, {
+        config: request.config,
+        rolloutMode,
+        canaryPercent,
+        message: request.message ?? null,
+        rolledBackFrom: null,
+      });
+      const previousActive = project.active_revision;
+      if (activate) await this.activateInTx(tx, project, revision);
+      await this.recordChange(tx, project.id, revision, 'create_revision', actor, {
+        revision: revision.revision,
+        rollout_mode: revision.rollout_mode,
+        canary_percent: revision.canary_percent,
+        diff_paths: revision.diff.map((change) => `${change.op} ${change.path}`),
+        ...(activate ? { active_revision: { old: previousActive, new: revision.revision } } : {}),
+      });
+      return PolicyRevisionResponseDto.from(revision, activate ? revision.revision : previousActive);
+    });
+  }
+
+  activate(projectId: string, revisionNumber: number, actor: string): Promise<PolicyRevisionResponseDto> {
+    return this.transactions.run(async (tx) => {
+      const project = await this.projects.lockForChange(tx, projectId);
+      const revision = await policyRevisionRepository.find(tx, projectId, revisionNumber);
+      if (!revision) throw notFound('Policy revision');
+      if (project.active_revision === revision.revision)
+        return PolicyRevisionResponseDto.from(revision, revision.revision);
+      this.assertCompiles(revision.config, 'revision');
+      const previousActive = project.active_revision;
+      await this.activateInTx(tx, project, revision);
+      await this.recordChange(tx, projectId, revision, 'activate', actor, {
+        active_revision: { old: previousActive, new: revision.revision },
+      });
+      return PolicyRevisionResponseDto.from(revision, revision.revision);
+    });
+  }
+
+  rollback(
+    projectId: string,
+    request: RollbackPolicyRequestDto,
+    actor: string,
+  ): Promise<PolicyRevisionResponseDto> {
+    return this.transactions.run(async (tx) => {
+      const project = await this.projects.lockForChange(tx, projectId);
+      const source = await policyRevisionRepository.find(tx, projectId, request.revision);
+      if (!source)
+        throw new AdminApiException(
+          'not_found',
+          `Policy revision ${request.revision} not found.`,
+          'revision',
+        );
+      this.assertCompiles(source.config, 'revision');
+      const previousActive = project.active_revision;
+      const revision = await this.insertRevision(tx, project, actor, {
+        config: source.config,
+        rolloutMode: source.rollout_mode,
+        canaryPercent: source.canary_percent,
+        message: request.message ?? `Rollback to revision ${source.revision}`,
+        rolledBackFrom: source.revision,
+      });
+      await this.activateInTx(tx, project, revision);
+      await this.recordChange(tx, projectId, revision, 'rollback', actor, {
+        revision: revision.revision,
+        rolled_back_to: source.revision,
+        active_revision: { old: previousActive, new: revision.revision },
+        diff_paths: revision.diff.map((change) => `${change.op} ${change.path}`),
+      });
+      return PolicyRevisionResponseDto.from(revision, revision.revision);
+    });
+  }
+
+  async list(
+    projectId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<PolicyRevisionResponseDto>> {
+    const project = await this.findProject(projectId);
+    const cursor = decodeCursor<{ r?: unknown }>(query.cursor);
+    const before = typeof cursor?.r === 'number' ? cursor.r : null;
+    const rows = await this.transactions.read((manager) =>
+      policyRevisionRepository.list(manager, projectId, before, query.limit + 1),
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      data: page.map((row) => PolicyRevisionResponseDto.from(row, project.active_revision)),
+      next_cursor: rows.length > query.limit ? encodeCursor({ r: page[page.length - 1].revision }) : null,
+    };
+  }
+
+  async get(projectId: string, revisionNumber: number): Promise<PolicyRevisionResponseDto> {
+    const project = await this.findProject(projectId);
+    const revision = await this.transactions.read((manager) =>
+      policyRevisionRepository.find(manager, projectId, revisionNumber),
+    );
+    if (!revision) throw notFound('Policy revision');
+    return PolicyRevisionResponseDto.from(revision, project.active_revision);
+  }
+
+  async getActive(projectId: string): Promise<PolicyRevisionResponseDto> {
+    const { project, revision } = await this.findActive(projectId);
+    return PolicyRevisionResponseDto.from(revision, project.active_revision);
+  }
+
+  /** The project's active revision (404 when the project has none yet). */
+  async findActive(projectId: string): Promise<{ project: ProjectEntity; revision: PolicyRevisionEntity }> {
+    const project = await this.findProject(projectId);
+    const revision =
+      project.active_revision === null
+        ? null
+        : await this.transactions.read((manager) =>
+            policyRevisionRepository.find(manager, projectId, project.active_revision as number),
+          );
+    if (!revision) throw new AdminApiException('not_found', 'The project has no active policy revision.');
+    return { project, revision };
+  }
+
+  async findProject(projectId: string): Promise<ProjectEntity> {
+    const project = await this.transactions.read((manager) => projectRepository.findById(manager, projectId));
+    if (!project) throw notFound('Project');
+    return project;
+  }
+
+  /** Engine errors become a 400 whose `param` is the path inside the config (`config.rules[0].action`). */
+  private assertCompiles(config: unknown, param: string): void {
+    const outcome = this.engine.compile(config);
+    if (!outcome.ok) {
+      throw new AdminApiException(
+        'invalid_request',
+        `Invalid policy config: ${outcome.message}`,
+        outcome.path ? `${param}.${outcome.path}` : param,
+      );
+    }
+  }
+
+  private async insertRevision(
+    tx: EntityManager,
+    project: ProjectEntity,
+    actor: string,
+    next: NewRevision,
+  ): Promise<PolicyRevisionEntity> {
+    const latest = await policyRevisionRepository.latest(tx, project.id);
+    const revision: PolicyRevisionEntity = {
+      project_id: project.id,
+      revision: (latest?.revision ?? 0) + 1,
+      config: next.config,
+      rollout_mode: next.rolloutMode,
+      canary_percent: next.canaryPercent,
+      author: actor,
+      message: next.message,
+      diff: diffConfigs(latest?.config ?? {}, next.config),
+      rolled_back_from: next.rolledBackFrom,
+      created_at: new Date(),
+    };
+    await policyRevisionRepository.insert(tx, revision);
+    return revision;
+  }
+
+  private async activateInTx(
+    tx: EntityManager,
+    project: ProjectEntity,
+    revision: PolicyRevisionEntity,
+  ): Promise<void> {
+    const now = new Date();
+    await projectRepository.update(tx, {
+      ...project,
+      active_revision: revision.revision,
+      policy_activated_at: now,
+    });
+    await this.stateOutbox.activePolicy(tx, revision, now);
+  }
+
+  private recordChange(
+    tx: EntityManager,
+    projectId: string,
+    revision: PolicyRevisionEntity,
+    action: string,
+    actor: string,
+    changes: Record<string, unknown>,
+  ): Promise<void> {
+    return changeHistoryRepository.append(
+      tx,
+      {
+        project_id: projectId,
+        entity_type: 'policy',
+        entity_id: String(revision.revision),
+        action,
+        actor,
+        changes,
+      },
+      new Date(),
+    );
+  }
+}
+
+/** canary_percent belongs to canary mode only: required there, refused elsewhere (0 is stored). */
+function canaryPercentFor(mode: RolloutMode, requested: number | undefined): number {
+  if (mode === 'canary') {
+    if (requested === undefined) {
+      throw new AdminApiException(
+        'invalid_request',
+        'canary_percent is required for rollout_mode canary.',
+        'canary_percent',
+      );
+    }
+    return requested;
+  }
+  if (requested !== undefined) {
+    throw new AdminApiException(
+      'invalid_request',
+      'canary_percent applies to rollout_mode canary only.',
+      'canary_percent',
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,17 @@
+import type { DatabaseTarget } from '@pgw/persistence';
+
+export interface PolicyServerOptions {
+  database: DatabaseTarget;
+  /** Bearer token of the admin API (`Authorization: Bearer <token>`). */
+  adminToken: string;
+  /** Run this service's migrations (schema `policy`) when the module starts. */
+  runMigrations: boolean;
+  outbox?: {
+    /** Fallback poll interval of the relay; it is also nudged right after each commit. Default 200 ms. */
+    pollIntervalMs?: number;
+    /** Rows per relay transaction. Default 200. */
+    batchSize?: number;
+  };
+}
+
+export const POLICY_SERVER_OPTIONS = Symbol('POLICY_SERVER_OPTIONS');

@@ -1,0 +1,19 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+
+/** A limit may be an integer or null ("no own limit here": the level above applies). */
+export class RateLimitsDto {
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, example: 30 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  requests_per_minute?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, example: 50_000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000_000)
+  tokens_per_minute?: number | null;
+}

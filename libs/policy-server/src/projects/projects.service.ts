@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '@pgw/contracts';
+import { AdminApiException, notFound, type Page } from '@pgw/server-kit';
+import { fieldChanges } from '../common/field-changes';
+import { newProjectId } from '../common/ids';
+import { readKeysetCursor, toPage } from '../common/keyset-cursor';
+import { changeHistoryRepository } from '../history/change-history.repository';
+import { ChangeTransaction } from '../outbox/change-transaction';
+import { StateOutbox } from '../outbox/state-outbox';
+import type { CreateProjectRequestDto } from './dto/create-project.request.dto';
+import { ProjectResponseDto } from './dto/project.response.dto';
+import type { UpdateProjectRequestDto } from './dto/update-project.request.dto';
+import { checkPlanBoundSettings } from './project-rules';
+import { ProjectEntity } from './project.entity';
+import { projectRepository } from './project.repository';
+
+const DEFAULT_SOFT_ALERT_PERCENT = 80;
+
+/** The settings an admin edits, as recorded in the change history (limit overrides, not effective values). */
+function settingsOf(project: ProjectEntity): Record<string, unknown> {
+  return {
+    name: project.name,
+    plan: project.plan,
+    default_rollout_mode: project.default_rollout_mode,
+    allowed_models: project.allowed_models,
+    'limits.requests_per_minute': project.requests_per_minute,
+    'limits.tokens_per_minute': project.tokens_per_minute,
+    'key_limits.requests_per_minute': project.key_requests_per_minute,
+    'key_limits.tokens_per_minute': project.key_tokens_per_minute,
+    monthly_budget_micros: project.monthly_budget_micros,
+    budget_soft_alert_percent: project.budget_soft_alert_percent,
+    audit_retention_days: project.audit_retention_days,
+  };
+}
+
+function assertPlanBound(project: ProjectEntity): void {
+  const violation = checkPlanBoundSettings(project);
+  if (violation) {
+    throw new AdminApiException(
+      violation.kind === 'plan_feature' ? 'plan_feature_unavailable' : 'invalid_request',
+      violation.message,
+      violation.param,
+    );
+  }
+}
+
+/** `undefined` keeps the current value; `null` is a value (reset / none). */
+const patched = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
+
+@Injectable()
+export class ProjectsService {
+  constructor(
+    private readonly transactions: ChangeTransaction,
+    private readonly stateOutbox: StateOutbox,
+  ) {}
+
+  create(request: CreateProjectRequestDto, actor: string): Promise<ProjectResponseDto> {
+    const now = new Date();
+    const project: ProjectEntity = {
+      id: newProjectId(),
+      name: request.name,
+      plan: request.plan ?? 'free',
+      default_rollout_mode: request.default_rollout_mode ?? 'enforce',
+      allowed_models: request.allowed_models,
+      requests_per_minute: request.limits?.requests_per_minute ?? null,
+      tokens_per_minute: request.limits?.tokens_per_minute ?? null,
+      key_requests_per_minute: request.key_limits?.requests_per_minute ?? null,
+      key_tokens_per_minute: request.key_limits?.tokens_per_minute ?? null,
+      monthly_budget_micros: request.monthly_budget_micros ?? null,
+      budget_soft_alert_percent: request.budget_soft_alert_percent ?? DEFAULT_SOFT_ALERT_PERCENT,
+      audit_retention_days: request.audit_retention_days ?? DEFAULT_AUDIT_RETENTION_DAYS,
+      active_revision: null,
+      policy_activated_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    assertPlanBound(project);
+    return this.transactions.run(async (tx) => {
+      await projectRepository.insert(tx, project);
+      await changeHistoryRepository.append(
+        tx,
+        {
+          project_id: project.id,
+          entity_type: 'project',
+          entity_id: project.id,
+          action: 'create',
+          actor,
+          changes: fieldChanges(null, settingsOf(project)),
+        },
+        now,
+      );
+      await this.stateOutbox.project(tx, project);
+      return ProjectResponseDto.from(project);
+    });
+  }
+
+  update(id: string, request: UpdateProjectRequestDto, actor: string): Promise<ProjectResponseDto> {
+    return this.transactions.run(async (tx) => {
+      const current = await this.lockForChange(tx, id);
+      const now = new Date();
+      const next: ProjectEntity = {
+        ...current,
+        name: patched(request.name, current.name),
+        plan: patched(request.plan, current.plan),
+        default_rollout_mode: patched(request.default_rollout_mode, current.default_rollout_mode),
+        allowed_models: patched(request.allowed_models, current.allowed_models),
+        requests_per_minute: patched(request.limits?.requests_per_minute, current.requests_per_minute),
+        tokens_per_minute: patched(request.limits?.tokens_per_minute, current.tokens_per_minute),
+        key_requests_per_minute: patched(
+          request.key_limits?.requests_per_minute,
+          current.key_requests_per_minute,
+        ),
+        key_tokens_per_minute: patched(request.key_limits?.tokens_per_minute, current.key_tokens_per_minute),
+        monthly_budget_micros: patched(request.monthly_budget_micros, current.monthly_budget_micros),
+        budget_soft_alert_percent: patched(
+          request.budget_soft_alert_percent,
+          current.budget_soft_alert_percent,
+        ),
+        audit_retention_days: patched(request.audit_retention_days, current.audit_retention_days),
+        updated_at: now,
+      };
+      // Fields with required values cannot be set to null.
+      for (const field of [
+        'name',
+        'plan',
+        'default_rollout_mode',
+        'allowed_models',
+        'budget_soft_alert_percent',
+        'audit_retention_days',
+      ] as const) {
+        if (next[field] === null)
+          throw new AdminApiException('invalid_request', `${field} cannot be null.`, field);
+      }
+      assertPlanBound(next);
+      const changes = fieldChanges(settingsOf(current), settingsOf(next));
+      if (Object.keys(changes).length === 0) return ProjectResponseDto.from(current);
+      await projectRepository.update(tx, next);
+      await changeHistoryRepository.append(
+        tx,
+        {
+          project_id: id,
+          entity_type: 'project',
+          entity_id: id,
+          action: 'plan' in changes ? 'plan_change' : 'update',
+          actor,
+          changes,
+        },
+        now,
+      );
+      await this.stateOutbox.project(tx, next);
+      return ProjectResponseDto.from(next);
+    });
+  }
+
+  async get(id: string): Promise<ProjectResponseDto> {
+    const project = await this.transactions.read((manager) => projectRepository.findById(manager, id));
+    if (!project) throw notFound('Project');
+    return ProjectResponseDto.from(project);
+  }
+
+  async list(query: { limit: number; cursor?: string }): Promise<Page<ProjectResponseDto>> {
+    const rows = await this.transactions.read((manager) =>
+      projectRepository.list(manager, readKeysetCursor(query.cursor), query.limit + 1),
+    );
+    return toPage(rows, query.limit, ProjectResponseDto.from);
+  }
+
+  /** Loads and row-locks a project for a change in `tx` (keys and policies serialize on it too). */
+  async lockForChange(tx: EntityManager, id: string): Promise<ProjectEntity> {
+    const project = await projectRepository.findById(tx, id, true);
+    if (!project) throw notFound('Project');
+    return project;
+  }
+}

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { formatProjectKey } from '@pgw/contracts';
+import { ChangeTransaction } from '../outbox/change-transaction';
+import { KeysService } from '../keys/keys.service';
+import { PoliciesService } from '../policies/policies.service';
+import { projectRepository } from '../projects/project.repository';
+import { ProjectsService } from '../projects/projects.service';
+
+export interface SeedDemoProjectOptions {
+  name: string;
+  allowedModels: string[];
+  /** A fixed key secret (43+ base64url chars) so a demo key survives restarts; default a random one. */
+  keySecret?: string;
+  /** A policy config to create and activate when the project has no active policy yet. */
+  policyConfig?: Record<string, unknown>;
+  actor?: string;
+}
+
+export interface SeededDemoProject {
+  projectId: string;
+  /** The full key `pgw_<id>_<secret>`. */
+  apiKey: string;
+  created: boolean;
+}
+
+/**
+ * Creates (or finds) a demo project with a key, through the same use cases as the admin API (history and
+ * outbox included). Idempotent by project name and key secret, so embedded restarts do not pile up keys.
+ */
+@Injectable()
+export class PolicySeedService {
+  constructor(
+    private readonly transactions: ChangeTransaction,
+    private readonly projects: ProjectsService,
+    private readonly keys: KeysService,
+    private readonly policies: PoliciesService,
+  ) {}
+
+  async seedDemoProject(options: SeedDemoProjectOptions): Promise<SeededDemoProject> {
+    const actor = options.actor ?? 'seed';
+    const existing = await this.transactions.read((manager) =>
+      projectRepository.findByName(manager, options.name),
+    );
+    const projectId =
+      existing?.id ??
+      (await this.projects.create({ name: options.name, allowed_models: options.allowedModels }, actor)).id;
+    if (options.policyConfig && (existing?.active_revision ?? null) === null) {
+      await this.policies.createRevision(
+        projectId,
+        { config: options.policyConfig, message: 'Demo policy' },
+        actor,
+      );
+    }
+    if (options.keySecret) {
+      const key = await this.keys.findActiveBySecret(projectId, options.keySecret);
+      if (key) return { projectId, apiKey: formatProjectKey(key.id, options.keySecret), created: false };
+    }
+    const created = await this.keys.create(projectId, { name: 'demo' }, actor, { secret: options.keySecret });
+    return { projectId, apiKey: created.key, created: existing === null };
+  }
+}
