@@ -1,0 +1,61 @@
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? ['true', '1', 'yes'].includes(value.toLowerCase())
+      ? true
+      : ['false', '0', 'no'].includes(value.toLowerCase())
+        ? false
+        : value
+    : value;
+
+/** The billing service's environment, validated at start (the process exits naming the bad variable). */
+export class BillingConfig {
+  // --- HTTP ---
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 8083;
+
+  @IsString()
+  @IsNotEmpty()
+  HOST = '0.0.0.0';
+
+  // --- Postgres (secret: may hold a password) ---
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  RUN_MIGRATIONS = true;
+
+  // --- Kafka ---
+  @IsString()
+  @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  KAFKA_BROKERS = '127.0.0.1:19092';
+
+  // --- Admin API (secret) ---
+  @IsString()
+  @MinLength(8)
+  ADMIN_TOKEN: string;
+
+  // --- Telemetry retention ---
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  BILLING_RAW_RETENTION_DAYS = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  BILLING_ROLLUP_RETENTION_DAYS = 400;
+
+  get kafkaBrokers(): string[] {
+    return this.KAFKA_BROKERS.split(',');
+  }
+}

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { EventBusTransport, KafkaEventBus } from '@pgw/messaging';
+import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { AppModule } from './app.module';
+import { BillingConfig } from './billing.config';
+
+async function bootstrap(): Promise<void> {
+  let config: BillingConfig;
+  try {
+    config = loadConfig(BillingConfig);
+  } catch (error) {
+    exitOnConfigError(error);
+  }
+  const logger = new Logger('billing');
+  const bus = new KafkaEventBus({
+    brokers: config.kafkaBrokers,
+    clientId: 'billing',
+    logger: (message) => logger.warn(`[kafka] ${message}`),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, bus),
+    new FastifyAdapter(),
+  );
+  app.connectMicroservice({ strategy: new EventBusTransport(bus, 'billing') }, { inheritAppConfig: true });
+  // SIGTERM/SIGINT: stop consuming, finish the in-flight batch, drain timers, close the database and bus.
+  app.enableShutdownHooks();
+  // The OpenAPI document only (the Swagger UI would need @fastify/static, which is not a dependency).
+  SwaggerModule.setup(
+    'admin/v1/billing/docs',
+    app,
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder().setTitle('Policy Gateway billing admin API').addBearerAuth().build(),
+    ),
+    { ui: false, raw: ['json'], jsonDocumentUrl: 'admin/v1/billing/openapi.json' },
+  );
+  await app.init();
+  await app.startAllMicroservices();
+  await app.listen({ port: config.PORT, host: config.HOST });
+  logger.log(`billing listening on ${config.HOST}:${config.PORT}`);
+}
+
+void bootstrap().catch((error: unknown) => {
+  console.error('billing failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+
+export class CreatePriceRequestDto {
+  @ApiProperty({
+    description: "A model name, or '*' for every model without its own price.",
+    example: 'gpt-4o-mini',
+  })
+  @IsString()
+  @Length(1, 128)
+  model: string;
+
+  @ApiProperty({
+    description: 'Integer micro-dollars per 1M total tokens ($5 = 5000000).',
+    example: 5_000_000,
+  })
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000)
+  price_micros_per_million: number;
+
+  @ApiPropertyOptional({ description: 'When the price starts to apply (default: now). Never in the past.' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  effective_from?: string;
+}
+
+export class ListPricesQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  model?: string;
+}

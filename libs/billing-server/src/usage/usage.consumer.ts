@@ -1,0 +1,20 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { TOPICS } from '@pgw/contracts';
+import { decodeBatch, EVENT_BUS, type EventBus, type IncomingMessage } from '@pgw/messaging';
+import { UsageIngestService } from './usage-ingest.service';
+
+/** Usage events from the gateway, in batches: invalid ones go to the dead-letter topic, the rest are billed. */
+@Controller()
+export class UsageConsumer {
+  constructor(
+    private readonly ingest: UsageIngestService,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {}
+
+  @EventPattern(TOPICS.usage)
+  async onUsage(@Payload() batch: IncomingMessage[]): Promise<void> {
+    const { valid } = decodeBatch(this.bus, this.ingest.consumerName, batch, this.ingest.decoder());
+    await this.ingest.record(valid);
+  }
+}
