@@ -32,6 +32,11 @@ export class BillingConfig {
   @IsBoolean()
   RUN_MIGRATIONS = true;
 
+  /** Migrate the schema and exit (the Kubernetes migration Job); no Kafka, no HTTP. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATE_ONLY = false;
+
   // --- Kafka ---
   @IsString()
   @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })

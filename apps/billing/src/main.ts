@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { EventBusTransport, KafkaEventBus } from '@pgw/messaging';
+import { migrateOnly } from '@pgw/persistence';
+import { BILLING_MIGRATIONS, BILLING_SCHEMA } from '@pgw/billing-server';
 import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
 import { AppModule } from './app.module';
 import { BillingConfig } from './billing.config';
@@ -14,6 +16,14 @@ async function bootstrap(): Promise<void> {
     config = loadConfig(BillingConfig);
   } catch (error) {
     exitOnConfigError(error);
+  }
+  if (config.MIGRATE_ONLY) {
+    await migrateOnly({
+      target: { kind: 'postgres', url: config.DATABASE_URL },
+      schema: BILLING_SCHEMA,
+      migrations: BILLING_MIGRATIONS,
+    });
+    return;
   }
   const logger = new Logger('billing');
   const bus = new KafkaEventBus({

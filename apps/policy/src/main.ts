@@ -3,7 +3,14 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KafkaEventBus } from '@pgw/messaging';
-import { buildPolicyOpenApiDocument, POLICY_DOCS_PATH, serveSwaggerUi } from '@pgw/policy-server';
+import {
+  buildPolicyOpenApiDocument,
+  POLICY_DOCS_PATH,
+  POLICY_MIGRATIONS,
+  POLICY_SCHEMA,
+  serveSwaggerUi,
+} from '@pgw/policy-server';
+import { migrateOnly } from '@pgw/persistence';
 import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
 import { PolicyAppModule } from './app.module';
 import { PolicyConfig } from './policy.config';
@@ -14,6 +21,14 @@ async function bootstrap(): Promise<void> {
     config = loadConfig(PolicyConfig);
   } catch (error) {
     exitOnConfigError(error);
+  }
+  if (config.MIGRATE_ONLY) {
+    await migrateOnly({
+      target: { kind: 'postgres', url: config.DATABASE_URL },
+      schema: POLICY_SCHEMA,
+      migrations: POLICY_MIGRATIONS,
+    });
+    return;
   }
   const bus = new KafkaEventBus({ brokers: config.kafkaBrokers, clientId: 'pgw-policy' });
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -33,6 +33,11 @@ export class PolicyConfig {
   @IsBoolean()
   RUN_MIGRATIONS = true;
 
+  /** Migrate the schema and exit (the Kubernetes migration Job); no Kafka, no HTTP. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATE_ONLY = false;
+
   // --- Kafka ---
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma list of host:port' })
   KAFKA_BROKERS = '127.0.0.1:19092';

@@ -7,3 +7,4 @@ export { BudgetReconciler } from './budgets/budget-reconciler.service';
 export { OutboxRelay } from './outbox/outbox-relay.service';
 export { priceAt, type PriceRule } from './pricing/price-book';
 export { microsToUsd } from './shared/money';
+export { BILLING_MIGRATIONS } from './database/billing-migrations';

@@ -1,4 +1,4 @@
-import type { DataSourceOptions, MixedList } from 'typeorm';
+import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 import { pgliteDriverModule } from './pglite-pool';
 
 /**
@@ -6,7 +6,8 @@ import { pgliteDriverModule } from './pglite-pool';
  * embedded PGlite directory (the one-process mode). Both speak the same Postgres dialect, so each service
  * has one set of migrations, partitioned tables included.
  */
-export type DatabaseTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir: string };
+export type DatabaseTarget =
+  { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir: string };
 
 export interface ServiceDatabaseOptions {
   target: DatabaseTarget;
@@ -40,8 +41,33 @@ export function dataSourceOptions(options: ServiceDatabaseOptions): DataSourceOp
   return { ...common, driver: pgliteDriverModule(options.target.dataDir), poolSize: 1 };
 }
 
-/** Creates the schema then runs the service's migrations (they are idempotent by the migrations table). */
-export async function migrate(dataSource: import('typeorm').DataSource, schema: string): Promise<void> {
-  await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  await dataSource.runMigrations({ transaction: 'each' });
+/**
+ * Creates the schema then runs the service's migrations. On a Postgres server the run holds an advisory
+ * lock named after the schema, so replicas starting together (or a migration Job racing a Deployment)
+ * migrate one after another instead of failing on duplicate DDL. PGlite is one process: no lock needed.
+ */
+export async function migrate(dataSource: DataSource, schema: string): Promise<void> {
+  const isServer = !('driver' in dataSource.options && dataSource.options.driver);
+  const lockRunner = isServer ? dataSource.createQueryRunner() : null;
+  try {
+    await lockRunner?.query('SELECT pg_advisory_lock(hashtext($1))', [`pgw-migrations:${schema}`]);
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await lockRunner
+      ?.query('SELECT pg_advisory_unlock(hashtext($1))', [`pgw-migrations:${schema}`])
+      .catch(() => undefined);
+    await lockRunner?.release();
+  }
+}
+
+/** For a migration Job (`MIGRATE_ONLY=true`): migrate one service's schema and return, without Kafka or HTTP. */
+export async function migrateOnly(options: ServiceDatabaseOptions): Promise<void> {
+  const dataSource = new DataSource(dataSourceOptions(options));
+  await dataSource.initialize();
+  try {
+    await migrate(dataSource, options.schema);
+  } finally {
+    await dataSource.destroy();
+  }
 }

@@ -52,7 +52,10 @@ class PGliteClient extends EventEmitter {
       values && values.length > 0
         ? this.db.query(sql, values)
         : this.db.exec(sql).then((results) => results[results.length - 1] ?? { rows: [], fields: [] });
-    const withCount = run.then((result) => ({ ...result, rowCount: result.affectedRows ?? result.rows.length }));
+    const withCount = run.then((result) => ({
+      ...result,
+      rowCount: result.affectedRows ?? result.rows.length,
+    }));
     return withCount.then(
       (result) => {
         cb?.(null, result);
