@@ -5,39 +5,111 @@ import prettier from 'eslint-config-prettier';
 // Module boundaries are the architecture: a lib never reaches into an app, one service's server lib never
 // imports another's, and the policy engine stays framework-free.
 const depConstraints = [
-  { sourceTag: 'type:engine', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', 'ioredis', 'undici'] },
-  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:engine'], bannedExternalImports: ['@nestjs/core', 'typeorm', 'kafkajs'] },
+  {
+    sourceTag: 'type:engine',
+    onlyDependOnLibsWithTags: [],
+    bannedExternalImports: ['@nestjs/*', 'typeorm', 'kafkajs', 'pg', 'ioredis', 'undici'],
+  },
+  {
+    sourceTag: 'type:contracts',
+    onlyDependOnLibsWithTags: ['type:engine'],
+    bannedExternalImports: ['@nestjs/core', 'typeorm', 'kafkajs'],
+  },
   { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence'],
+  },
   { sourceTag: 'type:kit', onlyDependOnLibsWithTags: ['type:contracts'] },
-  { sourceTag: 'type:server', onlyDependOnLibsWithTags: ['type:kit', 'type:contracts', 'type:messaging', 'type:persistence', 'type:engine', 'type:testing'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:kit', 'type:engine', 'type:server', 'type:contracts', 'type:messaging', 'type:persistence', 'type:testing'] },
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:kit', 'type:server', 'type:contracts', 'type:messaging', 'type:persistence', 'type:testing', 'type:engine'] },
+  {
+    sourceTag: 'type:server',
+    onlyDependOnLibsWithTags: [
+      'type:kit',
+      'type:contracts',
+      'type:messaging',
+      'type:persistence',
+      'type:engine',
+      'type:testing',
+    ],
+  },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: [
+      'type:kit',
+      'type:engine',
+      'type:server',
+      'type:contracts',
+      'type:messaging',
+      'type:persistence',
+      'type:testing',
+    ],
+  },
+  {
+    sourceTag: 'type:e2e',
+    onlyDependOnLibsWithTags: [
+      'type:kit',
+      'type:server',
+      'type:contracts',
+      'type:messaging',
+      'type:persistence',
+      'type:testing',
+      'type:engine',
+    ],
+  },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
   { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: ['scope:policy', 'scope:shared'] },
   { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:audit', 'scope:shared'] },
   { sourceTag: 'scope:billing', onlyDependOnLibsWithTags: ['scope:billing', 'scope:shared'] },
-  { sourceTag: 'scope:embedded', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:policy', 'scope:audit', 'scope:billing', 'scope:shared'] },
+  {
+    sourceTag: 'scope:embedded',
+    onlyDependOnLibsWithTags: [
+      'scope:gateway',
+      'scope:policy',
+      'scope:audit',
+      'scope:billing',
+      'scope:shared',
+    ],
+  },
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['*'] },
 ];
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', 'tmp/**', '.nx/**', '.kafka/**', 'coverage/**', 'bench/node_modules/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'tmp/**',
+      '.nx/**',
+      '.kafka/**',
+      'coverage/**',
+      'bench/node_modules/**',
+    ],
+  },
   ...nx.configs['flat/base'],
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allow: [], depConstraints },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'apps/*/src/main.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.e2e-spec.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.ts',
+      'apps/*/src/main.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },

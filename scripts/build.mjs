@@ -13,6 +13,17 @@ writeFileSync(tmpConfig, JSON.stringify(swcrc));
 rmSync(resolve(root, 'dist'), { recursive: true, force: true });
 execFileSync(
   resolve(root, 'node_modules/.bin/swc'),
-  ['apps', 'libs', '-d', 'dist', '--config-file', tmpConfig, '--copy-files', '--ignore', '**/*.spec.ts,**/*.int-spec.ts', '--quiet'],
+  [
+    'apps',
+    'libs',
+    '-d',
+    'dist',
+    '--config-file',
+    tmpConfig,
+    '--copy-files',
+    '--ignore',
+    '**/*.spec.ts,**/*.int-spec.ts',
+    '--quiet',
+  ],
   { cwd: root, stdio: 'inherit' },
 );

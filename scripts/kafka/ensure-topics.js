@@ -15,7 +15,8 @@ const path = require('path');
 const { Kafka, logLevel, ConfigResourceTypes } = require('kafkajs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TOPICS_FILE = process.env.KAFKA_TOPICS_FILE || path.join(ROOT, 'libs', 'contracts', 'src', 'topics.json');
+const TOPICS_FILE =
+  process.env.KAFKA_TOPICS_FILE || path.join(ROOT, 'libs', 'contracts', 'src', 'topics.json');
 const BROKERS = (process.env.KAFKA_BROKERS || `127.0.0.1:${process.env.KAFKA_PORT || '19092'}`)
   .split(',')
   .map((b) => b.trim())
@@ -35,7 +36,8 @@ function log(msg) {
 function wantedTopics() {
   const raw = require(TOPICS_FILE);
   return Object.values(raw).map((t) => {
-    if (!t || typeof t.name !== 'string') throw new Error(`bad entry in ${TOPICS_FILE}: ${JSON.stringify(t)}`);
+    if (!t || typeof t.name !== 'string')
+      throw new Error(`bad entry in ${TOPICS_FILE}: ${JSON.stringify(t)}`);
     const config = t.compacted ? { ...COMPACT_CONFIG } : { 'cleanup.policy': 'delete' };
     return { name: t.name, partitions: Number(t.partitions) || 1, config };
   });
@@ -53,10 +55,14 @@ async function waitForCluster(admin) {
       lastErr = new Error('describeCluster returned no brokers');
     } catch (e) {
       lastErr = e;
-      try { await admin.disconnect(); } catch (_) {}
+      try {
+        await admin.disconnect();
+      } catch (_) {}
     }
     if (Date.now() > deadline) {
-      throw new Error(`broker at ${BROKERS.join(',')} did not answer a metadata request within ${READY_TIMEOUT_MS} ms: ${lastErr && lastErr.message}`);
+      throw new Error(
+        `broker at ${BROKERS.join(',')} did not answer a metadata request within ${READY_TIMEOUT_MS} ms: ${lastErr && lastErr.message}`,
+      );
     }
     await sleep(Math.min(250 * attempt, 2000));
   }
@@ -112,7 +118,9 @@ async function main() {
   const admin = kafka.admin();
   const t0 = Date.now();
   const info = await waitForCluster(admin);
-  log(`cluster ${info.clusterId} up (${info.brokers.map((b) => `${b.host}:${b.port}`).join(',')}, controller ${info.controller}) after ${Date.now() - t0} ms`);
+  log(
+    `cluster ${info.clusterId} up (${info.brokers.map((b) => `${b.host}:${b.port}`).join(',')}, controller ${info.controller}) after ${Date.now() - t0} ms`,
+  );
 
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.name));
@@ -143,7 +151,9 @@ async function main() {
     const byName = new Map(md.topics.map((t) => [t.name, t]));
     const grow = topics.filter((t) => byName.get(t.name).partitions.length < t.partitions);
     if (grow.length) {
-      await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) });
+      await admin.createPartitions({
+        topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })),
+      });
       log(`increased partitions of ${grow.map((t) => t.name).join(', ')}`);
       continue;
     }

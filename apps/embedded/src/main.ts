@@ -25,7 +25,9 @@ async function bootstrap(): Promise<void> {
   const secrets = loadOrCreateEmbeddedSecrets(dataDir);
   const adminToken = config.ADMIN_TOKEN ?? secrets.adminToken;
   const database: DatabaseTarget = { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
-  const bus = new InProcessEventBus((error) => logger.warn(`event handler failed, retrying: ${String(error)}`));
+  const bus = new InProcessEventBus((error) =>
+    logger.warn(`event handler failed, retrying: ${String(error)}`),
+  );
 
   const mock = config.UPSTREAM_BASE_URL ? null : await MockUpstream.start({ recordRequests: false });
   const upstream = mock
@@ -55,7 +57,10 @@ async function bootstrap(): Promise<void> {
     name: 'demo',
     allowedModels: config.DEMO_MODELS.split(',').map((model) => model.trim()),
     keySecret: secrets.demoKeySecret,
-    policyConfig: config.DEMO_POLICY === 'true' ? (defaultPolicyConfig() as unknown as Record<string, unknown>) : undefined,
+    policyConfig:
+      config.DEMO_POLICY === 'true'
+        ? (defaultPolicyConfig() as unknown as Record<string, unknown>)
+        : undefined,
   });
   await bus.flush();
 

@@ -36,7 +36,10 @@ export function decodeBatch<T>(
   if (dead.length > 0) {
     bus.publish(
       TOPICS.deadLetter,
-      dead.map((record) => ({ key: `${record.source_topic}:${record.partition}`, value: JSON.stringify(record) })),
+      dead.map((record) => ({
+        key: `${record.source_topic}:${record.partition}`,
+        value: JSON.stringify(record),
+      })),
     );
   }
   return { valid, deadLettered: dead.length };

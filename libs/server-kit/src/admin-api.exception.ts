@@ -27,4 +27,5 @@ export class AdminApiException extends Error {
   }
 }
 
-export const notFound = (what: string): AdminApiException => new AdminApiException('not_found', `${what} not found`);
+export const notFound = (what: string): AdminApiException =>
+  new AdminApiException('not_found', `${what} not found`);

@@ -14,9 +14,8 @@ export class AdminAuthGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const header = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers[
-      'authorization'
-    ];
+    const header = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>()
+      .headers['authorization'];
     if (!header?.startsWith('Bearer ')) {
       throw new AdminApiException('unauthorized', 'Missing admin bearer token.');
     }

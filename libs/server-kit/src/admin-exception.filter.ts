@@ -35,7 +35,12 @@ export class AdminExceptionFilter implements ExceptionFilter {
     if (exception instanceof AdminApiException) {
       return {
         status: exception.status,
-        body: openAiError(exception.message, TYPE_BY_STATUS[exception.status] ?? 'api_error', exception.code, exception.param),
+        body: openAiError(
+          exception.message,
+          TYPE_BY_STATUS[exception.status] ?? 'api_error',
+          exception.code,
+          exception.param,
+        ),
       };
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
@@ -49,7 +54,12 @@ export class AdminExceptionFilter implements ExceptionFilter {
       return { status, body: openAiError(message, TYPE_BY_STATUS[status] ?? 'invalid_request_error', code) };
     }
     const errorId = randomUUID();
-    this.logger.error(`error ${errorId}: ${exception instanceof Error ? exception.stack : String(exception)}`);
-    return { status: 500, body: openAiError(`Internal error (id ${errorId}).`, 'api_error', 'internal_error') };
+    this.logger.error(
+      `error ${errorId}: ${exception instanceof Error ? exception.stack : String(exception)}`,
+    );
+    return {
+      status: 500,
+      body: openAiError(`Internal error (id ${errorId}).`, 'api_error', 'internal_error'),
+    };
   }
 }

@@ -2,7 +2,10 @@ import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { AdminApiException } from './admin-api.exception';
 
 /** The first failing field as a path (`limits.requests_per_minute`, `rules[2].action`) and its message. */
-export function firstValidationFailure(errors: ValidationError[], parent = ''): { path: string; message: string } {
+export function firstValidationFailure(
+  errors: ValidationError[],
+  parent = '',
+): { path: string; message: string } {
   for (const error of errors) {
     const path = /^\d+$/.test(error.property)
       ? `${parent}[${error.property}]`

@@ -21,7 +21,8 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-export const encodeCursor = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+export const encodeCursor = (value: unknown): string =>
+  Buffer.from(JSON.stringify(value)).toString('base64url');
 
 export function decodeCursor<T>(cursor: string | undefined): T | null {
   if (!cursor) return null;

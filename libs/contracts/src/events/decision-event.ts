@@ -1,4 +1,14 @@
-import { bool, checkExact, int, isoTime, nullableStr, oneOf, str, strArray, type Check } from './field-checks';
+import {
+  bool,
+  checkExact,
+  int,
+  isoTime,
+  nullableStr,
+  oneOf,
+  str,
+  strArray,
+  type Check,
+} from './field-checks';
 import type { EventEnvelope } from './event-envelope';
 
 export const DECISIONS = ['allow', 'flag', 'redact', 'block'] as const;

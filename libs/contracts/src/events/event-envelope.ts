@@ -19,7 +19,14 @@ export function createEnvelope<TType extends string, TPayload>(
   eventId: string = uuidv7(),
   occurredAt: string = new Date().toISOString(),
 ): EventEnvelope<TType, TPayload> {
-  return { event_id: eventId, type, schema_version: schemaVersion, occurred_at: occurredAt, project_id: projectId, payload };
+  return {
+    event_id: eventId,
+    type,
+    schema_version: schemaVersion,
+    occurred_at: occurredAt,
+    project_id: projectId,
+    payload,
+  };
 }
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };

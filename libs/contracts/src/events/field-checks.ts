@@ -11,7 +11,9 @@ export const isRecord = (value: unknown): value is Record<string, unknown> =>
 export const str =
   (maxLength = 256): Check =>
   (v, p) =>
-    typeof v === 'string' && v.length <= maxLength ? null : `${p} must be a string of at most ${maxLength} chars`;
+    typeof v === 'string' && v.length <= maxLength
+      ? null
+      : `${p} must be a string of at most ${maxLength} chars`;
 
 export const nullableStr =
   (maxLength = 256): Check =>
@@ -21,7 +23,9 @@ export const nullableStr =
 export const oneOf =
   <T extends string>(values: readonly T[]): Check =>
   (v, p) =>
-    typeof v === 'string' && (values as readonly string[]).includes(v) ? null : `${p} must be one of ${values.join(', ')}`;
+    typeof v === 'string' && (values as readonly string[]).includes(v)
+      ? null
+      : `${p} must be one of ${values.join(', ')}`;
 
 export const int: Check = (v, p) =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : `${p} must be a non-negative integer`;
@@ -29,14 +33,17 @@ export const int: Check = (v, p) =>
 export const bool: Check = (v, p) => (typeof v === 'boolean' ? null : `${p} must be a boolean`);
 
 export const isoTime: Check = (v, p) =>
-  typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v)) ? null : `${p} must be an ISO-8601 time`;
+  typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v))
+    ? null
+    : `${p} must be an ISO-8601 time`;
 
 export const nullableIsoTime: Check = (v, p) => (v === null ? null : isoTime(v, p));
 
 export const strArray =
   (maxItems = 64, maxLength = 128): Check =>
   (v, p) => {
-    if (!Array.isArray(v) || v.length > maxItems) return `${p} must be an array of at most ${maxItems} strings`;
+    if (!Array.isArray(v) || v.length > maxItems)
+      return `${p} must be an array of at most ${maxItems} strings`;
     for (let i = 0; i < v.length; i++) {
       const reason = str(maxLength)(v[i], `${p}[${i}]`);
       if (reason) return reason;

@@ -62,7 +62,9 @@ export class KafkaEventBus implements EventBus {
       allowAutoTopicCreation: false,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
-    this.spill = options.spillPath ? new SpillFile(options.spillPath, options.spillMaxBytes ?? 256 * 1024 * 1024) : null;
+    this.spill = options.spillPath
+      ? new SpillFile(options.spillPath, options.spillMaxBytes ?? 256 * 1024 * 1024)
+      : null;
     if (this.spilledCount() > 0) this.scheduleDrain();
   }
 
@@ -109,7 +111,8 @@ export class KafkaEventBus implements EventBus {
               return true;
             },
             () => stopped || !isRunning(),
-            (error, attempt) => this.log(`handler for ${options.groupId} failed (attempt ${attempt}): ${describe(error)}`),
+            (error, attempt) =>
+              this.log(`handler for ${options.groupId} failed (attempt ${attempt}): ${describe(error)}`),
           );
           if (!done) return;
           const last = slice[slice.length - 1].offset;
@@ -294,7 +297,13 @@ function toIncoming(
   partition: number,
   message: { offset: string; key: Buffer | null; value: Buffer | null },
 ): IncomingMessage {
-  return { topic, partition, offset: message.offset, key: message.key ? message.key.toString() : null, value: message.value };
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString() : null,
+    value: message.value,
+  };
 }
 
 function describe(error: unknown): string {

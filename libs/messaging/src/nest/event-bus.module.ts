@@ -6,6 +6,10 @@ import { EVENT_BUS, type EventBus } from '../event-bus.port';
 @Module({})
 export class EventBusModule {
   static forRoot(bus: EventBus): DynamicModule {
-    return { module: EventBusModule, providers: [{ provide: EVENT_BUS, useValue: bus }], exports: [EVENT_BUS] };
+    return {
+      module: EventBusModule,
+      providers: [{ provide: EVENT_BUS, useValue: bus }],
+      exports: [EVENT_BUS],
+    };
   }
 }

@@ -26,7 +26,9 @@ export class EventBusTransport extends Server implements CustomTransportStrategy
           topic: pattern,
           groupId: `${this.serviceName}.${pattern}`,
           handler: async (batch: IncomingMessage[]) => {
-            await lastValueFrom(this.transformToObservable(await handler(batch)), { defaultValue: undefined });
+            await lastValueFrom(this.transformToObservable(await handler(batch)), {
+              defaultValue: undefined,
+            });
           },
         });
         this.subscriptions.push(subscription);
