@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@pgw/server-kit';
+import { GatewayConfig } from './gateway.config';
+
+const base = { UPSTREAM_BASE_URL: 'https://api.openai.com/v1', UPSTREAM_API_KEY: 'sk-test' };
+
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig(GatewayConfig, env);
+    return '';
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+}
+
+describe('GatewayConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig(GatewayConfig, base);
+    expect(config).toMatchObject({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      KAFKA_BROKERS: '127.0.0.1:19092',
+      UPSTREAM_TIMEOUT_MS: 60_000,
+      MAX_BODY_BYTES: 1_048_576,
+      SPILL_DIR: './.pgw-data/spill',
+    });
+    expect(config.toServerOptions()).toMatchObject({
+      routes: {},
+      defaultUpstream: { baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test' },
+      upstream: { timeoutMs: 60_000 },
+      limits: { kind: 'memory' },
+      maxBodyBytes: 1_048_576,
+    });
+  });
+
+  it('takes routes from MODEL_ROUTES and Redis from REDIS_URL', () => {
+    const routes = {
+      'gpt-4o': { baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-a' },
+      local: { baseUrl: 'http://127.0.0.1:9000/v1', apiKey: '', upstreamModel: 'llama' },
+    };
+    const config = loadConfig(GatewayConfig, {
+      MODEL_ROUTES: JSON.stringify(routes),
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      PORT: '9090',
+    });
+    expect(config.PORT).toBe(9090);
+    expect(config.toServerOptions()).toMatchObject({
+      routes,
+      defaultUpstream: null,
+      limits: { kind: 'redis', url: 'redis://127.0.0.1:6379' },
+    });
+  });
+
+  it('refuses bad values, naming the variable (and never echoing secrets)', () => {
+    expect(problem({})).toContain('UPSTREAM_BASE_URL');
+    expect(problem({ ...base, PORT: 'eighty' })).toContain('PORT');
+    expect(problem({ ...base, UPSTREAM_TIMEOUT_MS: '-5' })).toContain('UPSTREAM_TIMEOUT_MS');
+    expect(problem({ ...base, MAX_BODY_BYTES: 'lots' })).toContain('MAX_BODY_BYTES');
+    expect(problem({ ...base, KAFKA_BROKERS: 'kafka' })).toContain('KAFKA_BROKERS');
+    expect(problem({ ...base, REDIS_URL: 'http://x' })).toContain('REDIS_URL');
+    expect(problem({ ...base, UPSTREAM_BASE_URL: 'api.openai.com' })).toContain('UPSTREAM_BASE_URL');
+    const routes = problem({
+      ...base,
+      MODEL_ROUTES: '{"gpt": {"baseUrl": "nope", "apiKey": "sk-very-secret"}}',
+    });
+    expect(routes).toContain('MODEL_ROUTES ["gpt"].baseUrl');
+    expect(routes).not.toContain('sk-very-secret');
+    expect(problem({ ...base, MODEL_ROUTES: '{not json' })).toContain('MODEL_ROUTES is not valid JSON');
+  });
+});

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { KafkaEventBus } from '@pgw/messaging';
+import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { GatewayAppModule } from './app.module';
+import { GatewayConfig } from './gateway.config';
+
+async function bootstrap(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = loadConfig(GatewayConfig);
+  } catch (error) {
+    exitOnConfigError(error);
+  }
+  const bus = new KafkaEventBus({
+    brokers: config.kafkaBrokers,
+    clientId: `pgw-gateway-${config.INSTANCE_ID}`,
+    spillPath: config.spillPath,
+    // Events are fire-and-forget for the request; a longer linger means fewer, larger produce requests.
+    lingerMs: 20,
+    maxBatchMessages: 2_000,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayAppModule.forRoot(config.toServerOptions(), bus),
+    new FastifyAdapter({ bodyLimit: config.MAX_BODY_BYTES, keepAliveTimeout: 65_000 }),
+    { logger: ['error', 'warn', 'log'] },
+  );
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, config.HOST);
+  new Logger('Gateway').log(`listening on ${config.HOST}:${config.PORT} (instance ${config.INSTANCE_ID})`);
+}
+
+void bootstrap();

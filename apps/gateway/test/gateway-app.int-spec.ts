@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { KafkaEventBus } from '@pgw/messaging';
+import { loadConfig } from '@pgw/server-kit';
+import { MockUpstream, TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
+import { GatewayAppModule } from '../src/app.module';
+import { GatewayConfig } from '../src/gateway.config';
+
+describe('gateway app: config → GatewayServerModule → probes', () => {
+  let mock: MockUpstream;
+  let app: NestFastifyApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    mock = await MockUpstream.start();
+    const config = loadConfig(GatewayConfig, {
+      UPSTREAM_BASE_URL: mock.baseUrl,
+      KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+      INSTANCE_ID: `app-test-${process.env.PGW_TEST_RUN_ID ?? Date.now()}`,
+    });
+    const bus = new KafkaEventBus({
+      brokers: config.kafkaBrokers,
+      clientId: `pgw-gateway-${config.INSTANCE_ID}`,
+    });
+    app = await NestFactory.create<NestFastifyApplication>(
+      GatewayAppModule.forRoot(config.toServerOptions(), bus),
+      new FastifyAdapter(),
+      {
+        logger: ['error', 'warn'],
+      },
+    );
+    await app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await mock?.close();
+  });
+
+  it('is live at once, ready once the state topics are read, and exposes Prometheus metrics', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { description: 'ready' });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('# TYPE pgw_gateway_requests_total counter');
+    expect(metrics).toContain('# TYPE pgw_gateway_added_latency_seconds histogram');
+    expect(metrics).toMatch(/^pgw_gateway_event_spill_depth 0$/m);
+  });
+
+  it('answers an unknown path with a hint that the base URL must end in /v1', async () => {
+    const response = await fetch(`${url}/chat/completions`, { method: 'POST' });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain('/v1');
+  });
+});

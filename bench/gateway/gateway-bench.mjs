@@ -1,0 +1,493 @@
+// Gateway benchmark: the mock upstream directly, our gateway (full hot path) and Portkey OSS 1.15.2, side
+// by side and interleaved (A B C A B C ...) so ratios hold while the shared machine's speed drifts.
+//   npm run build && npm install --prefix bench/gateway && node bench/gateway/gateway-bench.mjs [--duration 5] [--reps 1]
+// Prints tables; never part of the test verdict. Needs the Kafka broker (started by scripts/kafka/kafka.sh).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { request as undiciRequest, Agent } from 'undici';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+const fromDist = (path) => require(join(root, 'dist', path));
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '1' },
+    conns: { type: 'string', default: '16,64' },
+    'ttfb-requests': { type: 'string', default: '300' },
+    'no-portkey': { type: 'boolean', default: false },
+  },
+});
+const DURATION = Number(args.duration);
+const REPS = Number(args.reps);
+const CONNS = args.conns.split(',').map(Number);
+const TTFB_REQUESTS = Number(args['ttfb-requests']);
+const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
+const GATEWAY_PORT = Number(process.env.BENCH_GATEWAY_PORT ?? 18080);
+const PORTKEY_PORT = 8787;
+const MODEL = 'gpt-4o-mini';
+const PROMPT =
+  'You are helping a small bakery plan its week. The oven runs from six in the morning until two in the ' +
+  'afternoon, and the team wants to bake sourdough, rye and a few seasonal pastries. Suggest a schedule ' +
+  'that keeps the oven busy, leaves time for cleaning, and explains which loaves should rest overnight. ' +
+  'Keep the answer short, use plain language, and list the steps in order so a new apprentice can follow ' +
+  'them without asking questions. Mention how to adjust if the flour delivery is late on Wednesday.';
+
+const children = [];
+function start(name, command, argv, env = {}) {
+  const child = spawn(command, argv, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr.on('data', (d) => process.env.BENCH_VERBOSE && process.stderr.write(`[${name}] ${d}`));
+  children.push(child);
+  return child;
+}
+function stopAll() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+}
+process.on('exit', stopAll);
+process.on('SIGINT', () => process.exit(130));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitUntil(probe, what, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** CPU time (user + system) a process used so far, in ms (clock ticks are 10 ms on Linux). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+function rssMb(pid) {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
+    return Math.round(Number(line.replace(/\D+/g, '')) / 1024);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Deterministic pseudo-words for the 1,000-term denylist (none occurs in the prompt or the reply). */
+function denylistTerms(count) {
+  let seed = 0x2545f491;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) / 0x1000000;
+  const letters = 'bcdfghjklmnpqrstvwxz';
+  const terms = new Set();
+  while (terms.size < count) {
+    let word = '';
+    const length = 7 + Math.floor(next() * 6);
+    for (let i = 0; i < length; i++) word += letters[Math.floor(next() * letters.length)];
+    terms.add(word);
+  }
+  return [...terms];
+}
+
+/** Every built-in detector (PII and secrets redact, injection signals flag) + a 1,000-term denylist, input and output. */
+function benchPolicyConfig(engine) {
+  return {
+    version: 1,
+    name: 'bench',
+    rules: [
+      ...engine.BUILTIN_CATEGORIES.map((category, i) => ({
+        id: `detector-${i}`,
+        category,
+        target: 'both',
+        action: category.startsWith('injection.') ? 'flag' : 'redact',
+      })),
+      {
+        id: 'deny',
+        category: 'denylist.bench',
+        target: 'both',
+        action: 'block',
+        terms: denylistTerms(1_000),
+      },
+    ],
+  };
+}
+
+async function seedState() {
+  const { KafkaEventBus } = fromDist('libs/messaging/src/index.js');
+  const contracts = fromDist('libs/contracts/src/index.js');
+  const engine = fromDist('libs/policy-engine/src/index.js'); // DETECTOR_CATEGORIES: the engine's own list
+  const run = Date.now().toString(36);
+  const projectId = `pbench${run}`;
+  const keyId = `kbench${run}`;
+  const secret = `s${run}`.padEnd(32, 'x');
+  const bus = new KafkaEventBus({
+    brokers: KAFKA_BROKERS.split(','),
+    clientId: `bench-seed-${run}`,
+    logger: () => undefined,
+  });
+  const now = new Date().toISOString();
+  const high = { requests_per_minute: 100_000_000, tokens_per_minute: 1_000_000_000_000 };
+  await bus.publishAndWait(contracts.TOPICS.projectState, [
+    {
+      key: projectId,
+      value: JSON.stringify({
+        project_id: projectId,
+        name: 'bench',
+        plan: 'enterprise',
+        default_rollout_mode: 'enforce',
+        allowed_models: [],
+        limits: high,
+        key_limits: high,
+        monthly_budget_micros: 1_000_000_000_000_000,
+        budget_soft_alert_percent: 80,
+        audit_retention_days: 30,
+        updated_at: now,
+      }),
+    },
+  ]);
+  await bus.publishAndWait(contracts.TOPICS.keyState, [
+    {
+      key: keyId,
+      value: JSON.stringify({
+        key_id: keyId,
+        project_id: projectId,
+        secret_hash: contracts.hashKeySecret(secret),
+        status: 'active',
+        allowed_models: null,
+        limits: null,
+        expires_at: null,
+        updated_at: now,
+      }),
+    },
+  ]);
+  await bus.publishAndWait(contracts.TOPICS.policyState, [
+    {
+      key: projectId,
+      value: JSON.stringify({
+        project_id: projectId,
+        policy_id: `polbench${run}`,
+        revision: 1,
+        rollout_mode: 'enforce',
+        canary_percent: 100,
+        config: benchPolicyConfig(engine),
+        activated_at: now,
+      }),
+    },
+  ]);
+  await bus.close();
+  return contracts.formatProjectKey(keyId, secret);
+}
+
+function body(stream) {
+  return JSON.stringify({
+    model: MODEL,
+    messages: [{ role: 'user', content: PROMPT }],
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+/** Latencies from autocannon's per-response event (float ms), not its integer-ms histogram. */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function load(target, { connections, stream, duration = DURATION, rate, sampleRss }) {
+  const times = [];
+  let peakRss = 0;
+  const sampler = sampleRss ? setInterval(() => (peakRss = Math.max(peakRss, rssMb(sampleRss))), 200) : null;
+  const cpuBefore = sampleRss ? cpuMs(sampleRss) : NaN;
+  const instance = autocannon({
+    url: `${target.base}/v1/chat/completions`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: body(stream),
+    connections,
+    duration,
+    ...(rate ? { overallRate: rate } : {}),
+  });
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode === 200) times.push(responseTime);
+  });
+  const result = await new Promise((resolve, reject) => {
+    instance.on('done', resolve);
+    instance.on('error', reject);
+  });
+  if (sampler) clearInterval(sampler);
+  const cpuUsed = sampleRss ? cpuMs(sampleRss) - cpuBefore : NaN;
+  times.sort((a, b) => a - b);
+  return {
+    rps: result.requests.average,
+    ok: times.length,
+    errors: result.errors + result.non2xx + result.timeouts,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    rss: sampleRss ? Math.max(peakRss, rssMb(sampleRss)) : NaN,
+    /** CPU µs the target spent per completed request: robust to a noisy machine, unlike req/s. */
+    cpuPerRequest:
+      sampleRss && times.length ? (cpuUsed * 1000) / (result.requests.total || times.length) : NaN,
+  };
+}
+
+/** Sequential streamed requests: time to the first body byte (the first SSE event). */
+async function ttfb(target, count) {
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 1 });
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const started = process.hrtime.bigint();
+    const response = await undiciRequest(`${target.base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      body: body(true),
+      dispatcher,
+    });
+    let first = true;
+    response.body.on('data', () => {
+      if (first) times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      first = false;
+    });
+    await new Promise((resolveEnd) => response.body.on('end', resolveEnd));
+  }
+  await dispatcher.close();
+  return times.sort((a, b) => a - b);
+}
+
+const median = (values) => {
+  const sorted = [...values].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
+};
+const fmt = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const range = (values, digits = 0) =>
+  values.length > 1 ? ` (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})` : '';
+
+function table(title, header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  console.log(`\n${title}\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+}
+
+async function main() {
+  execFileSync('bash', [join(root, 'scripts/kafka/kafka.sh'), 'start'], { stdio: 'inherit' });
+  const mock = start('mock', process.execPath, [
+    join(root, 'dist/libs/testing/src/mock-upstream/serve-mock-upstream.js'),
+  ]);
+  const mockUrl = await new Promise((resolveUrl, reject) => {
+    mock.stdout.once('data', (d) => resolveUrl(String(d).trim()));
+    mock.once('exit', (code) => reject(new Error(`mock upstream exited (${code})`)));
+  });
+  const mockBase = mockUrl.replace(/\/v1$/, '');
+
+  const apiKey = await seedState();
+  // As deployed: a small young generation keeps RSS down at the cost of more (cheap) scavenges.
+  const gatewayFlags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '--max-semi-space-size=4')
+    .split(' ')
+    .filter(Boolean);
+  const gateway = start(
+    'gateway',
+    process.execPath,
+    [...gatewayFlags, join(root, 'dist/apps/gateway/src/main.js')],
+    {
+      PORT: String(GATEWAY_PORT),
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS,
+      UPSTREAM_BASE_URL: mockUrl,
+      UPSTREAM_API_KEY: 'bench',
+      SPILL_DIR: mkdtempSync(join(tmpdir(), 'pgw-bench-spill-')),
+      INSTANCE_ID: 'bench-gateway',
+    },
+  );
+  const gatewayBase = `http://127.0.0.1:${GATEWAY_PORT}`;
+  const gatewayHeaders = { authorization: `Bearer ${apiKey}` };
+  await waitUntil(async () => (await fetch(`${gatewayBase}/readyz`)).status === 200, 'gateway ready');
+  await waitUntil(
+    async () =>
+      (
+        await fetch(`${gatewayBase}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...gatewayHeaders },
+          body: body(false),
+        })
+      ).status === 200,
+    'gateway serving the bench key',
+  );
+
+  const targets = [
+    { name: 'direct (mock)', base: mockBase, headers: {}, pid: mock.pid },
+    { name: 'policy gateway', base: gatewayBase, headers: gatewayHeaders, pid: gateway.pid },
+  ];
+  if (!args['no-portkey']) {
+    const portkeyMain = join(root, 'bench/gateway/node_modules/@portkey-ai/gateway/build/start-server.js');
+    const portkey = start('portkey', process.execPath, [portkeyMain]);
+    await waitUntil(
+      async () => (await fetch(`http://127.0.0.1:${PORTKEY_PORT}/`)).status < 500,
+      'portkey up',
+    );
+    targets.push({
+      name: 'portkey 1.15.2',
+      base: `http://127.0.0.1:${PORTKEY_PORT}`,
+      headers: {
+        authorization: 'Bearer bench',
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': mockUrl,
+      },
+      pid: portkey.pid,
+    });
+  }
+
+  // Warm up (JIT, pools, Kafka producer).
+  for (const target of targets) {
+    await load(target, { connections: 16, stream: false, duration: 1 });
+    await load(target, { connections: 16, stream: true, duration: 1 });
+  }
+
+  const results = new Map(); // `${stream}|${conns}|${name}` -> runs[]
+  for (const stream of [false, true]) {
+    for (const connections of CONNS) {
+      for (let rep = 0; rep < REPS; rep++) {
+        for (const target of targets) {
+          const key = `${stream}|${connections}|${target.name}`;
+          const run = await load(target, { connections, stream, sampleRss: target.pid });
+          if (!results.has(key)) results.set(key, []);
+          results.get(key).push(run);
+          process.stderr.write(
+            `  ${stream ? 'stream' : 'json  '} c=${connections} ${target.name}: ${fmt(run.rps, 0)} req/s\n`,
+          );
+        }
+      }
+    }
+  }
+
+  const rows = [];
+  for (const stream of [false, true]) {
+    for (const connections of CONNS) {
+      const direct = results.get(`${stream}|${connections}|direct (mock)`);
+      for (const target of targets) {
+        const runs = results.get(`${stream}|${connections}|${target.name}`);
+        const rps = median(runs.map((r) => r.rps));
+        const portkey = results.get(`${stream}|${connections}|portkey 1.15.2`);
+        rows.push([
+          stream ? 'stream (whole)' : 'non-stream',
+          connections,
+          target.name,
+          `${fmt(rps, 0)}${range(runs.map((r) => r.rps))}`,
+          fmt(median(runs.map((r) => r.p50))),
+          fmt(median(runs.map((r) => r.p99))),
+          target.name === 'direct (mock)'
+            ? ''
+            : fmt(median(runs.map((r) => r.p50)) - median(direct.map((r) => r.p50))),
+          portkey && target.name === 'policy gateway'
+            ? `${fmt(rps / median(portkey.map((r) => r.rps)), 1)}×`
+            : '',
+          runs.reduce((n, r) => n + r.errors, 0),
+          fmt(median(runs.map((r) => r.cpuPerRequest)), 0),
+          Math.max(...runs.map((r) => r.rss)),
+        ]);
+      }
+    }
+  }
+  table(
+    `Max load, ${DURATION} s per run, ${REPS} rep(s), medians (min–max)`,
+    [
+      'mode',
+      'conns',
+      'target',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'p50 over direct',
+      'vs portkey',
+      'errors',
+      'CPU µs/req',
+      'peak RSS MB',
+    ],
+    rows,
+  );
+
+  // Added latency at half of the gateway's max load (16 connections, non-streamed), interleaved.
+  const gatewayMax = median(results.get(`false|${CONNS[0]}|policy gateway`).map((r) => r.rps));
+  const rate = Math.max(100, Math.floor(gatewayMax / 2));
+  const half = { direct: [], gateway: [] };
+  for (let rep = 0; rep < REPS; rep++) {
+    half.direct.push(await load(targets[0], { connections: CONNS[0], stream: false, rate }));
+    half.gateway.push(
+      await load(targets[1], { connections: CONNS[0], stream: false, rate, sampleRss: targets[1].pid }),
+    );
+  }
+  const p = (runs, key) => median(runs.map((r) => r[key]));
+  table(
+    `Added latency at half of the gateway's max load (${rate} req/s, ${CONNS[0]} conns, non-streamed)`,
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50 ms', 'added p99 ms'],
+    [
+      [
+        'direct (mock)',
+        fmt(p(half.direct, 'rps'), 0),
+        fmt(p(half.direct, 'p50'), 3),
+        fmt(p(half.direct, 'p99'), 3),
+        '',
+        '',
+      ],
+      [
+        'policy gateway',
+        fmt(p(half.gateway, 'rps'), 0),
+        fmt(p(half.gateway, 'p50'), 3),
+        fmt(p(half.gateway, 'p99'), 3),
+        fmt(p(half.gateway, 'p50') - p(half.direct, 'p50'), 3),
+        fmt(p(half.gateway, 'p99') - p(half.direct, 'p99'), 3),
+      ],
+    ],
+  );
+
+  // Streaming time to first byte, sequential, interleaved in blocks.
+  const ttfbs = new Map(targets.map((t) => [t.name, []]));
+  const block = 50;
+  for (let done = 0; done < TTFB_REQUESTS; done += block) {
+    for (const target of targets) ttfbs.get(target.name).push(...(await ttfb(target, block)));
+  }
+  const directTtfb = median(ttfbs.get('direct (mock)'));
+  table(
+    `Streaming time to first byte, ${TTFB_REQUESTS} sequential requests each`,
+    ['target', 'median ms', 'p99 ms', 'over direct ms'],
+    targets.map((t) => {
+      const sorted = ttfbs.get(t.name).sort((a, b) => a - b);
+      return [
+        t.name,
+        fmt(median(sorted), 3),
+        fmt(percentile(sorted, 99), 3),
+        t.name === 'direct (mock)' ? '' : fmt(median(sorted) - directTtfb, 3),
+      ];
+    }),
+  );
+
+  const metrics = await (await fetch(`${gatewayBase}/metrics`)).text();
+  const spill = metrics.match(/^pgw_gateway_event_spill_depth (\d+)/m)?.[1];
+  console.log(
+    `\nGateway RSS now ${rssMb(gateway.pid)} MB; event spill depth ${spill}; Kafka connected: ${/^pgw_gateway_kafka_connected 1/m.test(metrics)}`,
+  );
+  stopAll();
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  stopAll();
+  process.exit(1);
+});

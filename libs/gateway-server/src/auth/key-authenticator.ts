@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import {
+  parseProjectKey,
+  secretMatchesHash,
+  type KeyStateRecord,
+  type ProjectStateRecord,
+} from '@pgw/contracts';
+import { GatewayError } from '../http/gateway-error';
+import { GatewayStateStore } from '../state/gateway-state.store';
+
+export interface Caller {
+  key: KeyStateRecord;
+  project: ProjectStateRecord;
+}
+
+const BEARER = 'Bearer ';
+
+/** `Authorization: Bearer pgw_<id>_<secret>` → the key and its project, from memory; 401 otherwise. */
+@Injectable()
+export class KeyAuthenticator {
+  constructor(private readonly state: GatewayStateStore) {}
+
+  authenticate(header: string | undefined): Caller {
+    if (!header || !header.startsWith(BEARER)) {
+      throw new GatewayError(
+        'invalid_api_key',
+        'You did not provide an API key. Send it as a Bearer token: `Authorization: Bearer pgw_...`.',
+      );
+    }
+    const parsed = parseProjectKey(header.slice(BEARER.length).trim());
+    const key = parsed ? this.state.keys.get(parsed.keyId) : undefined;
+    // Same message for every failure: a caller learns nothing about which keys exist.
+    if (!parsed || !key || key.status !== 'active' || !secretMatchesHash(parsed.secret, key.secret_hash)) {
+      throw invalidKey();
+    }
+    if (key.expires_at !== null && Date.parse(key.expires_at) <= Date.now()) throw invalidKey();
+    const project = this.state.projects.get(key.project_id);
+    if (!project) throw invalidKey();
+    return { key, project };
+  }
+}
+
+function invalidKey(): GatewayError {
+  return new GatewayError(
+    'invalid_api_key',
+    'Incorrect API key provided, or the key was revoked or has expired.',
+  );
+}

@@ -1,0 +1,137 @@
+import { GatewayError } from '../http/gateway-error';
+
+export interface ChatRequest {
+  /** The client's body; OpenAI parameters the gateway does not interpret pass through untouched. */
+  body: Record<string, unknown>;
+  model: string;
+  messages: Record<string, unknown>[];
+  stream: boolean;
+  /** The client asked for the final usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
+  user: string | null;
+  maxTokens: number | null;
+}
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+/**
+ * Hand-written validation of the few fields the gateway relies on (a compiled schema of the whole OpenAI
+ * request would cost more than the rest of the hot path). The 400 names the offending param.
+ */
+export function parseChatRequest(body: unknown): ChatRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  }
+  const record = body as Record<string, unknown>;
+  const model = record.model;
+  if (typeof model !== 'string' || model.length === 0) {
+    throw invalid('you must provide a model parameter (a non-empty string).', 'model');
+  }
+  const messages = record.messages;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw invalid('messages must be a non-empty array of { role, content } objects.', 'messages');
+  }
+  for (let i = 0; i < messages.length; i++) checkMessage(messages[i], i);
+  const stream = record.stream;
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
+    throw invalid('stream must be a boolean.', 'stream');
+  }
+  const streamOptions = record.stream_options;
+  if (
+    streamOptions !== undefined &&
+    streamOptions !== null &&
+    (typeof streamOptions !== 'object' || Array.isArray(streamOptions))
+  ) {
+    throw invalid('stream_options must be an object.', 'stream_options');
+  }
+  const user = record.user;
+  if (user !== undefined && user !== null && typeof user !== 'string')
+    throw invalid('user must be a string.', 'user');
+  const maxTokens = record.max_completion_tokens ?? record.max_tokens;
+  return {
+    body: record,
+    model,
+    messages: messages as Record<string, unknown>[],
+    stream: stream === true,
+    includeUsage:
+      stream === true &&
+      (streamOptions as { include_usage?: unknown } | null | undefined)?.include_usage === true,
+    user: typeof user === 'string' && user.length > 0 ? user : null,
+    maxTokens:
+      typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0 ? maxTokens : null,
+  };
+}
+
+function checkMessage(message: unknown, i: number): void {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    throw invalid(`messages[${i}] must be an object with role and content.`, `messages[${i}]`);
+  }
+  const { role, content } = message as { role?: unknown; content?: unknown };
+  if (typeof role !== 'string' || !ROLES.has(role)) {
+    throw invalid(
+      `messages[${i}].role must be one of ${[...ROLES].map((r) => `'${r}'`).join(', ')}.`,
+      `messages[${i}].role`,
+    );
+  }
+  if (typeof content === 'string') return;
+  // An assistant turn that only calls tools carries content null (or none).
+  if ((content === null || content === undefined) && role === 'assistant') return;
+  if (!Array.isArray(content)) {
+    throw invalid(
+      `messages[${i}].content must be a string or an array of content parts.`,
+      `messages[${i}].content`,
+    );
+  }
+  for (let j = 0; j < content.length; j++) {
+    const part = content[j] as { type?: unknown; text?: unknown } | null;
+    if (typeof part !== 'object' || part === null || typeof part.type !== 'string') {
+      throw invalid(
+        `messages[${i}].content[${j}] must be an object with a type.`,
+        `messages[${i}].content[${j}]`,
+      );
+    }
+    if (part.type === 'text' && typeof part.text !== 'string') {
+      throw invalid(
+        `messages[${i}].content[${j}].text must be a string.`,
+        `messages[${i}].content[${j}].text`,
+      );
+    }
+  }
+}
+
+function invalid(message: string, param: string): GatewayError {
+  return new GatewayError('invalid_request', message, param, { code: 'invalid_value' });
+}
+
+/**
+ * Calls `visit` for every prompt text (string contents and text parts), letting it replace the text.
+ * Returns the number of characters seen (for the token estimate).
+ */
+export function forEachPromptText(
+  messages: Record<string, unknown>[],
+  visit: (text: string) => string,
+): number {
+  let chars = 0;
+  for (const message of messages) {
+    const content = message.content;
+    if (typeof content === 'string') {
+      chars += content.length;
+      const replaced = visit(content);
+      if (replaced !== content) message.content = replaced;
+    } else if (Array.isArray(content)) {
+      for (const part of content as { type: string; text?: string }[]) {
+        if (part.type === 'text' && typeof part.text === 'string') {
+          chars += part.text.length;
+          const replaced = visit(part.text);
+          if (replaced !== part.text) part.text = replaced;
+        }
+      }
+    }
+  }
+  return chars;
+}
+
+/** chars/4, the usual rule of thumb for English with OpenAI tokenizers, plus per-message framing. */
+export function estimateTokens(chars: number, messages = 0): number {
+  return Math.ceil(chars / 4) + messages * 4;
+}

@@ -1,0 +1,97 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS } from '@pgw/contracts';
+import { KeyAuthenticator } from './auth/key-authenticator';
+import { ChatCompletionsHandler } from './completions/chat-completions.handler';
+import { ModelsHandler } from './completions/models.handler';
+import { GatewayEvents } from './events/gateway-events';
+import {
+  GATEWAY_OPTIONS,
+  type GatewayServerOptions,
+  type ResolvedGatewayOptions,
+} from './gateway-server.options';
+import { GatewayHttp } from './http/gateway-http';
+import { BudgetGuard } from './limits/budget-guard';
+import { MemoryRateLimiter, RATE_LIMITER, type RateLimiter } from './limits/rate-limiter';
+import { RequestLimits } from './limits/request-limits';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { PolicyCompiler } from './policy/policy-engine.adapter';
+import { GatewayStateStore } from './state/gateway-state.store';
+import { Readiness } from './state/readiness';
+import { StateFollower } from './state/state-follower.service';
+import { UpstreamClient } from './upstream/upstream-client';
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+
+export function resolveGatewayOptions(options: GatewayServerOptions): ResolvedGatewayOptions {
+  return {
+    ...options,
+    upstream: {
+      timeoutMs: options.upstream?.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+      connections: options.upstream?.connections ?? 256,
+    },
+    limits: options.limits ?? { kind: 'memory' },
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    priceMicrosPerMillionTokens:
+      options.priceMicrosPerMillionTokens ?? DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS,
+  };
+}
+
+/** Closes the limits backend with the app (a provider with a lifecycle hook around the RateLimiter port). */
+class RateLimiterLifecycle {
+  constructor(private readonly limiter: RateLimiter) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.limiter.close();
+  }
+}
+
+/**
+ * The gateway: /v1/chat/completions, /v1/models, /healthz, /readyz, /metrics on the app's Fastify
+ * instance, state followed from Kafka, events published on the app's EVENT_BUS (provided globally by the
+ * composition root: Kafka in the distributed app, in-process in embedded mode).
+ */
+@Module({})
+export class GatewayServerModule {
+  static forRoot(options: GatewayServerOptions): DynamicModule {
+    const resolved = resolveGatewayOptions(options);
+    return {
+      module: GatewayServerModule,
+      providers: [
+        { provide: GATEWAY_OPTIONS, useValue: resolved },
+        {
+          provide: RATE_LIMITER,
+          // ioredis is loaded only when Redis is configured (it is resident memory for nothing otherwise).
+          useFactory: async (): Promise<RateLimiter> => {
+            if (resolved.limits.kind !== 'redis') return new MemoryRateLimiter();
+            const { RedisRateLimiter } = await import('./limits/redis-rate-limiter');
+            return new RedisRateLimiter(
+              resolved.limits.url,
+              resolved.limits.keyPrefix ?? 'pgw:rl:',
+              (error) =>
+                console.error(`[gateway] redis: ${error instanceof Error ? error.message : String(error)}`),
+            );
+          },
+        },
+        {
+          provide: RateLimiterLifecycle,
+          useFactory: (limiter: RateLimiter) => new RateLimiterLifecycle(limiter),
+          inject: [RATE_LIMITER],
+        },
+        PolicyCompiler,
+        GatewayStateStore,
+        StateFollower,
+        Readiness,
+        KeyAuthenticator,
+        RequestLimits,
+        BudgetGuard,
+        UpstreamClient,
+        GatewayEvents,
+        GatewayMetrics,
+        ChatCompletionsHandler,
+        ModelsHandler,
+        GatewayHttp,
+      ],
+      exports: [GATEWAY_OPTIONS, GatewayStateStore, StateFollower, Readiness, GatewayMetrics],
+    };
+  }
+}

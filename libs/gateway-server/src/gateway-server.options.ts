@@ -1,0 +1,42 @@
+/** Where requests for one model id go: any OpenAI-compatible base URL (ending in /v1). */
+export interface ModelRoute {
+  baseUrl: string;
+  apiKey: string;
+  /** The model id sent upstream; defaults to the requested id. */
+  upstreamModel?: string;
+}
+
+export type LimitsBackend = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix?: string };
+
+export interface GatewayServerOptions {
+  /** Per-model routes. A model without a route goes to `defaultUpstream` (if set). */
+  routes: Record<string, ModelRoute>;
+  defaultUpstream?: { baseUrl: string; apiKey: string } | null;
+  upstream?: {
+    /** Time to the upstream's response headers, and the longest silence inside its body. Default 60 s. */
+    timeoutMs?: number;
+    /** Keep-alive connections per upstream origin. Default 256. */
+    connections?: number;
+  };
+  limits?: LimitsBackend;
+  /** Largest accepted request body. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Names this replica in logs and Kafka client ids. */
+  instanceId: string;
+  /**
+   * Used when a project has no active policy. Default: none (allow). Pass a policy-engine config to make
+   * every project start from it (e.g. `defaultPolicyConfig()`).
+   */
+  defaultPolicy?: unknown;
+  /** Price used to turn estimated tokens into a budget reservation. Default: DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS. */
+  priceMicrosPerMillionTokens?: number;
+}
+
+export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
+
+export interface ResolvedGatewayOptions extends GatewayServerOptions {
+  upstream: { timeoutMs: number; connections: number };
+  limits: LimitsBackend;
+  maxBodyBytes: number;
+  priceMicrosPerMillionTokens: number;
+}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import type { PolicyStateRecord, PolicyTarget } from '@pgw/contracts';
+import {
+  compilePolicy,
+  type CompiledPolicy as EngineCompiledPolicy,
+  type DecisionMetadata,
+  type StreamRedactor,
+} from '@pgw/policy-engine';
+import {
+  ALLOW,
+  mergeOutcomes,
+  type CompiledPolicy,
+  type PolicyOutcome,
+  type TextRedactor,
+} from './policy-port';
+
+/**
+ * The ONLY file that knows @pgw/policy-engine's API: compiles a PolicyStateRecord into the gateway's
+ * policy port. The record's rollout (rollout_mode, canary_percent: what the policy service activated)
+ * overrides whatever rollout the revision's config carries, so the audit record and the traffic agree.
+ */
+@Injectable()
+export class PolicyCompiler {
+  compile(record: PolicyStateRecord): CompiledPolicy {
+    const config = record.config as Record<string, unknown>;
+    const engine = compilePolicy({
+      ...config,
+      rollout:
+        record.rollout_mode === 'canary'
+          ? { mode: 'canary', percentage: record.canary_percent }
+          : { mode: record.rollout_mode },
+    });
+    return new EnginePolicy(record.policy_id, engine);
+  }
+}
+
+class EnginePolicy implements CompiledPolicy {
+  readonly rolloutMode;
+
+  constructor(
+    readonly policyId: string,
+    private readonly engine: EngineCompiledPolicy,
+  ) {
+    this.rolloutMode = engine.rolloutMode;
+  }
+
+  evaluate(
+    texts: string[],
+    target: PolicyTarget,
+    bucketKey: string,
+  ): { outcome: PolicyOutcome; texts: string[] } {
+    if (texts.length === 0)
+      return { outcome: { ...ALLOW, enforced: this.engine.isEnforced(bucketKey) }, texts };
+    const context = { target, bucketKey };
+    if (texts.length === 1) {
+      const result = this.engine.evaluate(texts[0], context);
+      return { outcome: toOutcome(result.metadata), texts: [result.text] };
+    }
+    const outcomes: PolicyOutcome[] = [];
+    const out = texts.map((text) => {
+      const result = this.engine.evaluate(text, context);
+      outcomes.push(toOutcome(result.metadata));
+      return result.text;
+    });
+    return { outcome: mergeOutcomes(outcomes), texts: out };
+  }
+
+  streamRedactor(target: PolicyTarget, bucketKey: string): TextRedactor {
+    return new EngineStreamRedactor(this.engine.createStreamRedactor({ target, bucketKey }));
+  }
+}
+
+class EngineStreamRedactor implements TextRedactor {
+  constructor(private readonly inner: StreamRedactor) {}
+
+  push(text: string): string {
+    return this.inner.push(text);
+  }
+
+  end(): string {
+    return this.inner.end();
+  }
+
+  get blocked(): boolean {
+    return this.inner.blocked;
+  }
+
+  outcome(): PolicyOutcome {
+    return toOutcome(this.inner.metadata());
+  }
+}
+
+function toOutcome(metadata: DecisionMetadata): PolicyOutcome {
+  return {
+    decision: metadata.decision,
+    reasonCode: metadata.reason_code,
+    categories: metadata.triggered_categories as string[],
+    allowlistHits: metadata.allowlist_hits,
+    denylistHits: metadata.denylist_hits,
+    enforced: metadata.enforced,
+  };
+}

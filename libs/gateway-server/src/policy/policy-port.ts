@@ -1,0 +1,76 @@
+import type { DecisionKind, PolicyTarget, RolloutMode } from '@pgw/contracts';
+
+/**
+ * What the gateway needs from a compiled policy. policy-engine.adapter.ts is the only file that knows the
+ * engine's own API and implements this on top of it.
+ */
+export interface PolicyOutcome {
+  decision: DecisionKind;
+  reasonCode: string;
+  categories: string[];
+  allowlistHits: number;
+  denylistHits: number;
+  /** Whether the decision was applied (false in shadow mode and for canary requests outside the bucket). */
+  enforced: boolean;
+}
+
+export interface TextRedactor {
+  /** Feeds generated text; returns the text that is safe to release now (redacted when enforced). */
+  push(text: string): string;
+  /** No more text: returns whatever was held back (redacted when enforced). */
+  end(): string;
+  /** An enforced block matched: stop the stream (nothing of the match was released). */
+  readonly blocked: boolean;
+  outcome(): PolicyOutcome;
+}
+
+/**
+ * A compiled policy revision with its rollout (enforce / shadow / canary). `bucketKey` (the request's
+ * `user`, else its request id) picks the canary bucket, so one request gets one verdict on both targets.
+ */
+export interface CompiledPolicy {
+  readonly policyId: string;
+  readonly rolloutMode: RolloutMode;
+  /** One decision over several texts of one target; `texts` are redacted only when enforced (same order). */
+  evaluate(
+    texts: string[],
+    target: PolicyTarget,
+    bucketKey: string,
+  ): { outcome: PolicyOutcome; texts: string[] };
+  streamRedactor(target: PolicyTarget, bucketKey: string): TextRedactor;
+}
+
+export const ALLOW: PolicyOutcome = Object.freeze({
+  decision: 'allow',
+  reasonCode: 'allowed',
+  categories: [],
+  allowlistHits: 0,
+  denylistHits: 0,
+  enforced: true,
+}) as PolicyOutcome;
+
+const RANK: Record<DecisionKind, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
+
+/** Precedence block > redact > flag > allow; categories are unioned and hits summed. */
+export function mergeOutcomes(outcomes: readonly PolicyOutcome[]): PolicyOutcome {
+  if (outcomes.length === 0) return ALLOW;
+  if (outcomes.length === 1) return outcomes[0];
+  let top = outcomes[0];
+  const categories = new Set<string>();
+  let allowlistHits = 0;
+  let denylistHits = 0;
+  for (const outcome of outcomes) {
+    if (RANK[outcome.decision] > RANK[top.decision]) top = outcome;
+    for (const category of outcome.categories) categories.add(category);
+    allowlistHits += outcome.allowlistHits;
+    denylistHits += outcome.denylistHits;
+  }
+  return {
+    decision: top.decision,
+    reasonCode: top.reasonCode,
+    categories: [...categories],
+    allowlistHits,
+    denylistHits,
+    enforced: top.enforced,
+  };
+}

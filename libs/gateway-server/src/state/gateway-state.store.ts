@@ -1,0 +1,137 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  TOPICS,
+  type KeyStateRecord,
+  type PolicyStateRecord,
+  type ProjectStateRecord,
+  type QuotaStateRecord,
+} from '@pgw/contracts';
+import type { IncomingMessage } from '@pgw/messaging';
+import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
+import { PolicyCompiler } from '../policy/policy-engine.adapter';
+import type { CompiledPolicy } from '../policy/policy-port';
+
+export interface ActivePolicy {
+  record: PolicyStateRecord;
+  /** null until compiled, or when this revision failed to compile (the previous good one stays active). */
+  compiled: CompiledPolicy | null;
+}
+
+/** A project whose only revision failed to compile: requests get 503 rather than an unchecked pass. */
+export const POLICY_UNAVAILABLE = Symbol('POLICY_UNAVAILABLE');
+
+export const STATE_TOPICS = [TOPICS.keyState, TOPICS.projectState, TOPICS.policyState, TOPICS.quotaState];
+
+/**
+ * The gateway's in-memory view of the compacted state topics (latest record per key; a tombstone
+ * removes it). Reads on the hot path are plain Map lookups. Policy revisions are compiled off the
+ * message callback, coalesced per project, so replaying a long history compiles only the latest one.
+ */
+@Injectable()
+export class GatewayStateStore {
+  private readonly logger = new Logger('GatewayState');
+  readonly keys = new Map<string, KeyStateRecord>();
+  readonly projects = new Map<string, ProjectStateRecord>();
+  readonly quotas = new Map<string, QuotaStateRecord>();
+  private readonly policies = new Map<string, CompiledPolicy | typeof POLICY_UNAVAILABLE>();
+  private readonly pendingPolicies = new Map<string, PolicyStateRecord | null>();
+  private compileScheduled = false;
+  private readonly quotaListeners: ((projectId: string) => void)[] = [];
+  private defaultPolicy: CompiledPolicy | null = null;
+  /** Counts revisions that did not compile (exported as a metric). */
+  policyCompileFailures = 0;
+
+  constructor(
+    private readonly compiler: PolicyCompiler,
+    @Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions,
+  ) {
+    if (options.defaultPolicy !== undefined && options.defaultPolicy !== null) {
+      this.defaultPolicy = compiler.compile({
+        project_id: '*',
+        policy_id: 'default',
+        revision: 0,
+        rollout_mode: 'enforce',
+        canary_percent: 100,
+        config: options.defaultPolicy,
+        activated_at: new Date(0).toISOString(),
+      });
+    }
+  }
+
+  /** The follower's callback: must not throw. */
+  apply(message: IncomingMessage): void {
+    const key = message.key;
+    if (key === null) return;
+    let value: unknown = null;
+    if (message.value !== null) {
+      try {
+        value = JSON.parse(message.value.toString('utf8'));
+      } catch {
+        this.logger.warn(`ignoring unreadable record on ${message.topic} (key ${key})`);
+        return;
+      }
+    }
+    switch (message.topic) {
+      case TOPICS.keyState:
+        setOrDelete(this.keys, key, value as KeyStateRecord | null);
+        break;
+      case TOPICS.projectState:
+        setOrDelete(this.projects, key, value as ProjectStateRecord | null);
+        break;
+      case TOPICS.quotaState:
+        setOrDelete(this.quotas, key, value as QuotaStateRecord | null);
+        for (const listener of this.quotaListeners) listener(key);
+        break;
+      case TOPICS.policyState:
+        this.pendingPolicies.set(key, value as PolicyStateRecord | null);
+        this.scheduleCompile();
+        break;
+    }
+  }
+
+  /** The project's active policy, the configured default, or null (allow). */
+  policyFor(projectId: string): CompiledPolicy | typeof POLICY_UNAVAILABLE | null {
+    return this.policies.get(projectId) ?? this.defaultPolicy;
+  }
+
+  onQuotaUpdate(listener: (projectId: string) => void): void {
+    this.quotaListeners.push(listener);
+  }
+
+  /** Compiles whatever is pending now (tests and the follower's catch-up use it to be deterministic). */
+  compilePending(): void {
+    this.compileScheduled = false;
+    const pending = [...this.pendingPolicies];
+    this.pendingPolicies.clear();
+    for (const [projectId, record] of pending) {
+      if (record === null) {
+        this.policies.delete(projectId);
+        continue;
+      }
+      try {
+        this.policies.set(projectId, this.compiler.compile(record));
+      } catch (error) {
+        // Keep the last good revision (fail closed if there is none): the policy service validates before
+        // activating, so this is version skew between services, not a user mistake.
+        this.policyCompileFailures++;
+        if (!this.policies.has(projectId)) this.policies.set(projectId, POLICY_UNAVAILABLE);
+        this.logger.error(
+          `policy ${record.policy_id} rev ${record.revision} of project ${projectId} does not compile: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+      }
+    }
+  }
+
+  private scheduleCompile(): void {
+    if (this.compileScheduled) return;
+    this.compileScheduled = true;
+    setImmediate(() => this.compilePending());
+  }
+}
+
+function setOrDelete<T>(map: Map<string, T>, key: string, value: T | null): void {
+  if (value === null) map.delete(key);
+  else map.set(key, value);
+}

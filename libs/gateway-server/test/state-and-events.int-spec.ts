@@ -1,0 +1,268 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { TOPICS, type DecisionPayload, type EventEnvelope, type UsagePayload } from '@pgw/contracts';
+import { KafkaEventBus } from '@pgw/messaging';
+import { MockUpstream, readWholeTopic, TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
+import { startGateway, StateSeeder, uniqueId, type RunningGateway } from './support/gateway-harness';
+import { AWS_KEY, BLOCKED_TERM, blockTerm, redactSecretsAndEmails } from './support/policies';
+import { SplitBus } from './support/split-bus';
+
+const DECISION_FIELDS = [
+  'event_id',
+  'request_id',
+  'decision',
+  'reason_code',
+  'triggered_categories',
+  'rollout_mode',
+  'enforced',
+  'policy_id',
+  'policy_user',
+  'policy_project_id',
+  'policy_target',
+  'allowlist_hits',
+  'denylist_hits',
+  'model',
+  'created_at',
+].sort();
+
+async function eventsOf<T>(topic: string, projectId: string): Promise<EventEnvelope<string, T>[]> {
+  return (await readWholeTopic(topic))
+    .filter((m) => m.key === projectId && m.value)
+    .map((m) => JSON.parse(m.value as string) as EventEnvelope<string, T>);
+}
+
+describe('gateway: state from Kafka, events to Kafka', () => {
+  let mock: MockUpstream;
+  let gateway: RunningGateway;
+  let seedBus: KafkaEventBus;
+  let seed: StateSeeder;
+
+  beforeAll(async () => {
+    mock = await MockUpstream.start();
+    seedBus = new KafkaEventBus({ brokers: TEST_KAFKA_BROKERS, clientId: uniqueId('seed') });
+    seed = new StateSeeder(seedBus);
+    gateway = await startGateway({ routes: {}, defaultUpstream: { baseUrl: mock.baseUrl, apiKey: 'k' } });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await seedBus?.close();
+    await mock?.close();
+  });
+
+  async function readyClient(apiKey: string, url = gateway.url) {
+    const openai = new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0 });
+    await waitFor(
+      () =>
+        openai.models.list().then(
+          () => true,
+          () => false,
+        ),
+      { description: 'key known to the gateway' },
+    );
+    return openai;
+  }
+
+  it('revoking a key takes effect within 1 s', async () => {
+    const project = await seed.project();
+    const { record, apiKey } = await seed.key(project.project_id);
+    const openai = await readyClient(apiKey);
+    await seed.publishKey({ ...record, status: 'revoked', updated_at: new Date().toISOString() });
+    await waitFor(
+      () =>
+        openai.models.list().then(
+          () => false,
+          (e: unknown) => e instanceof OpenAI.AuthenticationError,
+        ),
+      { timeoutMs: 1_000, description: '401 after revocation' },
+    );
+  });
+
+  it('an activated policy is enforced within 1 s', async () => {
+    const project = await seed.project();
+    const { apiKey } = await seed.key(project.project_id);
+    const openai = await readyClient(apiKey);
+    const ask = () =>
+      openai.chat.completions.create({
+        model: 'm',
+        messages: [{ role: 'user', content: `about ${BLOCKED_TERM}` }],
+      });
+    await expect(ask()).resolves.toBeDefined();
+    await seed.policy(project.project_id, blockTerm());
+    await waitFor(
+      () =>
+        ask().then(
+          () => false,
+          (e: unknown) => e instanceof OpenAI.PermissionDeniedError,
+        ),
+      {
+        timeoutMs: 1_000,
+        description: 'block after activation',
+      },
+    );
+  });
+
+  it('emits one decision per target and one usage event per request, with metadata only', async () => {
+    const project = await seed.project();
+    await seed.policy(project.project_id, redactSecretsAndEmails());
+    const { apiKey, record: key } = await seed.key(project.project_id);
+    const openai = await readyClient(apiKey);
+    const prompt = `here is ${AWS_KEY}`;
+    const response = await openai.chat.completions
+      .create({ model: 'm', messages: [{ role: 'user', content: prompt }], user: 'alice' })
+      .withResponse();
+    const requestId = response.response.headers.get('x-request-id');
+    const decisions = await waitFor(async () => {
+      const all = (await eventsOf<DecisionPayload>(TOPICS.decisions, project.project_id)).filter(
+        (e) => e.payload.request_id === requestId,
+      );
+      return all.length === 2 ? all : null;
+    });
+    const input = decisions.find((d) => d.payload.policy_target === 'input')!;
+    expect(input.payload).toMatchObject({
+      decision: 'redact',
+      enforced: true,
+      rollout_mode: 'enforce',
+      policy_user: 'alice',
+      policy_project_id: project.project_id,
+      model: 'm',
+    });
+    for (const decision of decisions) {
+      expect(Object.keys(decision.payload).sort()).toEqual(DECISION_FIELDS);
+      expect(decision.event_id).toBe(decision.payload.event_id);
+      expect(JSON.stringify(decision)).not.toContain(AWS_KEY);
+    }
+    const usage = await waitFor(async () =>
+      (await eventsOf<UsagePayload>(TOPICS.usage, project.project_id)).find(
+        (e) => e.payload.request_id === requestId,
+      ),
+    );
+    expect(usage.payload).toMatchObject({
+      key_id: key.key_id,
+      status: 'ok',
+      http_status: 200,
+      usage_estimated: false,
+    });
+    expect(usage.payload.total_tokens).toBe(usage.payload.input_tokens + usage.payload.output_tokens);
+    expect(JSON.stringify(usage)).not.toContain(AWS_KEY);
+  });
+
+  it('shadow mode evaluates and records, but never alters traffic', async () => {
+    const project = await seed.project();
+    await seed.policy(project.project_id, blockTerm(), { rollout_mode: 'shadow' });
+    const { apiKey } = await seed.key(project.project_id);
+    const openai = await readyClient(apiKey);
+    const response = await openai.chat.completions
+      .create({ model: 'm', messages: [{ role: 'user', content: `about ${BLOCKED_TERM}` }] })
+      .withResponse();
+    expect(response.data.choices).toHaveLength(1);
+    const requestId = response.response.headers.get('x-request-id');
+    const input = await waitFor(async () =>
+      (await eventsOf<DecisionPayload>(TOPICS.decisions, project.project_id)).find(
+        (e) => e.payload.request_id === requestId && e.payload.policy_target === 'input',
+      ),
+    );
+    expect(input.payload).toMatchObject({ decision: 'block', rollout_mode: 'shadow', enforced: false });
+  });
+
+  it('a canary enforces on a stable share of users', async () => {
+    const project = await seed.project();
+    await seed.policy(project.project_id, blockTerm(), { rollout_mode: 'canary', canary_percent: 50 });
+    const { apiKey } = await seed.key(project.project_id);
+    const openai = await readyClient(apiKey);
+    const outcomes = new Map<string, boolean>();
+    for (let i = 0; i < 20; i++) {
+      const user = `user-${i}`;
+      for (let repeat = 0; repeat < 2; repeat++) {
+        const blocked = await openai.chat.completions
+          .create({ model: 'm', messages: [{ role: 'user', content: BLOCKED_TERM }], user })
+          .then(
+            () => false,
+            () => true,
+          );
+        if (outcomes.has(user)) expect(outcomes.get(user)).toBe(blocked);
+        outcomes.set(user, blocked);
+      }
+    }
+    const blocked = [...outcomes.values()].filter(Boolean).length;
+    expect(blocked).toBeGreaterThan(0);
+    expect(blocked).toBeLessThan(20);
+  });
+
+  it('an exhausted budget answers 429 budget_exceeded without calling the upstream', async () => {
+    const project = await seed.project({ monthly_budget_micros: 1_000_000 });
+    const { apiKey } = await seed.key(project.project_id);
+    const openai = await readyClient(apiKey);
+    await seed.quota(project.project_id, {
+      spent_micros: 1_000_000,
+      limit_micros: 1_000_000,
+      exhausted: true,
+    });
+    const before = mock.requests.length;
+    await waitFor(
+      () =>
+        openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).then(
+          () => false,
+          (e: unknown) =>
+            e instanceof OpenAI.RateLimitError && (e as { code?: string }).code === 'budget_exceeded',
+        ),
+      { description: 'budget_exceeded' },
+    );
+    const rejected = mock.requests.length;
+    await expect(
+      openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    expect(mock.requests.length).toBe(rejected);
+    expect(rejected).toBeGreaterThanOrEqual(before);
+  });
+
+  it('loses no event while Kafka is away: spilled to the local file, replayed with the original ids', async () => {
+    const spillPath = join(mkdtempSync(join(tmpdir(), 'pgw-spill-')), 'gateway.spill.jsonl');
+    const stateBus = new KafkaEventBus({ brokers: TEST_KAFKA_BROKERS, clientId: uniqueId('gwstate') });
+    const deadBus = new KafkaEventBus({
+      brokers: ['127.0.0.1:1'],
+      clientId: uniqueId('gwdead'),
+      spillPath,
+      logger: () => undefined,
+    });
+    const offline = await startGateway(
+      { routes: {}, defaultUpstream: { baseUrl: mock.baseUrl, apiKey: 'k' } },
+      new SplitBus(stateBus, deadBus),
+    );
+    const project = await seed.project();
+    const { apiKey } = await seed.key(project.project_id);
+    const openai = await readyClient(apiKey, offline.url);
+    for (let i = 0; i < 5; i++) {
+      await openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `q${i}` }] });
+    }
+    // Requests did not wait on Kafka; the events are in the spill file and the gateway stays ready.
+    await waitFor(() => deadBus.health().spilled > 0, { description: 'events spilled' });
+    expect((await fetch(`${offline.url}/readyz`)).status).toBe(200);
+    await offline.close(); // flushes what is still buffered into the spill file
+    const spilledIds = readFileSync(spillPath, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(JSON.parse(line).value).event_id as string)
+      .filter(Boolean);
+    expect(spilledIds).toHaveLength(5 * 3); // 5 × (input decision + output decision + usage)
+    // Kafka is "back": a new bus on the real broker replays the file.
+    const replayer = new KafkaEventBus({
+      brokers: TEST_KAFKA_BROKERS,
+      clientId: uniqueId('gwreplay'),
+      spillPath,
+    });
+    try {
+      await waitFor(() => replayer.health().spilled === 0, { description: 'spill replayed' });
+      const onTopics = new Set(
+        [...(await readWholeTopic(TOPICS.decisions)), ...(await readWholeTopic(TOPICS.usage))]
+          .filter((m) => m.key === project.project_id && m.value)
+          .map((m) => (JSON.parse(m.value as string) as { event_id: string }).event_id),
+      );
+      expect(spilledIds.filter((id) => !onTopics.has(id))).toEqual([]);
+    } finally {
+      await replayer.close();
+    }
+  });
+});
