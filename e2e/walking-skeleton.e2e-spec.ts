@@ -53,8 +53,10 @@ describe('end to end: a completion through the four services', () => {
       ADMIN_TOKEN: adminToken,
     };
     policy = new ServiceProcess('policy', await freePort(), common);
-    const audit = new ServiceProcess('audit', await freePort(), common);
-    const billing = new ServiceProcess('billing', await freePort(), common);
+    // Own consumer groups, so no other test's consumer shares (and takes) this run's partitions.
+    const group = { KAFKA_CONSUMER_GROUP: `e2e-${randomUUID()}` };
+    const audit = new ServiceProcess('audit', await freePort(), { ...common, ...group });
+    const billing = new ServiceProcess('billing', await freePort(), { ...common, ...group });
     services = [policy, audit, billing];
     await Promise.all(services.map((service) => service.waitUntilReady()));
     gateway = new ServiceProcess('gateway', await freePort(), {

@@ -42,6 +42,10 @@ export class BillingConfig {
   @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
   KAFKA_BROKERS = '127.0.0.1:19092';
 
+  /** Names the consumer group (`<name>.<topic>`); replicas of one deployment share it. */
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'KAFKA_CONSUMER_GROUP must be 1-100 of [A-Za-z0-9._-]' })
+  KAFKA_CONSUMER_GROUP = 'billing';
+
   // --- Admin API (secret) ---
   @IsString()
   @MinLength(8)
