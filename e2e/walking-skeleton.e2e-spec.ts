@@ -148,7 +148,8 @@ describe('end to end: a completion through the four services', () => {
     expect(Number(usage[0].output_tokens)).toBe(9);
     expect(Number(usage[0].total_tokens)).toBe(26);
     expect(Number(usage[0].cost_micros)).toBe(costMicros(26, DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS));
-    expect(usage[0].request_id).toBe(decisions[0].request_id);
+    expect(usage[0].key_id).toBe(apiKey.split('_')[1]);
+    expect(usage[0].status).toBe('ok');
 
     // The canary from the prompt is nowhere: no table row, no topic message, no log line.
     const { rows: tables } = await sql.query(
