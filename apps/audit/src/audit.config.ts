@@ -1,0 +1,56 @@
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? ['true', '1', 'yes'].includes(value.toLowerCase())
+      ? true
+      : ['false', '0', 'no'].includes(value.toLowerCase())
+        ? false
+        : value
+    : value;
+
+/** The audit service's environment, validated at start (the process exits naming the bad variable). */
+export class AuditConfig {
+  // --- HTTP ---
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 8082;
+
+  @IsString()
+  @IsNotEmpty()
+  HOST = '0.0.0.0';
+
+  // --- Postgres (secret: may hold a password) ---
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  RUN_MIGRATIONS = true;
+
+  // --- Kafka ---
+  @IsString()
+  @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  KAFKA_BROKERS = '127.0.0.1:19092';
+
+  // --- Admin API (secret) ---
+  @IsString()
+  @MinLength(8)
+  ADMIN_TOKEN: string;
+
+  // --- Retention ---
+  /** Days of time partitions created ahead by the maintenance job (at start and hourly). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  AUDIT_PARTITION_DAYS_AHEAD = 7;
+
+  get kafkaBrokers(): string[] {
+    return this.KAFKA_BROKERS.split(',');
+  }
+}

@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { TOPICS, type DeadLetterRecord } from '@pgw/contracts';
+import {
+  decodeBatch,
+  EVENT_BUS,
+  InProcessEventBus,
+  type EventBus,
+  type IncomingMessage,
+} from '@pgw/messaging';
+import { AUDIT_CONSUMER_NAME } from '../audit-server.options';
+import { AuditReadiness } from '../audit-readiness';
+import { ProjectStateStore } from '../state/project-state.store';
+import { decodeDecisionMessage, type DecisionRow } from './decision-row';
+import { DecisionRepository, type ClassifiedDecisionRow } from './decision.repository';
+import { IngestStats } from './ingest-stats';
+
+interface DecodedDecision {
+  row: DecisionRow;
+  message: IncomingMessage;
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the row itself is the problem. */
+const isRowRejection = (error: unknown): boolean => {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+};
+
+/**
+ * Writes a consumed batch of decision events: unreadable ones go to the dead-letter topic with the reason,
+ * the rest are written in one idempotent multi-row INSERT. Returning means committed (the bus then commits
+ * the offsets); throwing (database away) makes the bus retry the same batch.
+ */
+@Injectable()
+export class DecisionIngestService {
+  private readonly logger = new Logger(DecisionIngestService.name);
+
+  constructor(
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly repository: DecisionRepository,
+    private readonly projectState: ProjectStateStore,
+    private readonly stats: IngestStats,
+    private readonly readiness: AuditReadiness,
+  ) {}
+
+  async ingest(batch: IncomingMessage[]): Promise<void> {
+    await this.readiness.ready;
+    let index = -1;
+    const decoded = decodeBatch<DecodedDecision>(this.bus, AUDIT_CONSUMER_NAME, batch, (value) => {
+      index++;
+      const result = decodeDecisionMessage(value);
+      return result.ok ? { ok: true, value: { row: result.value, message: batch[index] } } : result;
+    });
+    const rows: ClassifiedDecisionRow[] = decoded.valid.map(({ row }) => ({
+      ...row,
+      retention_class: this.projectState.retentionClassOf(row.project_id),
+    }));
+    let inserted: number;
+    let rejected = 0;
+    try {
+      inserted = await this.repository.insertBatch(rows);
+    } catch (error) {
+      if (!isRowRejection(error)) throw error;
+      // Something the decoder let through was refused: find it row by row so it cannot block the partition.
+      ({ inserted, rejected } = await this.insertOneByOne(decoded.valid, rows));
+    }
+    const deadLettered = decoded.deadLettered + rejected;
+    if (deadLettered > 0) await this.flushDeadLetters();
+    this.stats.batches++;
+    this.stats.inserted += inserted;
+    this.stats.duplicates += rows.length - rejected - inserted;
+    this.stats.deadLettered += deadLettered;
+    this.stats.lastBatchAt = new Date().toISOString();
+  }
+
+  /**
+   * A dead letter must be with the broker before the offset of its message is committed. The in-process
+   * bus delivers synchronously, and its flush() waits for every running handler, this one included, so
+   * it is not called there (it would never resolve).
+   */
+  private async flushDeadLetters(): Promise<void> {
+    if (this.bus instanceof InProcessEventBus) return;
+    await this.bus.flush();
+  }
+
+  private async insertOneByOne(
+    decoded: DecodedDecision[],
+    rows: ClassifiedDecisionRow[],
+  ): Promise<{ inserted: number; rejected: number }> {
+    let inserted = 0;
+    const dead: DeadLetterRecord[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      try {
+        inserted += await this.repository.insertBatch([rows[i]]);
+      } catch (error) {
+        if (!isRowRejection(error)) throw error;
+        const { message } = decoded[i];
+        const code = String((error as { code?: unknown }).code);
+        this.logger.warn(
+          `database refused ${message.topic}:${message.partition}:${message.offset} (SQLSTATE ${code})`,
+        );
+        dead.push({
+          source_topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          consumer: AUDIT_CONSUMER_NAME,
+          reason: `rejected by the database (SQLSTATE ${code})`,
+          value_bytes: message.value?.length ?? 0,
+          dead_lettered_at: new Date().toISOString(),
+        });
+      }
+    }
+    if (dead.length > 0) {
+      this.bus.publish(
+        TOPICS.deadLetter,
+        dead.map((record) => ({
+          key: `${record.source_topic}:${record.partition}`,
+          value: JSON.stringify(record),
+        })),
+      );
+    }
+    return { inserted, rejected: dead.length };
+  }
+}

@@ -1,0 +1,16 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { TOPICS } from '@pgw/contracts';
+import type { IncomingMessage } from '@pgw/messaging';
+import { DecisionIngestService } from './decision-ingest.service';
+
+/** Decision events from the gateway, in batches (consumer group `<service>.pgw.decisions.v1`). */
+@Controller()
+export class DecisionsConsumer {
+  constructor(private readonly ingest: DecisionIngestService) {}
+
+  @EventPattern(TOPICS.decisions)
+  async onDecisions(@Payload() batch: IncomingMessage[]): Promise<void> {
+    await this.ingest.ingest(batch);
+  }
+}
