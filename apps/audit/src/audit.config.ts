@@ -32,10 +32,19 @@ export class AuditConfig {
   @IsBoolean()
   RUN_MIGRATIONS = true;
 
+  /** Migrate the schema and exit (the Kubernetes migration Job); no Kafka, no HTTP. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATE_ONLY = false;
+
   // --- Kafka ---
   @IsString()
   @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
   KAFKA_BROKERS = '127.0.0.1:19092';
+
+  /** Names the consumer group (`<name>.<topic>`); replicas of one deployment share it. */
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'KAFKA_CONSUMER_GROUP must be 1-100 of [A-Za-z0-9._-]' })
+  KAFKA_CONSUMER_GROUP = 'audit';
 
   // --- Admin API (secret) ---
   @IsString()

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { AUDIT_MIGRATIONS, AUDIT_SCHEMA } from '@pgw/audit-server';
 import { KafkaEventBus } from '@pgw/messaging';
+import { migrateOnly } from '@pgw/persistence';
 import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
 import { AuditConfig } from './audit.config';
 import { createAuditApp } from './bootstrap';
@@ -12,13 +14,21 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     exitOnConfigError(error);
   }
+  if (config.MIGRATE_ONLY) {
+    await migrateOnly({
+      target: { kind: 'postgres', url: config.DATABASE_URL },
+      schema: AUDIT_SCHEMA,
+      migrations: AUDIT_MIGRATIONS,
+    });
+    return;
+  }
   const logger = new Logger('audit');
   const bus = new KafkaEventBus({
     brokers: config.kafkaBrokers,
     clientId: 'audit',
     logger: (message) => logger.warn(`[kafka] ${message}`),
   });
-  const app = await createAuditApp(config, bus);
+  const app = await createAuditApp(config, bus, config.KAFKA_CONSUMER_GROUP);
   await app.listen({ port: config.PORT, host: config.HOST });
   logger.log(`audit listening on ${config.HOST}:${config.PORT}`);
 }

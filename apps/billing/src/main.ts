@@ -35,7 +35,10 @@ async function bootstrap(): Promise<void> {
     AppModule.forRoot(config, bus),
     new FastifyAdapter(),
   );
-  app.connectMicroservice({ strategy: new EventBusTransport(bus, config.KAFKA_CONSUMER_GROUP) }, { inheritAppConfig: true });
+  app.connectMicroservice(
+    { strategy: new EventBusTransport(bus, config.KAFKA_CONSUMER_GROUP) },
+    { inheritAppConfig: true },
+  );
   // SIGTERM/SIGINT: stop consuming, finish the in-flight batch, drain timers, close the database and bus.
   app.enableShutdownHooks();
   // The OpenAPI document only (the Swagger UI would need @fastify/static, which is not a dependency).
