@@ -26,6 +26,8 @@ export interface ConsumeOptions {
   handler: BatchHandler;
   fromBeginning?: boolean;
   maxBatchSize?: number;
+  /** Partitions processed in parallel by this member (Kafka adapter). Default 3. */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface FollowOptions {

@@ -100,6 +100,8 @@ export class KafkaEventBus implements EventBus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // One batch per partition in flight: order holds within a partition, partitions proceed in parallel.
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const messages = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
         for (let start = 0; start < messages.length; start += maxBatch) {
@@ -217,7 +219,7 @@ export class KafkaEventBus implements EventBus {
       return;
     }
     try {
-      await this.sendBatch(batch);
+      for (const slice of slicesUnderBrokerLimits(batch)) await this.sendBatch(slice);
       this.connected = true;
     } catch (error) {
       this.connected = false;
@@ -277,9 +279,7 @@ export class KafkaEventBus implements EventBus {
     const spilled = [...(this.spill?.readAll() ?? []), ...this.memorySpill];
     if (spilled.length === 0) return;
     try {
-      for (let start = 0; start < spilled.length; start += 1_000) {
-        await this.sendBatch(spilled.slice(start, start + 1_000));
-      }
+      for (const slice of slicesUnderBrokerLimits(spilled)) await this.sendBatch(slice);
       this.spill?.clear();
       this.memorySpill = [];
       this.connected = true;
@@ -290,6 +290,32 @@ export class KafkaEventBus implements EventBus {
       this.scheduleDrain(1_000);
     }
   }
+}
+
+/**
+ * A produce request must stay under the broker's message.max.bytes (1 MiB by default) per partition
+ * batch, so a large queue goes out as several requests. A failure part-way spills the whole batch:
+ * what was already sent is sent again, which idempotent consumers absorb.
+ */
+const MAX_SLICE_MESSAGES = 500;
+const MAX_SLICE_BYTES = 512 * 1024;
+
+function slicesUnderBrokerLimits(messages: SpilledMessage[]): SpilledMessage[][] {
+  const slices: SpilledMessage[][] = [];
+  let current: SpilledMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64;
+    if (current.length > 0 && (current.length >= MAX_SLICE_MESSAGES || bytes + size > MAX_SLICE_BYTES)) {
+      slices.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
 }
 
 function toIncoming(
