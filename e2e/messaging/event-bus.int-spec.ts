@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@pgw/contracts';
 import { TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
-import { InProcessEventBus, KafkaEventBus, type EventBus, type IncomingMessage } from '../src';
+import { InProcessEventBus, KafkaEventBus, type EventBus, type IncomingMessage } from '@pgw/messaging';
 
 /** The same contract, checked on both adapters: the real broker and the in-process bus. */
 describe.each([
