@@ -203,4 +203,80 @@ describe('end to end: a completion through the four services', () => {
       if (status === 404) expect(body.error.message).toMatch(/\/v1/);
     }
   });
+
+  it('propagates admin changes to the running gateway within a second, and keeps serving without the policy service', async () => {
+    const client = (key: string) => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });
+    const ask = (key: string) =>
+      client(key).chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'please mention zanzibarquux' }],
+      });
+    const withinOneSecond = (description: string, probe: () => Promise<boolean>) =>
+      waitFor(probe, { timeoutMs: 1_000, intervalMs: 10, description });
+    const outcome = (key: string) =>
+      ask(key).then(
+        () => 'ok',
+        (error: unknown) => (error instanceof OpenAI.APIError ? error.status : 'other'),
+      );
+
+    // Activate a policy that blocks the term: enforced within 1 s.
+    const blocking = {
+      version: 1,
+      rules: [
+        {
+          id: 'no-quux',
+          category: 'denylist.e2e',
+          target: 'input',
+          action: 'block',
+          terms: ['zanzibarquux'],
+        },
+      ],
+    };
+    expect(await outcome(apiKey)).toBe('ok');
+    const created = await admin(`/projects/${projectId}/policies`, {
+      config: blocking,
+      message: 'block quux',
+    });
+    await withinOneSecond('the new policy to block', async () => (await outcome(apiKey)) === 403);
+    await expect(ask(apiKey)).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
+
+    // Roll back to the first revision: the earlier behaviour is back within 1 s.
+    expect(Number(created.revision)).toBeGreaterThan(1);
+    await admin(`/projects/${projectId}/policies/rollback`, { revision: 1, message: 'undo' });
+    await withinOneSecond('the rollback', async () => (await outcome(apiKey)) === 'ok');
+
+    // Another project's key never reaches this project's audit data.
+    const other = await admin('/projects', {
+      name: `e2e-other-${randomUUID()}`,
+      allowed_models: ['gpt-4o-mini'],
+    });
+    const otherKey = String((await admin(`/projects/${String(other.id)}/keys`, { name: 'other' })).key);
+    const auditUrl = services[1].url;
+    // 401 until audit has learned the new key; then 403: a key only ever reads its own project.
+    const crossReadStatus = () =>
+      fetch(`${auditUrl}/admin/v1/audit/decisions?project_id=${projectId}`, {
+        headers: { authorization: `Bearer ${otherKey}` },
+      }).then((response) => response.status);
+    await waitFor(async () => (await crossReadStatus()) === 403, {
+      description: 'a refused cross-project read',
+    });
+    const ownRead = await fetch(`${auditUrl}/admin/v1/audit/decisions?project_id=${String(other.id)}`, {
+      headers: { authorization: `Bearer ${otherKey}` },
+    });
+    expect(ownRead.status).toBe(200);
+    expect(((await ownRead.json()) as { data: unknown[] }).data).toEqual([]);
+
+    // Revoke: the gateway answers 401 within 1 s.
+    const spare = await admin(`/projects/${projectId}/keys`, { name: 'spare' });
+    const spareKey = String(spare.key);
+    await withinOneSecond('the spare key to work', async () => (await outcome(spareKey)) === 'ok');
+    await admin(`/projects/${projectId}/keys/${String(spare.id)}/revoke`, {});
+    await withinOneSecond('the revocation', async () => (await outcome(spareKey)) === 401);
+    await expect(ask(spareKey)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+
+    // The policy service goes away: the gateway keeps serving on its last-known state.
+    await policy.stop();
+    expect(await outcome(apiKey)).toBe('ok');
+    expect(await outcome(spareKey)).toBe(401);
+  });
 });
