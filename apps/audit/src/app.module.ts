@@ -1,16 +1,8 @@
-import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditServerModule } from '@pgw/audit-server';
-import { EVENT_BUS, EventBusModule, type EventBus } from '@pgw/messaging';
+import { EventBusModule, type EventBus } from '@pgw/messaging';
 import type { AuditConfig } from './audit.config';
 import { HealthController } from './health/health.controller';
-
-/** Closes the bus last, after Nest has stopped the consumer (in-flight batch finished) and the job. */
-class BusCloser implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_BUS) private readonly bus: EventBus) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.bus.close();
-  }
-}
 
 @Module({})
 export class AppModule {
@@ -27,7 +19,6 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController],
-      providers: [BusCloser],
     };
   }
 }

@@ -1,14 +1,6 @@
+import { toBoolean } from '@pgw/server-kit';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-
-const toBoolean = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string'
-    ? ['true', '1', 'yes'].includes(value.toLowerCase())
-      ? true
-      : ['false', '0', 'no'].includes(value.toLowerCase())
-        ? false
-        : value
-    : value;
 
 /** The audit service's environment, validated at start (the process exits naming the bad variable). */
 export class AuditConfig {

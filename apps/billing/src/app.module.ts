@@ -1,16 +1,8 @@
-import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { BillingServerModule } from '@pgw/billing-server';
-import { EVENT_BUS, EventBusModule, type EventBus } from '@pgw/messaging';
+import { EventBusModule, type EventBus } from '@pgw/messaging';
 import type { BillingConfig } from './billing.config';
 import { HealthController } from './health/health.controller';
-
-/** Closes the bus last, after Nest has stopped the consumers and the module's timers. */
-class BusCloser implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_BUS) private readonly bus: EventBus) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.bus.close();
-  }
-}
 
 @Module({})
 export class AppModule {
@@ -28,7 +20,6 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController],
-      providers: [BusCloser],
     };
   }
 }

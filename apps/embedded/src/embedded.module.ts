@@ -1,8 +1,8 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditServerModule, type AuditServerOptions } from '@pgw/audit-server';
 import { BillingServerModule, type BillingServerOptions } from '@pgw/billing-server';
 import { GatewayServerModule, type GatewayServerOptions } from '@pgw/gateway-server';
-import { EVENT_BUS, EventBusModule, type EventBus } from '@pgw/messaging';
+import { EventBusModule, type EventBus } from '@pgw/messaging';
 import { PolicyServerModule, type PolicyServerOptions } from '@pgw/policy-server';
 
 export interface EmbeddedOptions {
@@ -11,15 +11,6 @@ export interface EmbeddedOptions {
   audit: AuditServerOptions;
   billing: BillingServerOptions;
   gateway: GatewayServerOptions;
-}
-
-@Injectable()
-class EventBusLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_BUS) private readonly bus: EventBus) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.bus.close();
-  }
 }
 
 /**
@@ -38,7 +29,6 @@ export class EmbeddedModule {
         BillingServerModule.forRoot(options.billing),
         GatewayServerModule.forRoot(options.gateway),
       ],
-      providers: [EventBusLifecycle],
     };
   }
 }

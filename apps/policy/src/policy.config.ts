@@ -1,15 +1,7 @@
+import { toBoolean } from '@pgw/server-kit';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { Type } from 'class-transformer';
-
-const toBoolean = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string'
-    ? ['true', '1', 'yes'].includes(value.toLowerCase())
-      ? true
-      : ['false', '0', 'no'].includes(value.toLowerCase())
-        ? false
-        : value
-    : value;
 
 /** The policy service's environment, validated at start (a bad value stops the app, naming the variable). */
 export class PolicyConfig {

@@ -27,3 +27,13 @@ export function exitOnConfigError(error: unknown): never {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 }
+
+/** `@Transform(toBoolean)`: env strings `true/1/yes` and `false/0/no` become booleans; anything else fails validation. */
+export const toBoolean = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? ['true', '1', 'yes'].includes(value.toLowerCase())
+      ? true
+      : ['false', '0', 'no'].includes(value.toLowerCase())
+        ? false
+        : value
+    : value;
