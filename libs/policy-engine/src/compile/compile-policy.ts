@@ -1,0 +1,283 @@
+import { type DetectorDef } from '../detectors/detector.types';
+import { SIGNALS } from '../detectors/injection.signals';
+import { PII_DETECTORS } from '../detectors/pii.detectors';
+import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
+import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
+import type { Matcher } from '../matchers/matcher.types';
+import { RegexMatcher, type RegexShape } from '../matchers/regex.matcher';
+import { SignalMatcher } from '../matchers/signal.matcher';
+import { type TermSpec, TermMatcher } from '../matchers/term.matcher';
+import { normalizeString } from '../normalize/normalize-char';
+import {
+  DETECTOR_BY_CATEGORY,
+  injectionFamily,
+  type PolicyTarget,
+  ruleKind,
+  type RuleTarget,
+} from '../schema/policy-categories';
+import type { PolicyConfig } from '../schema/policy-config.schema';
+import { type PolicyConfigError, validatePolicyConfig } from '../schema/validate-policy-config';
+import { CompiledPolicy } from './compiled-policy';
+import type { CompiledInjectionRule, CompiledRule, RuleFamily, TargetPlan } from './compiled-rule';
+import { PolicyCompileError } from './policy-compile.error';
+import { analyzeRegex } from './regex-analysis';
+
+/** Built-in detectors in tie-break order: specific secrets, then PII, then the generic assignment. */
+const DETECTOR_ORDER: readonly DetectorDef[] = [
+  ...SECRET_DETECTORS.filter((d) => d !== GENERIC_ASSIGNMENT),
+  ...PII_DETECTORS,
+  GENERIC_ASSIGNMENT,
+];
+const DETECTORS = new Map(DETECTOR_ORDER.map((d) => [d.id, d]));
+const FAMILY_RANK: Readonly<Record<RuleFamily, number>> = { secret: 0, pii: 1, injection: 2, denylist: 3, regex: 4 };
+/** Longest regex match accepted for streamed output (the stream may hold back this much). */
+const MAX_STREAM_WINDOW = 16_384;
+/** Text kept before the scan position: look-behinds (<= 64) and assignment back-reach (<= 99). */
+const LOOKBEHIND_CONTEXT = 128;
+
+interface PreparedRegex {
+  source: string;
+  flags: string;
+  shape: RegexShape;
+}
+
+function applies(target: RuleTarget, plan: PolicyTarget): boolean {
+  return target === 'both' || target === plan;
+}
+
+function familyOf(category: string): RuleFamily {
+  const kind = ruleKind(category);
+  if (kind === 'detector') return category.startsWith('secret.') ? 'secret' : 'pii';
+  return kind;
+}
+
+function defaultPlaceholder(category: string): string {
+  const detector = DETECTOR_BY_CATEGORY.get(category);
+  if (detector) return (DETECTORS.get(detector) as DetectorDef).placeholder;
+  return `[REDACTED:${category.slice(category.indexOf('.') + 1).toUpperCase()}]`;
+}
+
+/** Checks a user regex; returns its matcher shape or pushes errors at `path`. */
+function prepareRegex(
+  pattern: string,
+  caseSensitive: boolean,
+  declaredMax: number | undefined,
+  streamed: boolean,
+  path: string,
+  errors: PolicyConfigError[],
+): PreparedRegex | null {
+  const flags = caseSensitive ? '' : 'i';
+  try {
+    new RegExp(pattern, flags);
+  } catch (e) {
+    errors.push({ path, message: `invalid regular expression: ${(e as Error).message}` });
+    return null;
+  }
+  let analysis;
+  try {
+    analysis = analyzeRegex(pattern, flags);
+  } catch (e) {
+    errors.push({ path, message: `unsupported regular expression: ${(e as Error).message}` });
+    return null;
+  }
+  if (analysis.issues.length > 0) {
+    errors.push({ path, message: `unsafe regular expression: ${analysis.issues.join('; ')}` });
+    return null;
+  }
+  const max = analysis.maxLength;
+  if (declaredMax !== undefined && max > declaredMax) {
+    const derived = Number.isFinite(max) ? `up to ${max}` : 'unboundedly many';
+    errors.push({
+      path,
+      message: `pattern can match ${derived} characters but maxLength is ${declaredMax}; bound its quantifiers ({n,m})`,
+    });
+    return null;
+  }
+  if (streamed && !Number.isFinite(max)) {
+    errors.push({
+      path,
+      message:
+        'no bound on match length (like .*, \\w+): streamed output needs bounded quantifiers ({n,m}); or set streaming.mode to "buffer"',
+    });
+    return null;
+  }
+  if (streamed && max + analysis.lookahead > MAX_STREAM_WINDOW) {
+    errors.push({ path, message: `matches up to ${max} characters; streamed output allows at most ${MAX_STREAM_WINDOW}` });
+    return null;
+  }
+  return {
+    source: pattern,
+    flags,
+    shape: { window: max + analysis.lookahead, lookahead: analysis.lookahead, first: analysis.first, token: analysis.token },
+  };
+}
+
+function normalizedTerms(terms: readonly string[], path: string, errors: PolicyConfigError[]): string[] {
+  return terms.map((t, j) => {
+    const n = normalizeString(t);
+    if (n.length === 0) errors.push({ path: `${path}[${j}]`, message: 'term is empty after normalisation' });
+    return n;
+  });
+}
+
+interface LaneParts {
+  detectors: DetectorEntry[];
+  terms: TermSpec[];
+  regexes: Matcher[];
+}
+
+function laneMatchers(parts: LaneParts): Matcher[] {
+  const matchers: Matcher[] = [];
+  for (let i = 0; i < parts.detectors.length; i += DetectorGroupMatcher.MAX) {
+    matchers.push(new DetectorGroupMatcher(parts.detectors.slice(i, i + DetectorGroupMatcher.MAX)));
+  }
+  if (parts.terms.length > 0) matchers.push(new TermMatcher(parts.terms));
+  matchers.push(...parts.regexes);
+  return matchers;
+}
+
+function windowOf(matchers: readonly Matcher[]): number {
+  return matchers.reduce((max, m) => Math.max(max, m.window), 0);
+}
+
+/**
+ * Validates and compiles a policy revision into an immutable evaluator. Throws PolicyCompileError (with
+ * the path of the first problem and the full list) when the revision cannot be activated.
+ */
+export function compilePolicy(input: unknown): CompiledPolicy {
+  const validation = validatePolicyConfig(input);
+  if (!validation.ok) throw new PolicyCompileError(validation.errors);
+  const config: PolicyConfig = validation.config;
+  const errors: PolicyConfigError[] = [];
+  const bufferStreaming = config.streaming?.mode === 'buffer';
+
+  const rules: CompiledRule[] = config.rules.map((r) =>
+    Object.freeze({
+      id: r.id,
+      category: r.category,
+      family: familyOf(r.category),
+      action: r.action,
+      target: r.target,
+      placeholder: r.placeholder ?? defaultPlaceholder(r.category),
+    }),
+  );
+
+  // Per-rule material, checked once, shared by both target plans.
+  const regexes = new Map<number, PreparedRegex>();
+  const terms = new Map<number, string[]>();
+  config.rules.forEach((r, i) => {
+    const kind = ruleKind(r.category);
+    if (kind === 'regex') {
+      const streamed = !bufferStreaming && applies(r.target, 'output');
+      const prepared = prepareRegex(r.pattern as string, r.caseSensitive === true, r.maxLength, streamed, `rules[${i}].pattern`, errors);
+      if (prepared) regexes.set(i, prepared);
+    } else if (kind === 'denylist') {
+      terms.set(i, normalizedTerms(r.terms ?? [], `rules[${i}].terms`, errors));
+    }
+  });
+  const allowlist = config.allowlist ?? [];
+  const allowRegexes = new Map<string, PreparedRegex>();
+  const allowTerms = new Map<number, string[]>();
+  allowlist.forEach((entry, i) => {
+    const streamed = !bufferStreaming && applies(entry.target ?? 'both', 'output');
+    (entry.patterns ?? []).forEach((p, j) => {
+      const prepared = prepareRegex(p, entry.caseSensitive === true, undefined, streamed, `allowlist[${i}].patterns[${j}]`, errors);
+      if (prepared) allowRegexes.set(`${i}:${j}`, prepared);
+    });
+    allowTerms.set(i, normalizedTerms(entry.terms ?? [], `allowlist[${i}].terms`, errors));
+  });
+  if (errors.length > 0) throw new PolicyCompileError(errors);
+
+  const buildPlan = (target: PolicyTarget): TargetPlan => {
+    const lanes: Record<'block' | 'redact' | 'flag', LaneParts> = {
+      block: { detectors: [], terms: [], regexes: [] },
+      redact: { detectors: [], terms: [], regexes: [] },
+      flag: { detectors: [], terms: [], regexes: [] },
+    };
+    const injectionConfigs: { index: number; threshold: number; weights: Record<string, number> }[] = [];
+    config.rules.forEach((r, i) => {
+      if (!applies(r.target, target)) return;
+      const lane = lanes[r.action];
+      const kind = ruleKind(r.category);
+      const rank = FAMILY_RANK[rules[i].family] * 100_000;
+      if (kind === 'detector') {
+        const def = DETECTORS.get(DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id']) as DetectorDef;
+        lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(def) * 1000 + i });
+      } else if (kind === 'denylist') {
+        for (const term of terms.get(i) ?? []) {
+          lane.terms.push({ term, rule: i, priority: rank + i, wholeWord: r.wholeWord === true, caseSensitive: r.caseSensitive === true });
+        }
+      } else if (kind === 'regex') {
+        const p = regexes.get(i) as PreparedRegex;
+        lane.regexes.push(new RegexMatcher(p.source, p.flags, i, rank + i, p.shape));
+      } else {
+        injectionConfigs.push({ index: i, threshold: r.threshold ?? 1, weights: r.weights ?? {} });
+      }
+    });
+
+    const allowParts: LaneParts = { detectors: [], terms: [], regexes: [] };
+    allowlist.forEach((entry, i) => {
+      if (!applies(entry.target ?? 'both', target)) return;
+      for (const term of allowTerms.get(i) ?? []) {
+        allowParts.terms.push({ term, rule: -1 - i, priority: i, wholeWord: entry.wholeWord === true, caseSensitive: entry.caseSensitive === true });
+      }
+      (entry.patterns ?? []).forEach((_p, j) => {
+        const p = allowRegexes.get(`${i}:${j}`) as PreparedRegex;
+        allowParts.regexes.push(new RegexMatcher(p.source, p.flags, -1 - i, i, p.shape));
+      });
+    });
+
+    let signalMatcher: SignalMatcher | null = null;
+    const injectionRules: CompiledInjectionRule[] = [];
+    if (injectionConfigs.length > 0) {
+      const families = new Set(injectionConfigs.map((c) => injectionFamily(config.rules[c.index].category)));
+      const signals = SIGNALS.filter((s) => families.has(s.family));
+      signalMatcher = new SignalMatcher(signals);
+      for (const c of injectionConfigs) {
+        const family = injectionFamily(config.rules[c.index].category);
+        injectionRules.push(
+          Object.freeze({
+            rule: c.index,
+            family,
+            threshold: c.threshold,
+            weights: Object.freeze(signals.map((s) => (s.family === family ? (c.weights[s.id] ?? s.weight) : 0))),
+          }),
+        );
+      }
+    }
+
+    const allowMatchers = laneMatchers(allowParts);
+    const blockMatchers = laneMatchers(lanes.block);
+    const redactMatchers = laneMatchers(lanes.redact);
+    const holding = windowOf([...blockMatchers, ...redactMatchers]);
+    const allowWindow = windowOf(allowMatchers);
+    const maxMatchLength = holding === 0 ? 0 : holding + (allowWindow > 0 ? allowWindow - 1 : 0);
+    return Object.freeze({
+      target,
+      rules,
+      allowMatchers,
+      blockMatchers,
+      redactMatchers,
+      flagMatchers: laneMatchers(lanes.flag),
+      signalMatcher,
+      injectionRules,
+      maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,
+      context: LOOKBEHIND_CONTEXT,
+    });
+  };
+
+  return new CompiledPolicy(config, Object.freeze(rules), { input: buildPlan('input'), output: buildPlan('output') });
+}
+
+export type CompilePolicyResult = { ok: true; policy: CompiledPolicy } | { ok: false; errors: readonly PolicyConfigError[] };
+
+/** compilePolicy without exceptions, for admin APIs that report every problem at once. */
+export function tryCompilePolicy(input: unknown): CompilePolicyResult {
+  try {
+    return { ok: true, policy: compilePolicy(input) };
+  } catch (e) {
+    if (e instanceof PolicyCompileError) return { ok: false, errors: e.errors };
+    throw e;
+  }
+}
+

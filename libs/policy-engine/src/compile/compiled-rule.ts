@@ -1,0 +1,42 @@
+import type { InjectionFamily } from '../detectors/injection.signals';
+import type { Matcher } from '../matchers/matcher.types';
+import type { SignalMatcher } from '../matchers/signal.matcher';
+import type { PolicyTarget, RuleAction, RuleTarget } from '../schema/policy-categories';
+
+export type RuleFamily = 'secret' | 'pii' | 'injection' | 'denylist' | 'regex';
+
+export const SEVERITY: Readonly<Record<RuleAction, number>> = { flag: 1, redact: 2, block: 3 };
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly category: string;
+  readonly family: RuleFamily;
+  readonly action: RuleAction;
+  readonly target: RuleTarget;
+  readonly placeholder: string;
+}
+
+export interface CompiledInjectionRule {
+  readonly rule: number;
+  readonly family: InjectionFamily;
+  readonly threshold: number;
+  /** Weight of each signal of the plan's signal matcher (0 for other families). */
+  readonly weights: readonly number[];
+}
+
+/** Everything needed to scan one target (input or output). */
+export interface TargetPlan {
+  readonly target: PolicyTarget;
+  readonly rules: readonly CompiledRule[];
+  readonly allowMatchers: readonly Matcher[];
+  /** Lanes: block and redact rules hold text back while undecided; flag rules and signals do not. */
+  readonly blockMatchers: readonly Matcher[];
+  readonly redactMatchers: readonly Matcher[];
+  readonly flagMatchers: readonly Matcher[];
+  readonly signalMatcher: SignalMatcher | null;
+  readonly injectionRules: readonly CompiledInjectionRule[];
+  /** Longest window of any block/redact matcher (+ allowlist context): the stream hold-back bound + 1. */
+  readonly maxMatchLength: number;
+  /** Characters kept before the scan position for look-behind. */
+  readonly context: number;
+}

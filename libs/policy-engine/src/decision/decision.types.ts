@@ -1,0 +1,44 @@
+import type { PolicyTarget, RolloutMode, RuleAction } from '../schema/policy-categories';
+import type { ReasonCode } from './reason-codes';
+
+export type Decision = 'allow' | 'flag' | 'redact' | 'block';
+
+/**
+ * Decision metadata: what the audit record carries. By construction it holds no text: only codes,
+ * category names and counts.
+ */
+export interface DecisionMetadata {
+  readonly decision: Decision;
+  readonly reason_code: ReasonCode;
+  readonly triggered_categories: readonly string[];
+  readonly allowlist_hits: number;
+  readonly denylist_hits: number;
+  readonly policy_target: PolicyTarget;
+  readonly rollout_mode: RolloutMode;
+  /** True when the decision was applied to traffic (enforce, or canary inside the bucket). */
+  readonly enforced: boolean;
+}
+
+/** Where something matched, as offsets into the original text (for dry runs); never the text itself. */
+export interface FindingLocation {
+  readonly rule_id: string;
+  readonly category: string;
+  readonly action: RuleAction;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface EvaluationResult {
+  readonly metadata: DecisionMetadata;
+  /** The text to forward: redacted when enforced, otherwise the original. Keep it out of logs. */
+  readonly text: string;
+  readonly findings: readonly FindingLocation[];
+  /** Injection signals that fired (signal ids, for dry runs and tuning). */
+  readonly signals: readonly string[];
+}
+
+export interface EvaluateContext {
+  target: PolicyTarget;
+  /** User or request id: chooses the canary bucket. Without one, canary policies are not enforced. */
+  bucketKey?: string;
+}

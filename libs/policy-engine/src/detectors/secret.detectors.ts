@@ -1,0 +1,256 @@
+import { allExcept, asciiSet } from '../normalize/char-tables';
+import { type DetectorDef, type MatchOut, prefixConsistent, stickyMatch } from './detector.types';
+
+const KEY_TOKEN = asciiSet('A-Za-z0-9_\\-');
+const HAS_DIGIT = /\d/;
+const HAS_LETTER = /[A-Za-z]/;
+
+function literalPrefixed(
+  def: Omit<DetectorDef, 'start' | 'viablePrefix' | 'match' | 'quick'> & {
+    prefixes: readonly string[];
+    re: RegExp;
+    validate?: (m: RegExpExecArray) => boolean;
+  },
+): DetectorDef {
+  const { prefixes, re, validate, ...rest } = def;
+  const start = new Uint8Array(65536);
+  const second = new Uint8Array(65536);
+  for (const p of prefixes) {
+    start[p.charCodeAt(0)] = 1;
+    second[p.charCodeAt(1)] = 1;
+  }
+  return {
+    ...rest,
+    start,
+    second,
+    quick: (text, p) => prefixConsistent(text, p, prefixes) && text.length - p >= prefixes[0].length,
+    viablePrefix: (text, p) => prefixConsistent(text, p, prefixes),
+    match: (text, p, out) => {
+      const m = stickyMatch(re, text, p, out);
+      return m !== null && (!validate || validate(m));
+    },
+  };
+}
+
+export const ANTHROPIC_KEY = literalPrefixed({
+  id: 'anthropic_key',
+  category: 'secret.anthropic_key',
+  placeholder: '[REDACTED:ANTHROPIC_KEY]',
+  prefixes: ['sk-ant-'],
+  re: /sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{20,200}(?![A-Za-z0-9_-])/y,
+  token: KEY_TOKEN,
+  maxLength: 7 + 13 + 200,
+  lookahead: 1,
+});
+
+export const OPENAI_KEY = literalPrefixed({
+  id: 'openai_key',
+  category: 'secret.openai_key',
+  placeholder: '[REDACTED:OPENAI_KEY]',
+  prefixes: ['sk-'],
+  re: /sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,200}(?![A-Za-z0-9_-])/y,
+  // Real keys are random base62: a body without digits is prose like "sk-this-is-not-a-real-key".
+  validate: (m) => HAS_DIGIT.test(m[0].slice(3)) && HAS_LETTER.test(m[0].slice(3)),
+  token: KEY_TOKEN,
+  maxLength: 3 + 8 + 200,
+  lookahead: 1,
+});
+
+export const AWS_ACCESS_KEY = literalPrefixed({
+  id: 'aws_access_key',
+  category: 'secret.aws_access_key',
+  placeholder: '[REDACTED:AWS_ACCESS_KEY]',
+  prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA'],
+  re: /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/y,
+  token: asciiSet('A-Z0-9'),
+  maxLength: 20,
+  lookahead: 1,
+});
+
+export const GITHUB_TOKEN = literalPrefixed({
+  id: 'github_token',
+  category: 'secret.github_token',
+  placeholder: '[REDACTED:GITHUB_TOKEN]',
+  prefixes: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+  re: /(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,251})(?![A-Za-z0-9_])/y,
+  token: asciiSet('A-Za-z0-9_'),
+  maxLength: 11 + 251,
+  lookahead: 1,
+});
+
+export const SLACK_TOKEN = literalPrefixed({
+  id: 'slack_token',
+  category: 'secret.slack_token',
+  placeholder: '[REDACTED:SLACK_TOKEN]',
+  prefixes: ['xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'],
+  re: /xox[baprs]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/y,
+  validate: (m) => HAS_DIGIT.test(m[0].slice(5)),
+  token: asciiSet('A-Za-z0-9\\-'),
+  maxLength: 5 + 250,
+  lookahead: 1,
+});
+
+export const GOOGLE_API_KEY = literalPrefixed({
+  id: 'google_api_key',
+  category: 'secret.google_api_key',
+  placeholder: '[REDACTED:GOOGLE_API_KEY]',
+  prefixes: ['AIza'],
+  re: /AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/y,
+  token: KEY_TOKEN,
+  maxLength: 39,
+  lookahead: 1,
+});
+
+export const STRIPE_KEY = literalPrefixed({
+  id: 'stripe_key',
+  category: 'secret.stripe_key',
+  placeholder: '[REDACTED:STRIPE_KEY]',
+  prefixes: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'pk_live_', 'pk_test_'],
+  re: /[srp]k_(?:live|test)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y,
+  token: asciiSet('A-Za-z0-9_'),
+  maxLength: 8 + 247,
+  lookahead: 1,
+});
+
+export const JWT = literalPrefixed({
+  id: 'jwt',
+  category: 'secret.jwt',
+  placeholder: '[REDACTED:JWT]',
+  prefixes: ['eyJ'],
+  re: /eyJ[A-Za-z0-9_-]{5,1024}\.[A-Za-z0-9_-]{5,2048}\.[A-Za-z0-9_-]{0,1024}(?![A-Za-z0-9_-])/y,
+  token: asciiSet('A-Za-z0-9_.\\-'),
+  maxLength: 3 + 1024 + 1 + 2048 + 1 + 1024,
+  lookahead: 1,
+});
+
+/** PEM private key blocks, bounded at 8 KB of body; an unterminated block is masked to where it stops. */
+export const PRIVATE_KEY = literalPrefixed({
+  id: 'private_key',
+  category: 'secret.private_key',
+  placeholder: '[REDACTED:PRIVATE_KEY]',
+  prefixes: ['-----BEGIN '],
+  re: /-----BEGIN (?:[A-Z0-9]{1,16} ){0,3}PRIVATE KEY(?: BLOCK)?-----(?:\r?\nProc-Type: [A-Za-z0-9,: -]{0,64}\r?\nDEK-Info: [A-Za-z0-9,: -]{0,128}\r?\n)?[A-Za-z0-9+/=\r\n]{0,8192}(?:-----END (?:[A-Z0-9]{1,16} ){0,3}PRIVATE KEY(?: BLOCK)?-----)?/y,
+  token: asciiSet('A-Za-z0-9+/= ,:\r\n\\-'),
+  maxLength: 11 + 51 + 30 + 200 + 8192 + 60,
+  lookahead: 0,
+});
+
+// --- assignments ------------------------------------------------------------------------------------------
+const IDENT = asciiSet('A-Za-z0-9_.\\-');
+const ASSIGN_KEYWORD =
+  /password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|private[_-]?key|token|pass/i;
+
+/** Identifier chars from p; if the identifier is complete it must contain `keyword`, then `:`/`=` must follow. */
+function assignmentPrefix(text: string, p: number, keyword: RegExp | null, spaces: boolean): boolean {
+  const n = text.length;
+  let i = p;
+  while (i < n && i - p <= 90 && (IDENT[text.charCodeAt(i)] || (spaces && text.charCodeAt(i) === 32))) i++;
+  if (i === n) return true;
+  if (keyword !== null && !keyword.test(text.slice(p, i))) return false;
+  const q = text.charCodeAt(i);
+  if (q === 34 || q === 39) i++;
+  for (let k = 0; k < 3 && i < n && text.charCodeAt(i) === 32; k++) i++;
+  if (i === n) return true;
+  const c = text.charCodeAt(i);
+  return c === 58 || c === 61;
+}
+
+const AWS_SECRET_RE =
+  /[A-Za-z0-9_.-]{0,20}?aws[A-Za-z0-9_. -]{0,30}?secret[A-Za-z0-9_. -]{0,30}?["']?[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/iy;
+const AWS_WORD = /aws/i;
+
+/** "aws" (any case) within the first 23 identifier characters from p, without allocating. */
+function hasAwsNear(text: string, p: number): boolean {
+  const end = Math.min(text.length - 2, p + 21);
+  for (let i = p; i < end; i++) {
+    if ((text.charCodeAt(i) | 32) === 97 && (text.charCodeAt(i + 1) | 32) === 119 && (text.charCodeAt(i + 2) | 32) === 115) {
+      return true;
+    }
+    if (!IDENT[text.charCodeAt(i)]) return false;
+  }
+  return false;
+}
+
+export const AWS_SECRET_KEY: DetectorDef = {
+  id: 'aws_secret_key',
+  category: 'secret.aws_secret_key',
+  placeholder: '[REDACTED:AWS_SECRET_KEY]',
+  start: asciiSet('A-Za-z0-9_'),
+  token: allExcept('\n\r\v\f\u2028\u2029'),
+  maxLength: 20 + 3 + 30 + 6 + 30 + 1 + 3 + 2 + 3 + 1 + 40,
+  lookahead: 1,
+  gate: 'aws',
+  backReach: 20 + 3 + 30 + 6 + 30 + 1 + 3 + 2 + 3 + 1,
+  quick: (text, p) => hasAwsNear(text, p) && assignmentPrefix(text, p, null, true),
+  viablePrefix: (text, p) => {
+    const end = Math.min(text.length, p + 23);
+    for (let i = p; i < end; i++) {
+      if (!IDENT[text.charCodeAt(i)]) return false;
+      if (i + 3 <= text.length && AWS_WORD.test(text.slice(i, i + 3))) return true;
+    }
+    return end === text.length;
+  },
+  // The finding is the value alone, so a more specific detector matching the same value wins the tie.
+  match: (text, p, out) => {
+    if (!stickyMatch(AWS_SECRET_RE, text, p, out)) return false;
+    out.redactStart = out.end - 40;
+    out.redactEnd = out.end;
+    out.start = out.redactStart;
+    return true;
+  },
+};
+
+const GENERIC_RE =
+  /[A-Za-z0-9_.-]{0,32}?(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|private[_-]?key|token|pass)[A-Za-z0-9_.-]{0,16}["']?[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}(["'`]?)([^\s"'`,;]{4,200})\1(?![^\s"'`,;])/iy;
+const PLACEHOLDER_VALUE = /^(?:[<{$%*[(]|process\.env|os\.environ|env\.|config\.|settings\.|your[_-]|xxx|\.\.\.)/i;
+
+/** A value that looks like a real secret rather than prose or a placeholder. */
+export function looksLikeSecretValue(value: string): boolean {
+  if (PLACEHOLDER_VALUE.test(value) || value.includes('(')) return false;
+  let classes = 0;
+  if (/[a-z]/.test(value)) classes++;
+  if (/[A-Z]/.test(value)) classes++;
+  if (/[0-9]/.test(value)) classes++;
+  if (/[^A-Za-z0-9]/.test(value)) classes++;
+  if (/^(.)\1*$/.test(value)) return false;
+  return (value.length >= 6 && classes >= 2) || value.length >= 16;
+}
+
+export const GENERIC_ASSIGNMENT: DetectorDef = {
+  id: 'generic_assignment',
+  category: 'secret.generic_assignment',
+  placeholder: '[REDACTED:SECRET]',
+  start: asciiSet('A-Za-z0-9_'),
+  token: allExcept('\n\r\v\f\u2028\u2029'),
+  maxLength: 32 + 18 + 16 + 1 + 3 + 2 + 3 + 1 + 200 + 1,
+  lookahead: 1,
+  gate: 'assign',
+  backReach: 32 + 18 + 16 + 1 + 3 + 2 + 3 + 1,
+  quick: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
+  viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
+  match: (text, p, out: MatchOut) => {
+    const m = stickyMatch(GENERIC_RE, text, p, out);
+    if (!m) return false;
+    const value = m[2];
+    if (!looksLikeSecretValue(value)) return false;
+    out.end -= m[1].length;
+    out.redactEnd = out.end;
+    out.redactStart = out.end - value.length;
+    out.start = out.redactStart; // the value only: a specific key detector on the same value wins the tie
+    return true;
+  },
+};
+
+export const SECRET_DETECTORS: readonly DetectorDef[] = [
+  ANTHROPIC_KEY,
+  OPENAI_KEY,
+  AWS_ACCESS_KEY,
+  AWS_SECRET_KEY,
+  GITHUB_TOKEN,
+  SLACK_TOKEN,
+  GOOGLE_API_KEY,
+  STRIPE_KEY,
+  JWT,
+  PRIVATE_KEY,
+  GENERIC_ASSIGNMENT,
+];

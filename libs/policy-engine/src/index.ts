@@ -1,0 +1,50 @@
+// Public API of the policy engine: compile a policy revision into an immutable evaluator, evaluate whole
+// texts, redact streams. Framework-free by design (no Nest, no I/O).
+export { compilePolicy, tryCompilePolicy, type CompilePolicyResult } from './compile/compile-policy';
+export { CompiledPolicy } from './compile/compiled-policy';
+export type { CompiledRule, RuleFamily } from './compile/compiled-rule';
+export { PolicyCompileError } from './compile/policy-compile.error';
+export { analyzeRegex, type RegexAnalysis } from './compile/regex-analysis';
+
+export {
+  validatePolicyConfig,
+  type PolicyConfigError,
+  type PolicyValidationResult,
+} from './schema/validate-policy-config';
+export { PolicyConfig, PolicyRule, AllowlistEntry, RolloutConfig, StreamingConfig } from './schema/policy-config.schema';
+export type { PolicyConfigInput, PolicyRuleInput, AllowlistEntryInput } from './schema/policy-config.types';
+export {
+  BUILTIN_CATEGORIES,
+  CATEGORY_PATTERN,
+  DETECTOR_CATEGORIES,
+  INJECTION_CATEGORIES,
+  POLICY_TARGETS,
+  ROLLOUT_MODES,
+  RULE_ACTIONS,
+  RULE_TARGETS,
+  STREAMING_MODES,
+  type PolicyTarget,
+  type RolloutMode,
+  type RuleAction,
+  type RuleTarget,
+  type StreamingMode,
+} from './schema/policy-categories';
+
+export { REASON_CODES, ALL_REASON_CODES, type ReasonCode } from './decision/reason-codes';
+export type {
+  Decision,
+  DecisionMetadata,
+  EvaluateContext,
+  EvaluationResult,
+  FindingLocation,
+} from './decision/decision.types';
+export { fnv1a32, canaryBucket, inCanary } from './decision/canary-bucket';
+
+export type { StreamRedactor, StreamRedactorOptions } from './streaming/stream-redactor';
+
+export { DETECTOR_IDS, type DetectorId } from './detectors/detector.types';
+export { SIGNALS, INJECTION_FAMILIES, type InjectionFamily, type SignalDef } from './detectors/injection.signals';
+export { luhnValid, ibanValid } from './detectors/checksums';
+export { normalizeString } from './normalize/normalize-char';
+
+export { defaultPolicyConfig, samplePolicyConfig } from './presets/default-policy';

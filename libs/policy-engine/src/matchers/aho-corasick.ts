@@ -1,0 +1,130 @@
+import { caseFold } from '../normalize/char-tables';
+
+/**
+ * A case-folded Aho-Corasick automaton compiled to a dense DFA: `delta[state * width + symbol]`, where the
+ * symbol of a UTF-16 code unit is looked up in `symbolOf` (0 = a character no pattern uses). One table
+ * lookup per character, no failure-link walking at match time, so scanning is linear and branch-light.
+ * Memory is states x (distinct pattern characters + 1) x 4 bytes (10,000 English terms: a few MB).
+ */
+export class AhoCorasick {
+  readonly symbolOf: Uint16Array;
+  readonly width: number;
+  readonly delta: Int32Array;
+  readonly depth: Int32Array;
+  /** Patterns ending exactly at a state: ownItems[ownStart[s] .. ownStart[s + 1]). */
+  readonly ownStart: Int32Array;
+  readonly ownItems: Int32Array;
+  /** Nearest proper suffix state that has own patterns (0 = none). */
+  readonly dictLink: Int32Array;
+  /** 1 when a state or one of its suffixes ends a pattern. */
+  readonly hasOutput: Uint8Array;
+  readonly patternLength: Int32Array;
+  readonly maxPatternLength: number;
+
+  constructor(patterns: readonly string[]) {
+    const fold = caseFold();
+    const folded = patterns.map((p) => {
+      let s = '';
+      for (let i = 0; i < p.length; i++) s += String.fromCharCode(fold[p.charCodeAt(i)]);
+      return s;
+    });
+    const symbolByChar = new Int32Array(65536).fill(-1);
+    let symbols = 1;
+    let totalLength = 0;
+    let maxLen = 0;
+    for (const p of folded) {
+      totalLength += p.length;
+      if (p.length > maxLen) maxLen = p.length;
+      for (let i = 0; i < p.length; i++) {
+        const c = p.charCodeAt(i);
+        if (symbolByChar[c] === -1) symbolByChar[c] = symbols++;
+      }
+    }
+    this.width = symbols;
+    this.maxPatternLength = maxLen;
+    this.symbolOf = new Uint16Array(65536);
+    for (let c = 0; c < 65536; c++) {
+      const s = symbolByChar[fold[c]];
+      if (s > 0) this.symbolOf[c] = s;
+    }
+
+    // Trie in a dense goto table (-1 = no edge), sized for the worst case then cut down.
+    const capacity = totalLength + 1;
+    const width = symbols;
+    let go = new Int32Array(capacity * width).fill(-1);
+    let depth = new Int32Array(capacity);
+    const ownLists: number[][] = [[]];
+    let states = 1;
+    this.patternLength = new Int32Array(folded.length);
+    folded.forEach((p, id) => {
+      let s = 0;
+      for (let i = 0; i < p.length; i++) {
+        const sym = symbolByChar[p.charCodeAt(i)];
+        let t = go[s * width + sym];
+        if (t === -1) {
+          t = states++;
+          go[s * width + sym] = t;
+          depth[t] = depth[s] + 1;
+          ownLists.push([]);
+        }
+        s = t;
+      }
+      ownLists[s].push(id);
+      this.patternLength[id] = p.length;
+    });
+    go = go.slice(0, states * width);
+    depth = depth.slice(0, states);
+
+    // Breadth-first: failure links, then fill missing edges so the table becomes a DFA.
+    const fail = new Int32Array(states);
+    const dictLink = new Int32Array(states);
+    const queue = new Int32Array(states);
+    let head = 0;
+    let tail = 0;
+    for (let a = 0; a < width; a++) {
+      const t = go[a];
+      if (t === -1) go[a] = 0;
+      else {
+        fail[t] = 0;
+        queue[tail++] = t;
+      }
+    }
+    while (head < tail) {
+      const s = queue[head++];
+      const f = fail[s];
+      dictLink[s] = ownLists[f].length > 0 ? f : dictLink[f];
+      for (let a = 0; a < width; a++) {
+        const t = go[s * width + a];
+        if (t === -1) go[s * width + a] = go[f * width + a];
+        else {
+          fail[t] = go[f * width + a];
+          queue[tail++] = t;
+        }
+      }
+    }
+    this.delta = go;
+    this.depth = depth;
+    this.dictLink = dictLink;
+    this.ownStart = new Int32Array(states + 1);
+    let total = 0;
+    for (let s = 0; s < states; s++) {
+      this.ownStart[s] = total;
+      total += ownLists[s].length;
+    }
+    this.ownStart[states] = total;
+    this.ownItems = new Int32Array(total);
+    this.hasOutput = new Uint8Array(states);
+    for (let s = 0, k = 0; s < states; s++) {
+      for (const id of ownLists[s]) this.ownItems[k++] = id;
+      if (ownLists[s].length > 0 || dictLink[s] !== 0) this.hasOutput[s] = 1;
+    }
+  }
+
+  /** State after reading text[from..to) from the root. */
+  run(text: string, from: number, to: number): number {
+    const { delta, symbolOf, width } = this;
+    let state = 0;
+    for (let i = from; i < to; i++) state = delta[state * width + symbolOf[text.charCodeAt(i)]];
+    return state;
+  }
+}

@@ -1,0 +1,77 @@
+import { HOMOGLYPHS } from './homoglyphs';
+
+/**
+ * The per-code-point normalisation. It is deliberately context-free (each code point maps to a fixed
+ * string, possibly empty), so normalising a text chunk by chunk gives exactly the same result as
+ * normalising it whole: the streaming redactor relies on that.
+ *
+ * Steps: drop zero-width / format / control characters and combining marks (U+0300–U+036F, used to break
+ * up words), NFKC (fullwidth, ligatures, compatibility forms), then fold look-alikes (Cyrillic, Greek).
+ * Case is kept: case-insensitive matching folds case at match time.
+ */
+const bmpCache: (string | undefined)[] = new Array(65536);
+
+export function isPlainAscii(c: number): boolean {
+  return (c >= 0x20 && c <= 0x7e) || c === 0x0a || c === 0x09 || c === 0x0d;
+}
+
+/** True when a text needs no normalisation at all (the common, fast case). */
+export const NEEDS_NORMALIZATION = /[^\x20-\x7e\n\t\r]/;
+
+function isRemoved(cp: number): boolean {
+  return (
+    cp < 0x20 ||
+    (cp >= 0x7f && cp <= 0x9f) ||
+    cp === 0xad ||
+    (cp >= 0x0300 && cp <= 0x036f) ||
+    cp === 0x034f ||
+    cp === 0x061c ||
+    cp === 0x115f ||
+    cp === 0x1160 ||
+    cp === 0x17b4 ||
+    cp === 0x17b5 ||
+    cp === 0x180e ||
+    (cp >= 0x200b && cp <= 0x200f) ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2060 && cp <= 0x206f) ||
+    cp === 0x3164 ||
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    cp === 0xfeff ||
+    cp === 0xffa0 ||
+    (cp >= 0xfff0 && cp <= 0xfff8) ||
+    (cp >= 0xe0000 && cp <= 0xe0fff)
+  );
+}
+
+function compute(cp: number): string {
+  if (cp === 0x09 || cp === 0x0a || cp === 0x0d) return String.fromCharCode(cp);
+  if (isRemoved(cp)) return '';
+  if (cp >= 0xd800 && cp <= 0xdfff) return String.fromCharCode(cp); // lone surrogate: keep as is
+  const nfkc = String.fromCodePoint(cp).normalize('NFKC');
+  let out = '';
+  for (const ch of nfkc) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (isRemoved(code)) continue;
+    out += HOMOGLYPHS.get(code) ?? ch;
+  }
+  return out;
+}
+
+export function normalizeCodePoint(cp: number): string {
+  if (cp < 0x10000) {
+    const cached = bmpCache[cp];
+    if (cached !== undefined) return cached;
+    const value = compute(cp);
+    bmpCache[cp] = value;
+    return value;
+  }
+  return compute(cp);
+}
+
+/** Normalises a whole string (used for denylist/allowlist terms at compile time). */
+export function normalizeString(text: string): string {
+  if (!NEEDS_NORMALIZATION.test(text)) return text;
+  let out = '';
+  for (const ch of text) out += normalizeCodePoint(ch.codePointAt(0) ?? 0);
+  return out;
+}

@@ -1,0 +1,65 @@
+import type { TargetPlan } from '../compile/compiled-rule';
+import { NormBuffer } from '../normalize/norm-buffer';
+import { AllowSpans, ScanLane } from './scan-lane';
+
+/** One evaluation of one text (whole, or as a stream): the normalised buffer plus one lane per role. */
+export class ScanSession {
+  readonly buf = new NormBuffer();
+  readonly allow: ScanLane;
+  readonly block: ScanLane;
+  readonly redact: ScanLane;
+  readonly flag: ScanLane;
+  readonly signal: ScanLane;
+  private readonly lanes: readonly ScanLane[];
+
+  constructor(readonly plan: TargetPlan) {
+    this.allow = new ScanLane(plan.allowMatchers, false, null);
+    const spans = plan.allowMatchers.length > 0 ? new AllowSpans(this.allow.findings) : null;
+    this.block = new ScanLane(plan.blockMatchers, false, spans);
+    this.redact = new ScanLane(plan.redactMatchers, false, spans);
+    this.flag = new ScanLane(plan.flagMatchers, false, spans);
+    this.signal = new ScanLane(plan.signalMatcher ? [plan.signalMatcher] : [], true, spans);
+    this.lanes = [this.allow, this.block, this.redact, this.flag, this.signal];
+  }
+
+  /** Whole-text evaluation: one final pass. */
+  scanWhole(text: string): void {
+    this.buf.append(text);
+    this.buf.flush();
+    this.advance(true);
+  }
+
+  push(chunk: string): void {
+    this.buf.append(chunk);
+    for (const lane of this.lanes) lane.textGrew(false);
+    this.advance(false);
+  }
+
+  finish(): void {
+    this.buf.flush();
+    for (const lane of this.lanes) lane.textGrew(true);
+    this.advance(true);
+  }
+
+  /** Normalised position before which the text is final (no undecided block/redact match reaches it). */
+  get releaseFrontier(): number {
+    return Math.min(this.block.frontier, this.redact.frontier);
+  }
+
+  /** Drops buffered text no lane can look at again. */
+  trim(): void {
+    let keep = this.releaseFrontier;
+    for (const lane of this.lanes) keep = Math.min(keep, lane.cursor);
+    this.buf.trimNorm(keep - this.plan.context);
+  }
+
+  private advance(final: boolean): void {
+    const { norm, normBase } = this.buf;
+    this.allow.advance(norm, normBase, final, Infinity);
+    const allowFrontier = this.allow.frontier;
+    this.block.advance(norm, normBase, final, allowFrontier);
+    this.redact.advance(norm, normBase, final, allowFrontier);
+    this.flag.advance(norm, normBase, final, allowFrontier);
+    this.signal.advance(norm, normBase, final, allowFrontier);
+  }
+}

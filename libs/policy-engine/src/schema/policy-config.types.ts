@@ -1,0 +1,50 @@
+import type { RolloutMode, RuleAction, RuleTarget, StreamingMode } from './policy-categories';
+
+/** The JSON shape of a policy revision (what the admin API stores and publishes). */
+export interface PolicyConfigInput {
+  /** Schema version of the revision format. */
+  version: 1;
+  name?: string;
+  description?: string;
+  /** Default: enforce. */
+  rollout?: { mode: RolloutMode; percentage?: number };
+  /** Default: incremental (stream redaction with a bounded hold-back). */
+  streaming?: { mode: StreamingMode };
+  rules: PolicyRuleInput[];
+  allowlist?: AllowlistEntryInput[];
+}
+
+export interface PolicyRuleInput {
+  id: string;
+  /** `pii.*`, `secret.*`, `injection.*` (built-in detectors), `denylist.<list>` or `regex.<name>`. */
+  category: string;
+  target: RuleTarget;
+  action: RuleAction;
+  /** Replacement text for `redact` (default `[REDACTED:<KIND>]`). */
+  placeholder?: string;
+  description?: string;
+  /** denylist: the terms. */
+  terms?: string[];
+  /** denylist: match whole words only (default false). */
+  wholeWord?: boolean;
+  /** denylist / regex: case-sensitive matching (default false). */
+  caseSensitive?: boolean;
+  /** regex: a JavaScript regular expression source (no flags; use caseSensitive). */
+  pattern?: string;
+  /** regex: declared longest match; must be >= what the pattern allows. */
+  maxLength?: number;
+  /** injection: score needed to fire (default 1.0). */
+  threshold?: number;
+  /** injection: per-signal weight overrides. */
+  weights?: Record<string, number>;
+}
+
+export interface AllowlistEntryInput {
+  id: string;
+  /** Default: both. */
+  target?: RuleTarget;
+  terms?: string[];
+  patterns?: string[];
+  caseSensitive?: boolean;
+  wholeWord?: boolean;
+}

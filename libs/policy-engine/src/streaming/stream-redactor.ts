@@ -1,0 +1,115 @@
+import type { TargetPlan } from '../compile/compiled-rule';
+import { DecisionTally } from '../decision/decision-tally';
+import type { DecisionMetadata } from '../decision/decision.types';
+import { RedactionWriter } from '../redaction/redaction-writer';
+import { ScanSession } from '../scan/scan-session';
+
+/**
+ * Redacts one streamed text chunk by chunk.
+ *
+ * Guarantees (incremental mode, enforced):
+ * - the concatenation of everything push() and end() return equals `evaluate(wholeText).text`;
+ * - at most `maxMatchLength - 1` normalised characters are held back at any time, and text that no
+ *   block/redact rule can still match is released at once;
+ * - when a block rule triggers, `blocked` becomes true, `onBlock` is called once, and nothing more is
+ *   returned (the blocking match itself is never emitted): the caller should end the stream.
+ * Shadow mode, and canary outside the bucket: chunks pass through unchanged; metadata is still computed.
+ * Buffer mode (`streaming.mode: 'buffer'`): everything is held until end().
+ */
+export interface StreamRedactor {
+  push(chunk: string): string;
+  end(): string;
+  /** True once an enforced block decision was reached. */
+  readonly blocked: boolean;
+  /** Characters received but not yet returned. */
+  readonly heldBack: number;
+  /** Decision metadata so far; final after end(). Never contains text. */
+  metadata(): DecisionMetadata;
+}
+
+export interface StreamRedactorOptions {
+  /** Called once, as soon as an enforced block decision is reached. */
+  onBlock?: (metadata: DecisionMetadata) => void;
+}
+
+export interface StreamRedactorParams {
+  plan: TargetPlan;
+  placeholders: readonly string[];
+  enforced: boolean;
+  buffer: boolean;
+  metadataOf: (tally: DecisionTally, enforced: boolean) => DecisionMetadata;
+  onBlock?: (metadata: DecisionMetadata) => void;
+}
+
+export class PolicyStreamRedactor implements StreamRedactor {
+  private readonly session: ScanSession;
+  private readonly tally: DecisionTally;
+  private readonly writer: RedactionWriter;
+  private buffered = '';
+  private isBlocked = false;
+  private ended = false;
+  private received = 0;
+
+  constructor(private readonly params: StreamRedactorParams) {
+    this.session = new ScanSession(params.plan);
+    this.tally = new DecisionTally(params.plan);
+    this.writer = new RedactionWriter(params.placeholders);
+  }
+
+  get blocked(): boolean {
+    return this.isBlocked;
+  }
+
+  get heldBack(): number {
+    if (!this.params.enforced || this.isBlocked) return 0;
+    if (this.params.buffer) return this.buffered.length;
+    return this.received - this.writer.origPos;
+  }
+
+  metadata(): DecisionMetadata {
+    return this.params.metadataOf(this.tally, this.params.enforced);
+  }
+
+  push(chunk: string): string {
+    if (this.ended) throw new Error('push() after end()');
+    if (chunk.length === 0) return '';
+    this.received += chunk.length;
+    if (this.params.buffer) {
+      this.buffered += chunk;
+      return this.params.enforced ? '' : chunk;
+    }
+    const session = this.session;
+    session.push(chunk);
+    this.tally.update(session);
+    if (!this.params.enforced) {
+      session.trim();
+      session.buf.trimOrig(session.buf.origTotal);
+      return chunk;
+    }
+    if (this.checkBlocked()) return '';
+    const out = this.writer.emit(session.buf, session.redact.findings, session.releaseFrontier);
+    session.trim();
+    session.buf.trimOrig(this.writer.origPos);
+    return out;
+  }
+
+  end(): string {
+    if (this.ended) return '';
+    this.ended = true;
+    const session = this.session;
+    if (this.params.buffer) session.scanWhole(this.buffered);
+    else session.finish();
+    this.tally.update(session);
+    if (!this.params.enforced) return '';
+    if (this.checkBlocked()) return '';
+    return this.writer.emit(session.buf, session.redact.findings, Infinity);
+  }
+
+  private checkBlocked(): boolean {
+    if (this.isBlocked) return true;
+    if (!this.tally.blockHit) return false;
+    this.isBlocked = true;
+    this.params.onBlock?.(this.metadata());
+    return true;
+  }
+}
