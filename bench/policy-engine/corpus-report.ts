@@ -8,14 +8,19 @@ const pct = (x: number) => x.toFixed(3);
 
 const { metrics, misses } = measureCorpus(CORPUS);
 const kinds = (cases: typeof CORPUS) =>
-  ['positive', 'evasion', 'hard_negative', 'ordinary'].map((k) => `${k} ${cases.filter((c) => c.kind === k).length}`).join(', ');
-console.log(`corpus: ${CORPUS.length} cases (PII ${PII_CORPUS.length}, secrets ${SECRETS_CORPUS.length}, injection ${INJECTION_CORPUS.length})`);
+  ['positive', 'evasion', 'hard_negative', 'ordinary']
+    .map((k) => `${k} ${cases.filter((c) => c.kind === k).length}`)
+    .join(', ');
+console.log(
+  `corpus: ${CORPUS.length} cases (PII ${PII_CORPUS.length}, secrets ${SECRETS_CORPUS.length}, injection ${INJECTION_CORPUS.length})`,
+);
 console.log(`  ${kinds(CORPUS)}\n`);
 
 const rows = metrics.filter((m) => !m.category.startsWith('injection.'));
 console.log('| category | TP | FP | FN | precision | recall |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const m of rows) console.log(`| ${m.category} | ${m.tp} | ${m.fp} | ${m.fn} | ${pct(m.precision)} | ${pct(m.recall)} |`);
+for (const m of rows)
+  console.log(`| ${m.category} | ${m.tp} | ${m.fp} | ${m.fn} | ${pct(m.precision)} | ${pct(m.recall)} |`);
 
 // The injection detector is scored separately: recall on attacks, false-positive rate on ordinary prompts.
 const attacks = INJECTION_CORPUS.filter((c) => c.kind === 'positive');
@@ -31,7 +36,9 @@ for (const m of metrics.filter((x) => x.category.startsWith('injection.'))) {
   console.log(`| ${m.category} | ${m.tp} | ${m.fp} | ${m.fn} | ${pct(m.precision)} | ${pct(m.recall)} |`);
 }
 console.log(`attacks caught (right family): ${caught}/${attacks.length} = ${pct(caught / attacks.length)}`);
-console.log(`false-positive rate on ordinary prompts: ${flaggedOrdinary}/${ordinary.length} = ${pct(flaggedOrdinary / ordinary.length)}`);
+console.log(
+  `false-positive rate on ordinary prompts: ${flaggedOrdinary}/${ordinary.length} = ${pct(flaggedOrdinary / ordinary.length)}`,
+);
 
 if (showMisses) {
   console.log('\nmisses:');

@@ -1,12 +1,21 @@
 // Policy engine throughput and latency. Prints a table; never part of the test verdict.
 // Run: node bench/policy-engine/run.cjs bench/policy-engine/engine.bench.ts [--quick]
-import { compilePolicy, defaultPolicyConfig, type PolicyConfigInput, type PolicyRuleInput } from '@pgw/policy-engine';
+import {
+  compilePolicy,
+  defaultPolicyConfig,
+  type PolicyConfigInput,
+  type PolicyRuleInput,
+} from '@pgw/policy-engine';
 
 const quick = process.argv.includes('--quick');
+// mulberry32: deterministic, full-period (a float LCG would fall into short cycles).
 let seed = 7;
 const rnd = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
@@ -44,7 +53,22 @@ function makeText(size: number): string {
 }
 
 function pseudoWord(): string {
-  const syllables = ['ka', 'zor', 'mip', 'tel', 'vun', 'dra', 'quo', 'bex', 'lin', 'fro', 'gash', 'yel', 'nup', 'wix'];
+  const syllables = [
+    'ka',
+    'zor',
+    'mip',
+    'tel',
+    'vun',
+    'dra',
+    'quo',
+    'bex',
+    'lin',
+    'fro',
+    'gash',
+    'yel',
+    'nup',
+    'wix',
+  ];
   let w = '';
   const n = 2 + Math.floor(rnd() * 4);
   for (let i = 0; i < n; i++) w += pick(syllables);
@@ -56,10 +80,26 @@ function bigConfig(): PolicyConfigInput {
   const terms = new Set<string>();
   while (terms.size < 10_000) terms.add(rnd() < 0.2 ? `${pseudoWord()} ${pseudoWord()}` : pseudoWord());
   const patterns = [
-    'INC-\\d{6,8}', 'PROJ-[A-Z]{3}-\\d{4}', 'EMP\\d{6}', 'ACCT-\\d{10}', 'SKU-[A-Z0-9]{8}', 'TKT#\\d{5,7}',
-    'CASE-\\d{4}-\\d{4}', 'BATCH_[0-9]{6}', 'REF:[A-Z]{2}\\d{8}', 'LOT-\\d{3}[A-Z]', 'POL-\\d{9}', 'CLM\\d{7}',
-    'VIN[A-HJ-NPR-Z0-9]{14}', 'MRN-\\d{8}', 'NPI\\d{10}', 'DEA[A-Z]{2}\\d{7}', 'CONF-[A-Z0-9]{6}',
-    'PO-\\d{5,6}', 'BLD-\\d{4}', 'internal-only-[a-z]{3,10}',
+    'INC-\\d{6,8}',
+    'PROJ-[A-Z]{3}-\\d{4}',
+    'EMP\\d{6}',
+    'ACCT-\\d{10}',
+    'SKU-[A-Z0-9]{8}',
+    'TKT#\\d{5,7}',
+    'CASE-\\d{4}-\\d{4}',
+    'BATCH_[0-9]{6}',
+    'REF:[A-Z]{2}\\d{8}',
+    'LOT-\\d{3}[A-Z]',
+    'POL-\\d{9}',
+    'CLM\\d{7}',
+    'VIN[A-HJ-NPR-Z0-9]{14}',
+    'MRN-\\d{8}',
+    'NPI\\d{10}',
+    'DEA[A-Z]{2}\\d{7}',
+    'CONF-[A-Z0-9]{6}',
+    'PO-\\d{5,6}',
+    'BLD-\\d{4}',
+    'internal-only-[a-z]{3,10}',
   ];
   const rules: PolicyRuleInput[] = [
     ...base.rules,
@@ -140,7 +180,9 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-console.log(`policy engine bench (node ${process.version}, ${rounds} interleaved rounds, target: input, all detectors incl. injection)\n`);
+console.log(
+  `policy engine bench (node ${process.version}, ${rounds} interleaved rounds, target: input, all detectors incl. injection)\n`,
+);
 console.log('| config | text | median µs | p99 µs | MB/s (median) | char-loop MB/s |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: |');
 for (const c of configs) {
@@ -150,12 +192,16 @@ for (const c of configs) {
     const median = quantile(times, 0.5);
     const mbs = size.text.length / median;
     const refMbs = size.text.length / quantile(ref, 0.5);
-    console.log(`| ${c.name} | ${size.label} | ${median.toFixed(1)} | ${quantile(times, 0.99).toFixed(1)} | ${mbs.toFixed(0)} | ${refMbs.toFixed(0)} |`);
+    console.log(
+      `| ${c.name} | ${size.label} | ${median.toFixed(1)} | ${quantile(times, 0.99).toFixed(1)} | ${mbs.toFixed(0)} | ${refMbs.toFixed(0)} |`,
+    );
   }
 }
 
 // Streaming: push 20-character chunks of a 32 KB completion; cost per push (includes the text returned).
-console.log('\n| config | streaming, 20-char chunks | median µs/push | p99 µs/push | whole-text µs/20 chars |');
+console.log(
+  '\n| config | streaming, 20-char chunks | median µs/push | p99 µs/push | whole-text µs/20 chars |',
+);
 console.log('| --- | --- | ---: | ---: | ---: |');
 const streamText = makeText(32 * 1024);
 for (const c of configs) {
@@ -171,8 +217,14 @@ for (const c of configs) {
     redactor.end();
   }
   perPush.sort((a, b) => a - b);
-  const whole = sample(() => c.policy.evaluate(streamText, { target: 'output' }), budget, 5).sort((a, b) => a - b);
+  const whole = sample(() => c.policy.evaluate(streamText, { target: 'output' }), budget, 5).sort(
+    (a, b) => a - b,
+  );
   const wholePer20 = (quantile(whole, 0.5) / streamText.length) * 20;
-  console.log(`| ${c.name} | 32 KB | ${quantile(perPush, 0.5).toFixed(2)} | ${quantile(perPush, 0.99).toFixed(2)} | ${wholePer20.toFixed(2)} |`);
+  console.log(
+    `| ${c.name} | 32 KB | ${quantile(perPush, 0.5).toFixed(2)} | ${quantile(perPush, 0.99).toFixed(2)} | ${wholePer20.toFixed(2)} |`,
+  );
 }
-console.log('\nmaxMatchLength (output): ' + configs.map((c) => `${c.name}: ${c.policy.maxMatchLength}`).join(', '));
+console.log(
+  '\nmaxMatchLength (output): ' + configs.map((c) => `${c.name}: ${c.policy.maxMatchLength}`).join(', '),
+);

@@ -28,7 +28,7 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 /** Policy configs in the policy engine's format (kept here so an engine format change is one edit). */
 const denylist = (action: string) => ({
   version: 1,
-  denylists: [{ id: 'no-secrets', list: 'secrets', target: 'both', action, terms: ['topsecret'] }],
+  rules: [{ id: 'no-secrets', category: 'denylist.secrets', target: 'both', action, terms: ['topsecret'] }],
 });
 const POLICY_V1 = denylist('block');
 const POLICY_V2 = denylist('redact');
@@ -291,7 +291,7 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
         config: INVALID_POLICY,
       });
       expect(invalid.status).toBe(400);
-      expect(invalid.body.error.param).toMatch(/^config\.denylists\[0\]/);
+      expect(invalid.body.error.param).toMatch(/^config\.rules\[0\]/);
       expect((await call('GET', `/admin/v1/projects/${projectId}/policies`)).body.data).toEqual([]);
       expect((await call('GET', `/admin/v1/projects/${projectId}/policies/active`)).status).toBe(404);
     });
@@ -311,7 +311,7 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
         rollout_mode: 'enforce',
         canary_percent: 0,
       });
-      expect(first.body.diff).toEqual(expect.arrayContaining([{ op: 'add', path: '/denylists' }]));
+      expect(first.body.diff).toEqual(expect.arrayContaining([{ op: 'add', path: '/rules' }]));
 
       const second = await call('POST', `/admin/v1/projects/${projectId}/policies`, {
         config: POLICY_V2,
@@ -324,7 +324,7 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
         rollout_mode: 'canary',
         canary_percent: 25,
       });
-      expect(second.body.diff).toEqual([{ op: 'replace', path: '/denylists/0/action' }]);
+      expect(second.body.diff).toEqual([{ op: 'replace', path: '/rules/0/action' }]);
       await latestRecord<PolicyStateRecord>(TOPICS.policyState, projectId, (r) => r.revision === 2);
 
       const rollback = await call('POST', `/admin/v1/projects/${projectId}/policies/rollback`, {
@@ -337,7 +337,7 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
         rolled_back_from: 1,
         config: POLICY_V1,
       });
-      expect(rollback.body.diff).toEqual([{ op: 'replace', path: '/denylists/0/action' }]);
+      expect(rollback.body.diff).toEqual([{ op: 'replace', path: '/rules/0/action' }]);
       const active = await call('GET', `/admin/v1/projects/${projectId}/policies/active`);
       expect(active.body).toMatchObject({ revision: 3, config: POLICY_V1, policy_id: `${projectId}.r3` });
       const record = await latestRecord<PolicyStateRecord>(
@@ -408,7 +408,7 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
         target: 'input',
         config: INVALID_POLICY,
       });
-      expect(invalid.body.error.param).toMatch(/^config\.denylists\[0\]/);
+      expect(invalid.body.error.param).toMatch(/^config\.rules\[0\]/);
       const badTarget = await call('POST', `/admin/v1/projects/${projectId}/policies/dry-run`, {
         text: 'x',
         target: 'sideways',

@@ -22,11 +22,19 @@ export interface CorpusMisses {
 export function corpusPolicy(): PolicyConfigInput {
   return {
     version: 1,
-    rules: BUILTIN_CATEGORIES.map((category) => ({ id: category, category, target: 'input' as const, action: 'flag' as const })),
+    rules: BUILTIN_CATEGORIES.map((category) => ({
+      id: category,
+      category,
+      target: 'input' as const,
+      action: 'flag' as const,
+    })),
   };
 }
 
-export function measureCorpus(cases: readonly CorpusCase[]): { metrics: CategoryMetrics[]; misses: CorpusMisses[] } {
+export function measureCorpus(cases: readonly CorpusCase[]): {
+  metrics: CategoryMetrics[];
+  misses: CorpusMisses[];
+} {
   const policy = compilePolicy(corpusPolicy());
   const counts = new Map<string, { tp: number; fp: number; fn: number }>();
   const misses: CorpusMisses[] = [];

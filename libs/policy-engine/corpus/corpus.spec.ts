@@ -6,15 +6,25 @@ describe('labelled corpus', () => {
   const { metrics } = measureCorpus(CORPUS);
   const byCategory = new Map(metrics.map((m) => [m.category, m]));
 
-  it.each(['pii.card', 'pii.iban', 'pii.email', 'secret.openai_key', 'secret.anthropic_key', 'secret.aws_access_key', 'secret.github_token', 'secret.slack_token', 'secret.google_api_key', 'secret.stripe_key', 'secret.jwt', 'secret.private_key'])(
-    '%s: recall >= 0.99 and precision >= 0.98',
-    (category) => {
-      const m = byCategory.get(category);
-      expect(m).toBeDefined();
-      expect(m?.recall).toBeGreaterThanOrEqual(0.99);
-      expect(m?.precision).toBeGreaterThanOrEqual(0.98);
-    },
-  );
+  it.each([
+    'pii.card',
+    'pii.iban',
+    'pii.email',
+    'secret.openai_key',
+    'secret.anthropic_key',
+    'secret.aws_access_key',
+    'secret.github_token',
+    'secret.slack_token',
+    'secret.google_api_key',
+    'secret.stripe_key',
+    'secret.jwt',
+    'secret.private_key',
+  ])('%s: recall >= 0.99 and precision >= 0.98', (category) => {
+    const m = byCategory.get(category);
+    expect(m).toBeDefined();
+    expect(m?.recall).toBeGreaterThanOrEqual(0.99);
+    expect(m?.precision).toBeGreaterThanOrEqual(0.98);
+  });
 
   it('has at least 30 cases for every detector category', () => {
     for (const m of metrics) {

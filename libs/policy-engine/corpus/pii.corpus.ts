@@ -25,8 +25,23 @@ function luhnComplete(partial: string): string {
 }
 
 const BRANDS: readonly [string, number][] = [
-  ['4', 16], ['4', 13], ['51', 16], ['55', 16], ['2221', 16], ['2720', 16], ['34', 15], ['37', 15], ['6011', 16],
-  ['65', 16], ['644', 16], ['3528', 16], ['3589', 16], ['36', 14], ['300', 14], ['38', 16], ['4', 19],
+  ['4', 16],
+  ['4', 13],
+  ['51', 16],
+  ['55', 16],
+  ['2221', 16],
+  ['2720', 16],
+  ['34', 15],
+  ['37', 15],
+  ['6011', 16],
+  ['65', 16],
+  ['644', 16],
+  ['3528', 16],
+  ['3589', 16],
+  ['36', 14],
+  ['300', 14],
+  ['38', 16],
+  ['4', 19],
 ];
 
 export function makeCard(prefix: string, length: number): string {
@@ -63,15 +78,25 @@ function cards(): CorpusCase[] {
   const out: CorpusCase[] = [];
   BRANDS.forEach(([prefix, length], i) => {
     for (let k = 0; k < 3; k++) {
-      out.push(positive('pii.card', pick(rnd, CARD_CONTEXT)(formatCard(makeCard(prefix, length), (i + k) % 3))));
+      out.push(
+        positive('pii.card', pick(rnd, CARD_CONTEXT)(formatCard(makeCard(prefix, length), (i + k) % 3))),
+      );
     }
   });
-  out.push(evasion('pii.card', `card ${formatCard(makeCard('4', 16), 1).replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))}`));
+  out.push(
+    evasion(
+      'pii.card',
+      `card ${formatCard(makeCard('4', 16), 1).replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))}`,
+    ),
+  );
   out.push(evasion('pii.card', `card ${makeCard('51', 16).split('').join('\u200b')}`));
   out.push(evasion('pii.card', `card ${formatCard(makeCard('37', 15), 1).replace(/ /g, '\u00a0')}`));
   out.push(evasion('pii.card', `c:${formatCard(makeCard('6011', 16), 2).replace(/-/g, '\u2013')}`));
   const bad = (d: string) => d.slice(0, -1) + String((Number(d[d.length - 1]) + 1) % 10);
-  for (let k = 0; k < 12; k++) out.push(negative('pii.card', `order ${formatCard(bad(makeCard(pick(rnd, BRANDS)[0], 16)), k % 3)} shipped`));
+  for (let k = 0; k < 12; k++)
+    out.push(
+      negative('pii.card', `order ${formatCard(bad(makeCard(pick(rnd, BRANDS)[0], 16)), k % 3)} shipped`),
+    );
   const negatives = [
     'Order #1234567890123 was shipped on 2024-05-01.',
     'Timestamp 1699999999999 ms since epoch',
@@ -92,14 +117,27 @@ function cards(): CorpusCase[] {
     'Pi is 3.14159265358979323846',
     'IMEI 490154203237518 device',
   ];
-  for (const t of negatives) out.push(negative('pii.card', t, ...LEGIT[t] ?? []));
+  for (const t of negatives) out.push(negative('pii.card', t, ...(LEGIT[t] ?? [])));
   return out;
 }
 
 // --- IBAN ---
 const IBAN_COUNTRIES: readonly [string, number][] = [
-  ['DE', 22], ['GB', 22], ['FR', 27], ['ES', 24], ['IT', 27], ['NL', 18], ['BE', 16], ['CH', 21], ['AT', 20],
-  ['PL', 28], ['SE', 24], ['NO', 15], ['IE', 22], ['PT', 25], ['DK', 18],
+  ['DE', 22],
+  ['GB', 22],
+  ['FR', 27],
+  ['ES', 24],
+  ['IT', 27],
+  ['NL', 18],
+  ['BE', 16],
+  ['CH', 21],
+  ['AT', 20],
+  ['PL', 28],
+  ['SE', 24],
+  ['NO', 15],
+  ['IE', 22],
+  ['PT', 25],
+  ['DK', 18],
 ];
 
 function mod97(s: string): number {
@@ -112,9 +150,10 @@ function mod97(s: string): number {
 }
 
 export function makeIban(country: string, length: number): string {
-  const bban = country === 'GB' || country === 'NL' || country === 'IE'
-    ? randomChars(rnd, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 4) + randomChars(rnd, DIGITS, length - 8)
-    : randomChars(rnd, DIGITS, length - 4);
+  const bban =
+    country === 'GB' || country === 'NL' || country === 'IE'
+      ? randomChars(rnd, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 4) + randomChars(rnd, DIGITS, length - 8)
+      : randomChars(rnd, DIGITS, length - 4);
   const check = 98 - mod97(bban + country + '00');
   return country + String(check).padStart(2, '0') + bban;
 }
@@ -127,12 +166,22 @@ function ibans(): CorpusCase[] {
     for (let k = 0; k < 3; k++) {
       const iban = makeIban(cc, len);
       const shown = (i + k) % 2 === 0 ? iban : spaced(iban);
-      out.push(positive('pii.iban', pick(rnd, [`IBAN: ${shown}`, `Please wire to ${shown}.`, `account ${shown} (EUR)`, shown])));
+      out.push(
+        positive(
+          'pii.iban',
+          pick(rnd, [`IBAN: ${shown}`, `Please wire to ${shown}.`, `account ${shown} (EUR)`, shown]),
+        ),
+      );
     }
   });
   out.push(positive('pii.iban', 'Example: DE89 3704 0044 0532 0130 00'));
   out.push(positive('pii.iban', 'GB82WEST12345698765432 is the account'));
-  out.push(evasion('pii.iban', `IBAN ${makeIban('DE', 22).replace(/[A-Z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))}`));
+  out.push(
+    evasion(
+      'pii.iban',
+      `IBAN ${makeIban('DE', 22).replace(/[A-Z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))}`,
+    ),
+  );
   out.push(evasion('pii.iban', `IBAN ${makeIban('FR', 27).split('').join('\u200c')}`));
   const negs = [
     'SWIFT code DEUTDEFF500',
@@ -157,21 +206,54 @@ function ibans(): CorpusCase[] {
   for (let k = 0; k < 8; k++) {
     const [cc, len] = pick(rnd, IBAN_COUNTRIES);
     const iban = makeIban(cc, len);
-    const broken = iban.slice(0, 2) + String((Number(iban.slice(2, 4)) + 1) % 100).padStart(2, '0') + iban.slice(4);
+    const broken =
+      iban.slice(0, 2) + String((Number(iban.slice(2, 4)) + 1) % 100).padStart(2, '0') + iban.slice(4);
     out.push(negative('pii.iban', `IBAN ${broken}`));
   }
   return out;
 }
 
 // --- email ---
-const LOCALS = ['john.doe', 'a', 'jane_smith99', 'first.last+tag', 'x-y', 'support', 'o.brien', 'user%team', 'ADMIN', 'test.user.42'];
-const DOMAINS = ['example.com', 'mail.example.co.uk', 'corp.io', 'sub.domain.org', 'uni.edu', 'company-name.de', 'x.ai', 'startup.dev'];
+const LOCALS = [
+  'john.doe',
+  'a',
+  'jane_smith99',
+  'first.last+tag',
+  'x-y',
+  'support',
+  'o.brien',
+  'user%team',
+  'ADMIN',
+  'test.user.42',
+];
+const DOMAINS = [
+  'example.com',
+  'mail.example.co.uk',
+  'corp.io',
+  'sub.domain.org',
+  'uni.edu',
+  'company-name.de',
+  'x.ai',
+  'startup.dev',
+];
 
 function emails(): CorpusCase[] {
   const out: CorpusCase[] = [];
   for (let k = 0; k < 36; k++) {
     const e = `${pick(rnd, LOCALS)}@${pick(rnd, DOMAINS)}`;
-    out.push(positive('pii.email', pick(rnd, [`Contact ${e} for details.`, `email: ${e}`, `<${e}>`, `(${e})`, `${e}`, `Send it to ${e}, thanks`])));
+    out.push(
+      positive(
+        'pii.email',
+        pick(rnd, [
+          `Contact ${e} for details.`,
+          `email: ${e}`,
+          `<${e}>`,
+          `(${e})`,
+          `${e}`,
+          `Send it to ${e}, thanks`,
+        ]),
+      ),
+    );
   }
   out.push(evasion('pii.email', 'write to ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ'));
   out.push(evasion('pii.email', 'write to jо\u0068n@exаmple.com')); // Cyrillic о, а
@@ -198,7 +280,7 @@ function emails(): CorpusCase[] {
     'x@y',
     '@@ -1,4 +1,5 @@',
   ];
-  for (const t of negs) out.push(negative('pii.email', t, ...LEGIT[t] ?? []));
+  for (const t of negs) out.push(negative('pii.email', t, ...(LEGIT[t] ?? [])));
   return out;
 }
 
@@ -258,7 +340,7 @@ function phones(): CorpusCase[] {
     ...positives.map((t) => positive('pii.phone', t)),
     evasion('pii.phone', 'call （555） 123－4567'),
     evasion('pii.phone', 'call +44\u00a020\u00a07946\u00a00958'),
-    ...negatives.map((t) => negative('pii.phone', t, ...LEGIT[t] ?? [])),
+    ...negatives.map((t) => negative('pii.phone', t, ...(LEGIT[t] ?? []))),
   ];
 }
 
@@ -269,7 +351,15 @@ function ssns(): CorpusCase[] {
     const group = String(1 + Math.floor(rnd() * 98)).padStart(2, '0');
     const serial = String(1 + Math.floor(rnd() * 9998)).padStart(4, '0');
     const sep = k % 3 === 0 ? ' ' : '-';
-    out.push(positive('pii.ssn', pick(rnd, [`SSN: ${area}${sep}${group}${sep}${serial}`, `my social is ${area}${sep}${group}${sep}${serial}.`])));
+    out.push(
+      positive(
+        'pii.ssn',
+        pick(rnd, [
+          `SSN: ${area}${sep}${group}${sep}${serial}`,
+          `my social is ${area}${sep}${group}${sep}${serial}.`,
+        ]),
+      ),
+    );
   }
   out.push(evasion('pii.ssn', 'SSN １２３-４５-６７８９'));
   const negatives = [
@@ -286,7 +376,7 @@ function ssns(): CorpusCase[] {
     'id 123-45-678',
     'build 1234-56-7890',
   ];
-  for (const t of negatives) out.push(negative('pii.ssn', t, ...LEGIT[t] ?? []));
+  for (const t of negatives) out.push(negative('pii.ssn', t, ...(LEGIT[t] ?? [])));
   return out;
 }
 
@@ -346,4 +436,11 @@ function ips(): CorpusCase[] {
   ];
 }
 
-export const PII_CORPUS: readonly CorpusCase[] = [...cards(), ...ibans(), ...emails(), ...phones(), ...ssns(), ...ips()];
+export const PII_CORPUS: readonly CorpusCase[] = [
+  ...cards(),
+  ...ibans(),
+  ...emails(),
+  ...phones(),
+  ...ssns(),
+  ...ips(),
+];

@@ -1,4 +1,14 @@
-import { ALNUM, type CorpusCase, DIGITS, evasion, negative, pick, positive, prng, randomChars } from './corpus.types';
+import {
+  ALNUM,
+  type CorpusCase,
+  DIGITS,
+  evasion,
+  negative,
+  pick,
+  positive,
+  prng,
+  randomChars,
+} from './corpus.types';
 
 const rnd = prng(424242);
 const B64URL = ALNUM + '-_';
@@ -29,7 +39,9 @@ function keyCases(topic: string, make: () => string, count: number): CorpusCase[
 
 export function jwt(): string {
   const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
-  const payload = Buffer.from(JSON.stringify({ sub: randomChars(rnd, DIGITS, 10), name: 'Jane', iat: 1516239022 })).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify({ sub: randomChars(rnd, DIGITS, 10), name: 'Jane', iat: 1516239022 }),
+  ).toString('base64url');
   return `${header}.${payload}.${token(B64URL, 43)}`;
 }
 
@@ -44,44 +56,143 @@ function secrets(): CorpusCase[] {
     ...keyCases('secret.openai_key', () => `sk-${token(ALNUM, 48)}`, 15),
     ...keyCases('secret.openai_key', () => `sk-proj-${token(B64URL, 120)}`, 15),
     ...keyCases('secret.anthropic_key', () => `sk-ant-api03-${token(B64URL, 93)}AA`, 30),
-    ...keyCases('secret.aws_access_key', () => pick(rnd, ['AKIA', 'ASIA']) + randomChars(rnd, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16), 30),
-    ...keyCases('secret.github_token', () => pick(rnd, ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_']) + token(ALNUM, 36), 20),
+    ...keyCases(
+      'secret.aws_access_key',
+      () => pick(rnd, ['AKIA', 'ASIA']) + randomChars(rnd, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16),
+      30,
+    ),
+    ...keyCases(
+      'secret.github_token',
+      () => pick(rnd, ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_']) + token(ALNUM, 36),
+      20,
+    ),
     ...keyCases('secret.github_token', () => `github_pat_${token(ALNUM, 22)}_${token(ALNUM, 59)}`, 10),
-    ...keyCases('secret.slack_token', () => `${pick(rnd, ['xoxb', 'xoxp', 'xoxa', 'xoxr', 'xoxs'])}-${randomChars(rnd, DIGITS, 12)}-${randomChars(rnd, DIGITS, 13)}-${token(ALNUM, 24)}`, 30),
+    ...keyCases(
+      'secret.slack_token',
+      () =>
+        `${pick(rnd, ['xoxb', 'xoxp', 'xoxa', 'xoxr', 'xoxs'])}-${randomChars(rnd, DIGITS, 12)}-${randomChars(rnd, DIGITS, 13)}-${token(ALNUM, 24)}`,
+      30,
+    ),
     ...keyCases('secret.google_api_key', () => `AIza${token(B64URL, 35)}`, 30),
-    ...keyCases('secret.stripe_key', () => `${pick(rnd, ['sk', 'rk', 'pk'])}_${pick(rnd, ['live', 'test'])}_${token(ALNUM, 24 + Math.floor(rnd() * 75))}`, 30),
+    ...keyCases(
+      'secret.stripe_key',
+      () =>
+        `${pick(rnd, ['sk', 'rk', 'pk'])}_${pick(rnd, ['live', 'test'])}_${token(ALNUM, 24 + Math.floor(rnd() * 75))}`,
+      30,
+    ),
     ...keyCases('secret.jwt', jwt, 30),
   ];
   for (let i = 0; i < 30; i++) {
     const kind = pick(rnd, ['', 'RSA ', 'EC ', 'OPENSSH ', 'ENCRYPTED ', 'DSA ']);
-    out.push(positive('secret.private_key', pick(rnd, [`key:\n${pem(kind)}\nthanks`, pem(kind), `cat id_rsa\n${pem(kind)}`])));
+    out.push(
+      positive(
+        'secret.private_key',
+        pick(rnd, [`key:\n${pem(kind)}\nthanks`, pem(kind), `cat id_rsa\n${pem(kind)}`]),
+      ),
+    );
   }
-  out.push(positive('secret.private_key', `truncated:\n-----BEGIN RSA PRIVATE KEY-----\n${randomChars(rnd, B64, 64)}\n${randomChars(rnd, B64, 30)}`));
-  const awsNames = ['aws_secret_access_key', 'AWS_SECRET_ACCESS_KEY', 'aws_secret_key', 'AWS_SECRET_KEY', 'awsSecretAccessKey', 'AWS secret access key', 'MY_AWS_SECRET'];
+  out.push(
+    positive(
+      'secret.private_key',
+      `truncated:\n-----BEGIN RSA PRIVATE KEY-----\n${randomChars(rnd, B64, 64)}\n${randomChars(rnd, B64, 30)}`,
+    ),
+  );
+  const awsNames = [
+    'aws_secret_access_key',
+    'AWS_SECRET_ACCESS_KEY',
+    'aws_secret_key',
+    'AWS_SECRET_KEY',
+    'awsSecretAccessKey',
+    'AWS secret access key',
+    'MY_AWS_SECRET',
+  ];
   for (let i = 0; i < 30; i++) {
     const name = pick(rnd, awsNames);
     const value = token(B64, 40);
-    out.push(positive('secret.aws_secret_key', pick(rnd, [`${name} = ${value}`, `${name}=${value}`, `${name}: "${value}"`, `"${name}": "${value}"`])));
+    out.push(
+      positive(
+        'secret.aws_secret_key',
+        pick(rnd, [`${name} = ${value}`, `${name}=${value}`, `${name}: "${value}"`, `"${name}": "${value}"`]),
+      ),
+    );
   }
-  const assignNames = ['password', 'PASSWORD', 'db_password', 'DB_PASS', 'passwd', 'pwd', 'secret', 'client_secret', 'api_key', 'API_KEY', 'apiKey', 'access_token', 'auth_token', 'SLACK_TOKEN', 'private_key', 'passphrase'];
-  const values = () => pick(rnd, [token(ALNUM, 12), `${token(ALNUM, 8)}!${randomChars(rnd, DIGITS, 2)}`, 'hunter2', 'S3cr3tP@ss', 'Tr0ub4dor&3', token(B64, 32)]);
+  const assignNames = [
+    'password',
+    'PASSWORD',
+    'db_password',
+    'DB_PASS',
+    'passwd',
+    'pwd',
+    'secret',
+    'client_secret',
+    'api_key',
+    'API_KEY',
+    'apiKey',
+    'access_token',
+    'auth_token',
+    'SLACK_TOKEN',
+    'private_key',
+    'passphrase',
+  ];
+  const values = () =>
+    pick(rnd, [
+      token(ALNUM, 12),
+      `${token(ALNUM, 8)}!${randomChars(rnd, DIGITS, 2)}`,
+      'hunter2',
+      'S3cr3tP@ss',
+      'Tr0ub4dor&3',
+      token(B64, 32),
+    ]);
   for (let i = 0; i < 40; i++) {
     const name = pick(rnd, assignNames);
     const v = values();
-    out.push(positive('secret.generic_assignment', pick(rnd, [`${name}=${v}`, `${name}: ${v}`, `${name} = "${v}"`, `"${name}": "${v}"`, `set ${name}='${v}' in .env`])));
+    out.push(
+      positive(
+        'secret.generic_assignment',
+        pick(rnd, [
+          `${name}=${v}`,
+          `${name}: ${v}`,
+          `${name} = "${v}"`,
+          `"${name}": "${v}"`,
+          `set ${name}='${v}' in .env`,
+        ]),
+      ),
+    );
   }
   // Evasions: zero-width characters, look-alike letters, fullwidth forms inside keys.
   const zw = (s: string) => s.slice(0, 6) + '\u200b' + s.slice(6, 12) + '\u2060' + s.slice(12);
   out.push(evasion('secret.openai_key', `key ${zw(`sk-${token(ALNUM, 48)}`)}`));
   out.push(evasion('secret.openai_key', `key \u0455k-${token(ALNUM, 48)}`)); // Cyrillic ѕ
-  out.push(evasion('secret.aws_access_key', `key ${zw('AKIA' + randomChars(rnd, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16))}`));
-  out.push(evasion('secret.aws_access_key', `key \u0410KIA${randomChars(rnd, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`)); // Cyrillic А
-  out.push(evasion('secret.github_token', `token ${'ghp_' + token(ALNUM, 36)}`.replace(/[A-Za-z0-9_]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))));
+  out.push(
+    evasion(
+      'secret.aws_access_key',
+      `key ${zw('AKIA' + randomChars(rnd, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16))}`,
+    ),
+  );
+  out.push(
+    evasion(
+      'secret.aws_access_key',
+      `key \u0410KIA${randomChars(rnd, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`,
+    ),
+  ); // Cyrillic А
+  out.push(
+    evasion(
+      'secret.github_token',
+      `token ${'ghp_' + token(ALNUM, 36)}`.replace(/[A-Za-z0-9_]/g, (c) =>
+        String.fromCharCode(c.charCodeAt(0) + 0xfee0),
+      ),
+    ),
+  );
   out.push(evasion('secret.google_api_key', `AIza${token(B64URL, 35)}`.replace('I', '\u0406')));
   out.push(evasion('secret.stripe_key', zw(`sk_live_${token(ALNUM, 24)}`)));
   out.push(evasion('secret.generic_assignment', 'раssword=hunter2!'));
   out.push(evasion('secret.jwt', zw(jwt())));
-  out.push(evasion('secret.slack_token', `xoxb-${randomChars(rnd, DIGITS, 12)}-${token(ALNUM, 24)}`.replace('x', '\u0445')));
+  out.push(
+    evasion(
+      'secret.slack_token',
+      `xoxb-${randomChars(rnd, DIGITS, 12)}-${token(ALNUM, 24)}`.replace('x', '\u0445'),
+    ),
+  );
   return out;
 }
 

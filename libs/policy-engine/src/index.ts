@@ -11,7 +11,13 @@ export {
   type PolicyConfigError,
   type PolicyValidationResult,
 } from './schema/validate-policy-config';
-export { PolicyConfig, PolicyRule, AllowlistEntry, RolloutConfig, StreamingConfig } from './schema/policy-config.schema';
+export {
+  PolicyConfig,
+  PolicyRule,
+  AllowlistEntry,
+  RolloutConfig,
+  StreamingConfig,
+} from './schema/policy-config.schema';
 export type { PolicyConfigInput, PolicyRuleInput, AllowlistEntryInput } from './schema/policy-config.types';
 export {
   BUILTIN_CATEGORIES,
@@ -43,7 +49,12 @@ export { fnv1a32, canaryBucket, inCanary } from './decision/canary-bucket';
 export type { StreamRedactor, StreamRedactorOptions } from './streaming/stream-redactor';
 
 export { DETECTOR_IDS, type DetectorId } from './detectors/detector.types';
-export { SIGNALS, INJECTION_FAMILIES, type InjectionFamily, type SignalDef } from './detectors/injection.signals';
+export {
+  SIGNALS,
+  INJECTION_FAMILIES,
+  type InjectionFamily,
+  type SignalDef,
+} from './detectors/injection.signals';
 export { luhnValid, ibanValid } from './detectors/checksums';
 export { normalizeString } from './normalize/normalize-char';
 

@@ -29,7 +29,13 @@ const DETECTOR_ORDER: readonly DetectorDef[] = [
   GENERIC_ASSIGNMENT,
 ];
 const DETECTORS = new Map(DETECTOR_ORDER.map((d) => [d.id, d]));
-const FAMILY_RANK: Readonly<Record<RuleFamily, number>> = { secret: 0, pii: 1, injection: 2, denylist: 3, regex: 4 };
+const FAMILY_RANK: Readonly<Record<RuleFamily, number>> = {
+  secret: 0,
+  pii: 1,
+  injection: 2,
+  denylist: 3,
+  regex: 4,
+};
 /** Longest regex match accepted for streamed output (the stream may hold back this much). */
 const MAX_STREAM_WINDOW = 16_384;
 /** Text kept before the scan position: look-behinds (<= 64) and assignment back-reach (<= 99). */
@@ -102,13 +108,21 @@ function prepareRegex(
     return null;
   }
   if (streamed && max + analysis.lookahead > MAX_STREAM_WINDOW) {
-    errors.push({ path, message: `matches up to ${max} characters; streamed output allows at most ${MAX_STREAM_WINDOW}` });
+    errors.push({
+      path,
+      message: `matches up to ${max} characters; streamed output allows at most ${MAX_STREAM_WINDOW}`,
+    });
     return null;
   }
   return {
     source: pattern,
     flags,
-    shape: { window: max + analysis.lookahead, lookahead: analysis.lookahead, first: analysis.first, token: analysis.token },
+    shape: {
+      window: max + analysis.lookahead,
+      lookahead: analysis.lookahead,
+      first: analysis.first,
+      token: analysis.token,
+    },
   };
 }
 
@@ -169,7 +183,14 @@ export function compilePolicy(input: unknown): CompiledPolicy {
     const kind = ruleKind(r.category);
     if (kind === 'regex') {
       const streamed = !bufferStreaming && applies(r.target, 'output');
-      const prepared = prepareRegex(r.pattern as string, r.caseSensitive === true, r.maxLength, streamed, `rules[${i}].pattern`, errors);
+      const prepared = prepareRegex(
+        r.pattern as string,
+        r.caseSensitive === true,
+        r.maxLength,
+        streamed,
+        `rules[${i}].pattern`,
+        errors,
+      );
       if (prepared) regexes.set(i, prepared);
     } else if (kind === 'denylist') {
       terms.set(i, normalizedTerms(r.terms ?? [], `rules[${i}].terms`, errors));
@@ -181,7 +202,14 @@ export function compilePolicy(input: unknown): CompiledPolicy {
   allowlist.forEach((entry, i) => {
     const streamed = !bufferStreaming && applies(entry.target ?? 'both', 'output');
     (entry.patterns ?? []).forEach((p, j) => {
-      const prepared = prepareRegex(p, entry.caseSensitive === true, undefined, streamed, `allowlist[${i}].patterns[${j}]`, errors);
+      const prepared = prepareRegex(
+        p,
+        entry.caseSensitive === true,
+        undefined,
+        streamed,
+        `allowlist[${i}].patterns[${j}]`,
+        errors,
+      );
       if (prepared) allowRegexes.set(`${i}:${j}`, prepared);
     });
     allowTerms.set(i, normalizedTerms(entry.terms ?? [], `allowlist[${i}].terms`, errors));
@@ -205,7 +233,13 @@ export function compilePolicy(input: unknown): CompiledPolicy {
         lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(def) * 1000 + i });
       } else if (kind === 'denylist') {
         for (const term of terms.get(i) ?? []) {
-          lane.terms.push({ term, rule: i, priority: rank + i, wholeWord: r.wholeWord === true, caseSensitive: r.caseSensitive === true });
+          lane.terms.push({
+            term,
+            rule: i,
+            priority: rank + i,
+            wholeWord: r.wholeWord === true,
+            caseSensitive: r.caseSensitive === true,
+          });
         }
       } else if (kind === 'regex') {
         const p = regexes.get(i) as PreparedRegex;
@@ -219,7 +253,13 @@ export function compilePolicy(input: unknown): CompiledPolicy {
     allowlist.forEach((entry, i) => {
       if (!applies(entry.target ?? 'both', target)) return;
       for (const term of allowTerms.get(i) ?? []) {
-        allowParts.terms.push({ term, rule: -1 - i, priority: i, wholeWord: entry.wholeWord === true, caseSensitive: entry.caseSensitive === true });
+        allowParts.terms.push({
+          term,
+          rule: -1 - i,
+          priority: i,
+          wholeWord: entry.wholeWord === true,
+          caseSensitive: entry.caseSensitive === true,
+        });
       }
       (entry.patterns ?? []).forEach((_p, j) => {
         const p = allowRegexes.get(`${i}:${j}`) as PreparedRegex;
@@ -240,7 +280,9 @@ export function compilePolicy(input: unknown): CompiledPolicy {
             rule: c.index,
             family,
             threshold: c.threshold,
-            weights: Object.freeze(signals.map((s) => (s.family === family ? (c.weights[s.id] ?? s.weight) : 0))),
+            weights: Object.freeze(
+              signals.map((s) => (s.family === family ? (c.weights[s.id] ?? s.weight) : 0)),
+            ),
           }),
         );
       }
@@ -266,10 +308,14 @@ export function compilePolicy(input: unknown): CompiledPolicy {
     });
   };
 
-  return new CompiledPolicy(config, Object.freeze(rules), { input: buildPlan('input'), output: buildPlan('output') });
+  return new CompiledPolicy(config, Object.freeze(rules), {
+    input: buildPlan('input'),
+    output: buildPlan('output'),
+  });
 }
 
-export type CompilePolicyResult = { ok: true; policy: CompiledPolicy } | { ok: false; errors: readonly PolicyConfigError[] };
+export type CompilePolicyResult =
+  { ok: true; policy: CompiledPolicy } | { ok: false; errors: readonly PolicyConfigError[] };
 
 /** compilePolicy without exceptions, for admin APIs that report every problem at once. */
 export function tryCompilePolicy(input: unknown): CompilePolicyResult {
@@ -280,4 +326,3 @@ export function tryCompilePolicy(input: unknown): CompilePolicyResult {
     throw e;
   }
 }
-

@@ -1,13 +1,22 @@
 import { inCanary } from '../decision/canary-bucket';
 import { decide } from '../decision/decide';
 import { DecisionTally } from '../decision/decision-tally';
-import type { DecisionMetadata, EvaluateContext, EvaluationResult, FindingLocation } from '../decision/decision.types';
+import type {
+  DecisionMetadata,
+  EvaluateContext,
+  EvaluationResult,
+  FindingLocation,
+} from '../decision/decision.types';
 import { RedactionWriter } from '../redaction/redaction-writer';
 import type { LaneFinding } from '../scan/scan-lane';
 import { ScanSession } from '../scan/scan-session';
 import type { PolicyTarget, RolloutMode, StreamingMode } from '../schema/policy-categories';
 import type { PolicyConfig } from '../schema/policy-config.schema';
-import { PolicyStreamRedactor, type StreamRedactor, type StreamRedactorOptions } from '../streaming/stream-redactor';
+import {
+  PolicyStreamRedactor,
+  type StreamRedactor,
+  type StreamRedactorOptions,
+} from '../streaming/stream-redactor';
 import type { CompiledRule, TargetPlan } from './compiled-rule';
 
 /**
@@ -95,7 +104,12 @@ export class CompiledPolicy {
     }
     findings.sort((a, b) => a.start - b.start);
     const signals = plan.signalMatcher ? plan.signalMatcher.signalIds(tally.signalMask) : [];
-    return Object.freeze({ metadata, text: output, findings: Object.freeze(findings), signals: Object.freeze(signals) });
+    return Object.freeze({
+      metadata,
+      text: output,
+      findings: Object.freeze(findings),
+      signals: Object.freeze(signals),
+    });
   }
 
   /**

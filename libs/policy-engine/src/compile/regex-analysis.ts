@@ -299,7 +299,10 @@ class Parser {
         const hi = this.classAtom();
         if (hi.single === null) throw new Error('bad range in character class');
         if (hi.single < lo.single) throw new Error('range out of order in character class');
-        set = union(set, this.flags.includes('i') ? caseVariants([lo.single, hi.single]) : [lo.single, hi.single]);
+        set = union(
+          set,
+          this.flags.includes('i') ? caseVariants([lo.single, hi.single]) : [lo.single, hi.single],
+        );
       } else {
         set = union(set, lo.set);
       }
@@ -346,7 +349,13 @@ function info(node: Node, memo: Map<Node, Info>): Info {
       break;
     case 'assert':
     case 'look':
-      result = { min: 0, max: 0, first: [], nullable: true, chars: node.k === 'look' ? info(node.body, memo).chars : [] };
+      result = {
+        min: 0,
+        max: 0,
+        first: [],
+        nullable: true,
+        chars: node.k === 'look' ? info(node.body, memo).chars : [],
+      };
       break;
     case 'backref':
       result = { min: 0, max: Infinity, first: ALL, nullable: true, chars: ALL };
@@ -382,7 +391,13 @@ function info(node: Node, memo: Map<Node, Info>): Info {
     case 'rep': {
       const x = info(node.body, memo);
       const max = x.max === 0 ? 0 : node.max === Infinity ? Infinity : node.max * x.max;
-      result = { min: node.min * x.min, max, first: x.first, nullable: node.min === 0 || x.nullable, chars: x.chars };
+      result = {
+        min: node.min * x.min,
+        max,
+        first: x.first,
+        nullable: node.min === 0 || x.nullable,
+        chars: x.chars,
+      };
       break;
     }
   }
@@ -415,8 +430,13 @@ function checkSafety(root: Node, memo: Map<Node, Info>, issues: string[]): void 
         const inner = unwrap(node.body);
         if (inner.k === 'alt' && node.max > 8) {
           const xs = inner.alts.map((a) => info(a, memo));
-          const overlap = xs.some((a, i) => a.nullable || xs.some((b, j) => j > i && intersects(a.first, b.first)));
-          if (overlap) issues.push('overlapping alternatives under a repetition (like (a|ab)*) can backtrack exponentially');
+          const overlap = xs.some(
+            (a, i) => a.nullable || xs.some((b, j) => j > i && intersects(a.first, b.first)),
+          );
+          if (overlap)
+            issues.push(
+              'overlapping alternatives under a repetition (like (a|ab)*) can backtrack exponentially',
+            );
         }
         return;
       }
@@ -456,14 +476,24 @@ function visitInner(node: Node, follow: CharRanges, memo: Map<Node, Info>, issue
   }
 }
 
-function checkAdjacentUnbounded(node: Extract<Node, { k: 'seq' }>, memo: Map<Node, Info>, issues: string[]): void {
+function checkAdjacentUnbounded(
+  node: Extract<Node, { k: 'seq' }>,
+  memo: Map<Node, Info>,
+  issues: string[],
+): void {
   for (let i = 0; i < node.items.length; i++) {
     const a = unwrap(node.items[i]);
     if (a.k !== 'rep' || a.max !== Infinity) continue;
     for (let j = i + 1; j < node.items.length; j++) {
       const b = unwrap(node.items[j]);
-      if (b.k === 'rep' && b.max === Infinity && intersects(info(a.body, memo).chars, info(b.body, memo).chars)) {
-        issues.push('adjacent unbounded quantifiers over overlapping characters (like \\w+\\w+ or .*.*) backtrack polynomially');
+      if (
+        b.k === 'rep' &&
+        b.max === Infinity &&
+        intersects(info(a.body, memo).chars, info(b.body, memo).chars)
+      ) {
+        issues.push(
+          'adjacent unbounded quantifiers over overlapping characters (like \\w+\\w+ or .*.*) backtrack polynomially',
+        );
         return;
       }
       if (!info(node.items[j], memo).nullable) break;

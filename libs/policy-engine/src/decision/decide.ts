@@ -3,7 +3,13 @@ import type { PolicyTarget, RolloutMode } from '../schema/policy-categories';
 import type { Decision, DecisionMetadata } from './decision.types';
 import { type ReasonCode, REASON_CODES } from './reason-codes';
 
-const FAMILY_ORDER: Readonly<Record<RuleFamily, number>> = { secret: 0, injection: 1, pii: 2, denylist: 3, regex: 4 };
+const FAMILY_ORDER: Readonly<Record<RuleFamily, number>> = {
+  secret: 0,
+  injection: 1,
+  pii: 2,
+  denylist: 3,
+  regex: 4,
+};
 const DECISION_BY_SEVERITY: readonly Decision[] = ['allow', 'flag', 'redact', 'block'];
 /** The audit contract caps the list (64 entries). */
 const MAX_CATEGORIES = 64;

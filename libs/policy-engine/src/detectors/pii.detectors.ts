@@ -194,7 +194,14 @@ function matchPhone(text: string, p: number, out: MatchOut): boolean {
     const nanpAt = (a: number) => g.length === a + 3 && g[a] === 3 && g[a + 1] === 3 && g[a + 2] === 4;
     if (nanpAt(0) && parenGroup <= 0) ok = firstDigit >= 2;
     else if (nanpAt(1) && g[0] === 1 && firstDigit === 1 && parenGroup !== 0) ok = true;
-    else if (firstDigit === 0 && parenGroup <= 0 && g.length >= 2 && g.length <= 5 && total >= 10 && total <= 11) {
+    else if (
+      firstDigit === 0 &&
+      parenGroup <= 0 &&
+      g.length >= 2 &&
+      g.length <= 5 &&
+      total >= 10 &&
+      total <= 11
+    ) {
       ok = g.every((len) => len >= 2);
     }
   }

@@ -157,13 +157,16 @@ function assignmentPrefix(text: string, p: number, keyword: RegExp | null, space
 
 const AWS_SECRET_RE =
   /[A-Za-z0-9_.-]{0,20}?aws[A-Za-z0-9_. -]{0,30}?secret[A-Za-z0-9_. -]{0,30}?["']?[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/iy;
-const AWS_WORD = /aws/i;
 
 /** "aws" (any case) within the first 23 identifier characters from p, without allocating. */
 function hasAwsNear(text: string, p: number): boolean {
   const end = Math.min(text.length - 2, p + 21);
   for (let i = p; i < end; i++) {
-    if ((text.charCodeAt(i) | 32) === 97 && (text.charCodeAt(i + 1) | 32) === 119 && (text.charCodeAt(i + 2) | 32) === 115) {
+    if (
+      (text.charCodeAt(i) | 32) === 97 &&
+      (text.charCodeAt(i + 1) | 32) === 119 &&
+      (text.charCodeAt(i + 2) | 32) === 115
+    ) {
       return true;
     }
     if (!IDENT[text.charCodeAt(i)]) return false;
@@ -183,10 +186,18 @@ export const AWS_SECRET_KEY: DetectorDef = {
   backReach: 20 + 3 + 30 + 6 + 30 + 1 + 3 + 2 + 3 + 1,
   quick: (text, p) => hasAwsNear(text, p) && assignmentPrefix(text, p, null, true),
   viablePrefix: (text, p) => {
+    // "aws" must appear within the first 23 identifier characters (or the text ends before we know).
     const end = Math.min(text.length, p + 23);
     for (let i = p; i < end; i++) {
       if (!IDENT[text.charCodeAt(i)]) return false;
-      if (i + 3 <= text.length && AWS_WORD.test(text.slice(i, i + 3))) return true;
+      if (i + 3 > text.length) return true;
+      if (
+        (text.charCodeAt(i) | 32) === 97 &&
+        (text.charCodeAt(i + 1) | 32) === 119 &&
+        (text.charCodeAt(i + 2) | 32) === 115
+      ) {
+        return true;
+      }
     }
     return end === text.length;
   },
@@ -202,7 +213,8 @@ export const AWS_SECRET_KEY: DetectorDef = {
 
 const GENERIC_RE =
   /[A-Za-z0-9_.-]{0,32}?(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|private[_-]?key|token|pass)[A-Za-z0-9_.-]{0,16}["']?[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}(["'`]?)([^\s"'`,;]{4,200})\1(?![^\s"'`,;])/iy;
-const PLACEHOLDER_VALUE = /^(?:[<{$%*[(]|process\.env|os\.environ|env\.|config\.|settings\.|your[_-]|xxx|\.\.\.)/i;
+const PLACEHOLDER_VALUE =
+  /^(?:[<{$%*[(]|process\.env|os\.environ|env\.|config\.|settings\.|your[_-]|xxx|\.\.\.)/i;
 
 /** A value that looks like a real secret rather than prose or a placeholder. */
 export function looksLikeSecretValue(value: string): boolean {

@@ -144,7 +144,11 @@ export class DetectorGroupMatcher implements Matcher {
           if (sepFor !== -1) {
             identEnd = identifierEndBefore(text, sepFor);
             identStart = identEnd;
-            while (identStart > 0 && identEnd - identStart < 90 && ASCII_IDENT[text.charCodeAt(identStart - 1)] === 1) {
+            while (
+              identStart > 0 &&
+              identEnd - identStart < 90 &&
+              ASCII_IDENT[text.charCodeAt(identStart - 1)] === 1
+            ) {
               identStart--;
             }
           }
@@ -180,7 +184,11 @@ export class DetectorGroupMatcher implements Matcher {
           if (out.start > best.start) continue;
           const len = out.end - out.start;
           const bestLen = best.end - best.start;
-          if (out.start === best.start && (len < bestLen || (len === bestLen && entry.priority >= best.priority))) continue;
+          if (
+            out.start === best.start &&
+            (len < bestLen || (len === bestLen && entry.priority >= best.priority))
+          )
+            continue;
         }
         best = {
           start: out.start,

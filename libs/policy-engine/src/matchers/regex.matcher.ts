@@ -34,7 +34,14 @@ export class RegexMatcher implements Matcher {
       const len = m[0].length;
       if (len > 0) {
         const start = m.index;
-        return { start, end: start + len, redactStart: start, redactEnd: start + len, rule: this.rule, priority: this.priority };
+        return {
+          start,
+          end: start + len,
+          redactStart: start,
+          redactEnd: start + len,
+          rule: this.rule,
+          priority: this.priority,
+        };
       }
       re.lastIndex = m.index + 1; // empty matches are rejected at compile time; be safe anyway
     }

@@ -95,7 +95,14 @@ export class SignalMatcher implements Matcher {
       }
     }
     if (bestMask === 0) return null;
-    return { start: bestStart, end: bestEnd, redactStart: bestStart, redactEnd: bestEnd, rule: bestMask, priority: 0 };
+    return {
+      start: bestStart,
+      end: bestEnd,
+      redactStart: bestStart,
+      redactEnd: bestEnd,
+      rule: bestMask,
+      priority: 0,
+    };
   }
 
   pendingFrom(text: string, from: number): number {

@@ -49,7 +49,11 @@ export class TermMatcher implements Matcher {
           if (bestSpec >= 0) {
             if (start > bestStart) continue;
             if (start === bestStart && end < bestEnd) continue;
-            if (start === bestStart && end === bestEnd && this.specs[id].priority >= this.specs[bestSpec].priority) {
+            if (
+              start === bestStart &&
+              end === bestEnd &&
+              this.specs[id].priority >= this.specs[bestSpec].priority
+            ) {
               continue;
             }
           }

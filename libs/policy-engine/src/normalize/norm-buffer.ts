@@ -65,7 +65,7 @@ export class NormBuffer {
     const starts = this.materialize();
     const ends = this.ends as number[];
     let out = '';
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       const cp = chunk.codePointAt(i) ?? 0;
       const width = cp > 0xffff ? 2 : 1;
       const mapped = normalizeCodePoint(cp);

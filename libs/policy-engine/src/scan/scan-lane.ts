@@ -61,6 +61,13 @@ export class ScanLane {
     return this.matchers.length === 0;
   }
 
+  /** The earliest position any future search of this lane starts from (look-behind context excluded). */
+  get lowWater(): number {
+    let low = Infinity;
+    for (const st of this.states) low = Math.min(low, st.from);
+    return low;
+  }
+
   /** More text arrived (or the text ended): answers that were not final must be searched again. */
   textGrew(final: boolean): void {
     for (const st of this.states) {
@@ -118,7 +125,8 @@ export class ScanLane {
         }
         if (st.pend < pending) pending = st.pend;
         const cand = st.cand;
-        if (cand !== null && cand.start < st.pend && (best === null || compareCandidates(cand, best) < 0)) best = cand;
+        if (cand !== null && cand.start < st.pend && (best === null || compareCandidates(cand, best) < 0))
+          best = cand;
       }
       if (best === null || best.start >= pending) {
         this.frontier = Math.min(pending, end);

@@ -49,7 +49,7 @@ export class ScanSession {
   /** Drops buffered text no lane can look at again. */
   trim(): void {
     let keep = this.releaseFrontier;
-    for (const lane of this.lanes) keep = Math.min(keep, lane.cursor);
+    for (const lane of this.lanes) keep = Math.min(keep, lane.lowWater);
     this.buf.trimNorm(keep - this.plan.context);
   }
 

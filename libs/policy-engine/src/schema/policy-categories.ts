@@ -44,7 +44,10 @@ export const DETECTOR_BY_CATEGORY: ReadonlyMap<string, DetectorId> = new Map(
 export const INJECTION_CATEGORIES: readonly string[] = INJECTION_FAMILIES.map((f) => `injection.${f}`);
 
 /** Every fixed category; plus `denylist.<list>` and `regex.<name>` (lower-case snake_case names). */
-export const BUILTIN_CATEGORIES: readonly string[] = [...DETECTOR_BY_CATEGORY.keys(), ...INJECTION_CATEGORIES];
+export const BUILTIN_CATEGORIES: readonly string[] = [
+  ...DETECTOR_BY_CATEGORY.keys(),
+  ...INJECTION_CATEGORIES,
+];
 
 export const CATEGORY_PATTERN = new RegExp(
   `^(?:${BUILTIN_CATEGORIES.map((c) => c.replace('.', '\\.')).join('|')}|denylist\\.[a-z0-9_]{1,48}|regex\\.[a-z0-9_]{1,48})$`,

@@ -32,7 +32,8 @@ import {
 import type { AllowlistEntryInput, PolicyConfigInput, PolicyRuleInput } from './policy-config.types';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
-const ID_MESSAGE = '$property must be 1-64 characters of letters, digits, _ . : - (starting with a letter or digit)';
+const ID_MESSAGE =
+  '$property must be 1-64 characters of letters, digits, _ . : - (starting with a letter or digit)';
 const SINGLE_LINE = /^[^\r\n]*$/;
 
 export class RolloutConfig {

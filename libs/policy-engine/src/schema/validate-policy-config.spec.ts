@@ -3,7 +3,13 @@ import { PolicyCompileError } from '../compile/policy-compile.error';
 import { defaultPolicyConfig, samplePolicyConfig } from '../presets/default-policy';
 import { validatePolicyConfig } from './validate-policy-config';
 
-const rule = (extra: Record<string, unknown>) => ({ id: 'r', category: 'pii.email', target: 'both', action: 'redact', ...extra });
+const rule = (extra: Record<string, unknown>) => ({
+  id: 'r',
+  category: 'pii.email',
+  target: 'both',
+  action: 'redact',
+  ...extra,
+});
 
 describe('validatePolicyConfig', () => {
   it('accepts the presets', () => {
@@ -14,7 +20,12 @@ describe('validatePolicyConfig', () => {
   it('rejects unknown and wrong fields with the path of the field', () => {
     const result = validatePolicyConfig({
       version: 1,
-      rules: [rule({}), rule({ id: 'b' }), rule({ id: 'c' }), rule({ id: 'd', action: 'explode', colour: 'red' })],
+      rules: [
+        rule({}),
+        rule({ id: 'b' }),
+        rule({ id: 'c' }),
+        rule({ id: 'd', action: 'explode', colour: 'red' }),
+      ],
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -32,7 +43,10 @@ describe('validatePolicyConfig', () => {
     if (result.ok) return;
     const paths = result.errors.map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['version', 'rollout.percentage', 'extra']));
-    expect(validatePolicyConfig('nope')).toEqual({ ok: false, errors: [{ path: '', message: 'a policy must be a JSON object' }] });
+    expect(validatePolicyConfig('nope')).toEqual({
+      ok: false,
+      errors: [{ path: '', message: 'a policy must be a JSON object' }],
+    });
   });
 
   it('rejects fields that do not apply to the category, duplicate ids and unknown categories', () => {
@@ -77,9 +91,12 @@ describe('compilePolicy', () => {
     rules: [{ id: 'x', category: 'regex.x', target: 'output', action: 'redact', pattern, ...extra }],
   });
 
-  it.each(['(a+)+', '(a|a)*', '(\\w+\\s?)+b', '([a-z]+[.-]?)*@', '(x|xy){2,20}'])('refuses catastrophic backtracking: %s', (p) => {
-    expect(() => compilePolicy(regexRule(p))).toThrow(/rules\[0\]\.pattern: unsafe regular expression/);
-  });
+  it.each(['(a+)+', '(a|a)*', '(\\w+\\s?)+b', '([a-z]+[.-]?)*@', '(x|xy){2,20}'])(
+    'refuses catastrophic backtracking: %s',
+    (p) => {
+      expect(() => compilePolicy(regexRule(p))).toThrow(/rules\[0\]\.pattern: unsafe regular expression/);
+    },
+  );
 
   it.each(['.*secret', 'token=\\w+', 'a{3,}'])('refuses unbounded patterns on streamed output: %s', (p) => {
     expect(() => compilePolicy(regexRule(p))).toThrow(/no bound on match length/);
@@ -91,7 +108,9 @@ describe('compilePolicy', () => {
 
   it('derives the max match length and checks a declared one', () => {
     expect(compilePolicy(regexRule('INC-\\d{6,8}', { maxLength: 12 })).maxMatchLength).toBe(13);
-    expect(() => compilePolicy(regexRule('INC-\\d{6,8}', { maxLength: 8 }))).toThrow(/up to 12 characters but maxLength is 8/);
+    expect(() => compilePolicy(regexRule('INC-\\d{6,8}', { maxLength: 8 }))).toThrow(
+      /up to 12 characters but maxLength is 8/,
+    );
   });
 
   it('reports invalid and unsupported regexes, and empty matches', () => {

@@ -11,8 +11,7 @@ export interface PolicyConfigError {
 }
 
 export type PolicyValidationResult =
-  | { ok: true; config: PolicyConfig }
-  | { ok: false; errors: PolicyConfigError[] };
+  { ok: true; config: PolicyConfig } | { ok: false; errors: PolicyConfigError[] };
 
 function joinPath(parent: string, property: string): string {
   if (/^\d+$/.test(property)) return `${parent}[${property}]`;
@@ -33,7 +32,15 @@ const FIELDS_BY_KIND: Record<string, readonly string[]> = {
   denylist: ['terms', 'wholeWord', 'caseSensitive'],
   regex: ['pattern', 'maxLength', 'caseSensitive'],
 };
-const KIND_FIELDS = ['terms', 'wholeWord', 'caseSensitive', 'pattern', 'maxLength', 'threshold', 'weights'] as const;
+const KIND_FIELDS = [
+  'terms',
+  'wholeWord',
+  'caseSensitive',
+  'pattern',
+  'maxLength',
+  'threshold',
+  'weights',
+] as const;
 
 /** Rules the decorators cannot express: fields that only make sense for some categories, unique ids. */
 function crossFieldErrors(config: PolicyConfig): PolicyConfigError[] {
@@ -46,7 +53,10 @@ function crossFieldErrors(config: PolicyConfig): PolicyConfigError[] {
     const kind = ruleKind(rule.category);
     for (const field of KIND_FIELDS) {
       if (rule[field] !== undefined && !FIELDS_BY_KIND[kind].includes(field)) {
-        errors.push({ path: `${at}.${field}`, message: `${field} is not allowed for category ${rule.category}` });
+        errors.push({
+          path: `${at}.${field}`,
+          message: `${field} is not allowed for category ${rule.category}`,
+        });
       }
     }
     if (kind === 'denylist' && (!rule.terms || rule.terms.length === 0)) {
@@ -64,7 +74,10 @@ function crossFieldErrors(config: PolicyConfig): PolicyConfigError[] {
         const signal = SIGNALS.find((s) => s.id === key);
         if (!signal || signal.family !== family) {
           const known = SIGNALS.filter((s) => s.family === family).map((s) => s.id);
-          errors.push({ path: `${at}.weights.${key}`, message: `unknown signal for ${rule.category}; one of: ${known.join(', ')}` });
+          errors.push({
+            path: `${at}.weights.${key}`,
+            message: `unknown signal for ${rule.category}; one of: ${known.join(', ')}`,
+          });
         } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
           errors.push({ path: `${at}.weights.${key}`, message: 'weight must be a number between 0 and 100' });
         }
@@ -77,7 +90,8 @@ function crossFieldErrors(config: PolicyConfig): PolicyConfigError[] {
   const allowIds = new Set<string>();
   (config.allowlist ?? []).forEach((entry, i) => {
     const at = `allowlist[${i}]`;
-    if (allowIds.has(entry.id)) errors.push({ path: `${at}.id`, message: `duplicate allowlist id '${entry.id}'` });
+    if (allowIds.has(entry.id))
+      errors.push({ path: `${at}.id`, message: `duplicate allowlist id '${entry.id}'` });
     allowIds.add(entry.id);
     if (!entry.terms?.length && !entry.patterns?.length) {
       errors.push({ path: at, message: 'an allowlist entry needs terms or patterns' });

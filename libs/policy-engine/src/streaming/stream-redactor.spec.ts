@@ -33,19 +33,86 @@ const PLANTED = [
   'support@example.com',
   '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
 ];
-const FILLER = ['the', 'a', 'key', 'is', ' ', '  ', '\n', ',', '.', ':', '=', '@', '-', '4', '12', 'sk', 'AK', 'ghp_', 'top', 'secret', 'pass', 'word', 'DE', '(', ')', '+', 'é', '\u200b', 'aws', '_secret', 'key=', '"'];
+const FILLER = [
+  'the',
+  'a',
+  'key',
+  'is',
+  ' ',
+  '  ',
+  '\n',
+  ',',
+  '.',
+  ':',
+  '=',
+  '@',
+  '-',
+  '4',
+  '12',
+  'sk',
+  'AK',
+  'ghp_',
+  'top',
+  'secret',
+  'pass',
+  'word',
+  'DE',
+  '(',
+  ')',
+  '+',
+  'é',
+  '\u200b',
+  'aws',
+  '_secret',
+  'key=',
+  '"',
+];
 
 const policy: PolicyConfigInput = {
   version: 1,
   rules: [
     ...[
-      'pii.email', 'pii.phone', 'pii.card', 'pii.ssn', 'pii.iban', 'pii.ip', 'secret.openai_key', 'secret.anthropic_key',
-      'secret.aws_access_key', 'secret.aws_secret_key', 'secret.github_token', 'secret.slack_token', 'secret.google_api_key',
-      'secret.stripe_key', 'secret.jwt', 'secret.private_key', 'secret.generic_assignment',
+      'pii.email',
+      'pii.phone',
+      'pii.card',
+      'pii.ssn',
+      'pii.iban',
+      'pii.ip',
+      'secret.openai_key',
+      'secret.anthropic_key',
+      'secret.aws_access_key',
+      'secret.aws_secret_key',
+      'secret.github_token',
+      'secret.slack_token',
+      'secret.google_api_key',
+      'secret.stripe_key',
+      'secret.jwt',
+      'secret.private_key',
+      'secret.generic_assignment',
     ].map((category) => ({ id: category, category, target: 'both' as const, action: 'redact' as const })),
-    { id: 'deny', category: 'denylist.words', target: 'output', action: 'redact', terms: ['forbidden', 'top secret plan', 'secret'] },
-    { id: 'acme', category: 'denylist.brands', target: 'output', action: 'redact', terms: ['Acme'], wholeWord: true, caseSensitive: true },
-    { id: 'ticket', category: 'regex.ticket', target: 'output', action: 'redact', pattern: 'TICKET-\\d{4,8}' },
+    {
+      id: 'deny',
+      category: 'denylist.words',
+      target: 'output',
+      action: 'redact',
+      terms: ['forbidden', 'top secret plan', 'secret'],
+    },
+    {
+      id: 'acme',
+      category: 'denylist.brands',
+      target: 'output',
+      action: 'redact',
+      terms: ['Acme'],
+      wholeWord: true,
+      caseSensitive: true,
+    },
+    {
+      id: 'ticket',
+      category: 'regex.ticket',
+      target: 'output',
+      action: 'redact',
+      pattern: 'TICKET-\\d{4,8}',
+    },
     { id: 'flagged', category: 'denylist.flagged', target: 'output', action: 'flag', terms: ['key', 'plan'] },
     { id: 'inj', category: 'injection.override', target: 'output', action: 'flag' },
   ],
@@ -69,13 +136,21 @@ function streamed(text: string, cuts: number[]): { out: string; maxHeld: number 
 }
 
 const textArb = fc
-  .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FILLER) }, { weight: 1, arbitrary: fc.constantFrom(...PLANTED) }), {
-    maxLength: 40,
-  })
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...FILLER) },
+      { weight: 1, arbitrary: fc.constantFrom(...PLANTED) },
+    ),
+    {
+      maxLength: 40,
+    },
+  )
   .map((parts) => parts.join(''));
 
 const cutsArb = (length: number) =>
-  fc.uniqueArray(fc.integer({ min: 0, max: Math.max(0, length) }), { maxLength: 30 }).map((c) => c.sort((a, b) => a - b));
+  fc
+    .uniqueArray(fc.integer({ min: 0, max: Math.max(0, length) }), { maxLength: 30 })
+    .map((c) => c.sort((a, b) => a - b));
 
 describe('stream redactor', () => {
   it('streams exactly the whole-text redaction, whatever the chunking', () => {
@@ -143,7 +218,11 @@ describe('stream redactor', () => {
     expect(redactor.push('ODNN7EXAMPLE and more')).toBe('');
     expect(redactor.blocked).toBe(true);
     expect(onBlock).toHaveBeenCalledTimes(1);
-    expect(onBlock.mock.calls[0][0]).toMatchObject({ decision: 'block', reason_code: 'secret_detected', enforced: true });
+    expect(onBlock.mock.calls[0][0]).toMatchObject({
+      decision: 'block',
+      reason_code: 'secret_detected',
+      enforced: true,
+    });
     expect(redactor.push('more text')).toBe('');
     expect(redactor.end()).toBe('');
   });
@@ -154,14 +233,20 @@ describe('stream redactor', () => {
     expect(redactor.push('mail john.doe@exa')).toBe('mail john.doe@exa');
     expect(redactor.push('mple.com')).toBe('mple.com');
     expect(redactor.end()).toBe('');
-    expect(redactor.metadata()).toMatchObject({ decision: 'redact', enforced: false, rollout_mode: 'shadow' });
+    expect(redactor.metadata()).toMatchObject({
+      decision: 'redact',
+      enforced: false,
+      rollout_mode: 'shadow',
+    });
   });
 
   it('buffers everything in buffer mode', () => {
     const buffered = compilePolicy({
       version: 1,
       streaming: { mode: 'buffer' },
-      rules: [{ id: 'r', category: 'regex.anything', target: 'output', action: 'redact', pattern: 'secret:.*' }],
+      rules: [
+        { id: 'r', category: 'regex.anything', target: 'output', action: 'redact', pattern: 'secret:.*' },
+      ],
     });
     const redactor = buffered.createStreamRedactor({ target: 'output' });
     expect(redactor.push('a secret: xyz')).toBe('');
