@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /**
  * A deliberately small JSON Schema (2020-12 subset) checker, enough for the OpenAI schemas extracted to
@@ -15,7 +15,11 @@ export interface SchemaCheckOptions {
   strictProperties?: boolean;
 }
 
-const DEFAULT_OPENAI_SCHEMAS_DIR = '/work/shared/openai-schemas';
+/** shared/ sits beside the checkout (the developers' and CI's layout); /work/shared is the fallback. */
+const DEFAULT_OPENAI_SCHEMAS_DIR =
+  [resolve(__dirname, '../../../../../shared/openai-schemas'), '/work/shared/openai-schemas'].find((dir) =>
+    existsSync(dir),
+  ) ?? '/work/shared/openai-schemas';
 
 /** Loads one of the extracted OpenAI schemas, e.g. `loadOpenAISchema('CreateChatCompletionResponse')`. */
 export function loadOpenAISchema(
