@@ -25,6 +25,8 @@ const SAMPLE_MS = 500;
 const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? 1);
 /** Keep the burst on the topic afterwards (default: delete it, or every fresh consumer group re-reads it). */
 const KEEP_EVENTS = process.env.BENCH_KEEP_EVENTS === '1';
+/** 1: produce the whole burst first, then start consuming: measures ingestion alone (a backlog drain). */
+const PREFILL = process.env.BENCH_PREFILL === '1';
 
 @Module({})
 class BenchRoot {}
@@ -114,11 +116,13 @@ async function main(): Promise<void> {
     await pg.connect();
     const count = async (): Promise<number> =>
       (await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit.decisions`)).rows[0].n;
-    await app.startAllMicroservices();
+    if (!PREFILL) await app.startAllMicroservices();
     const before = await count();
-    console.log(`${CONSUMERS} consumer(s) started. Producing ${fmt(EVENTS)} events ...`);
+    console.log(
+      `${CONSUMERS} consumer(s) ${PREFILL ? 'waiting' : 'started'}. Producing ${fmt(EVENTS)} events ...`,
+    );
 
-    const start = Date.now();
+    const produceStart = Date.now();
     // The bus sends whatever is queued as one request: keep each under the broker's max message size.
     for (let i = 0; i < EVENTS; i += 1_000) {
       const batch = [];
@@ -126,10 +130,14 @@ async function main(): Promise<void> {
       producerBus.publish(TOPICS.decisions, batch);
       await producerBus.flush();
     }
-    const produced = Date.now() - start;
+    const producedIn = Date.now() - produceStart;
     console.log(
-      `produced in ${(produced / 1000).toFixed(2)} s (${fmt((EVENTS / produced) * 1000)} events/s)\n`,
+      `produced in ${(producedIn / 1000).toFixed(2)} s (${fmt((EVENTS / producedIn) * 1000)} events/s)\n`,
     );
+    // With a prefilled backlog the clock starts when the consumers start, and the burst counts as produced.
+    if (PREFILL) await app.startAllMicroservices();
+    const start = PREFILL ? Date.now() : produceStart;
+    const produced = PREFILL ? 0 : producedIn;
 
     const rows: string[][] = [];
     let stored = 0;
