@@ -3,7 +3,7 @@ import { AuditConfig } from './audit.config';
 
 const required = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/audit',
-  ADMIN_TOKEN: 'admin-token-123',
+  ADMIN_TOKEN: 'admin-token-0123456789',
 };
 
 describe('AuditConfig', () => {

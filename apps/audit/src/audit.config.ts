@@ -40,7 +40,7 @@ export class AuditConfig {
 
   // --- Admin API (secret) ---
   @IsString()
-  @MinLength(8)
+  @MinLength(16)
   ADMIN_TOKEN: string;
 
   // --- Retention ---

@@ -3,7 +3,7 @@ import { BillingConfig } from './billing.config';
 
 const required = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/billing',
-  ADMIN_TOKEN: 'admin-token-123',
+  ADMIN_TOKEN: 'admin-token-0123456789',
 };
 
 describe('BillingConfig', () => {
@@ -32,7 +32,9 @@ describe('BillingConfig', () => {
   });
 
   it('refuses to start without DATABASE_URL or ADMIN_TOKEN, or with a bad value, naming the variable', () => {
-    expect(() => loadConfig(BillingConfig, { ADMIN_TOKEN: 'admin-token-123' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig(BillingConfig, { ADMIN_TOKEN: 'admin-token-0123456789' })).toThrow(
+      /DATABASE_URL/,
+    );
     expect(() => loadConfig(BillingConfig, { DATABASE_URL: required.DATABASE_URL })).toThrow(/ADMIN_TOKEN/);
     expect(() => loadConfig(BillingConfig, { ...required, BILLING_ROLLUP_RETENTION_DAYS: 'soon' })).toThrow(
       ConfigError,

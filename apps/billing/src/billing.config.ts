@@ -40,7 +40,7 @@ export class BillingConfig {
 
   // --- Admin API (secret) ---
   @IsString()
-  @MinLength(8)
+  @MinLength(16)
   ADMIN_TOKEN: string;
 
   // --- Telemetry retention ---
