@@ -3,32 +3,12 @@ import {
   DECISION_PAYLOAD_SHAPE,
   DECISION_SCHEMA_VERSION,
   decodeEnvelope,
-  type DecisionKind,
   type DecisionPayload,
   type DecodeResult,
-  type PolicyTarget,
-  type RolloutMode,
 } from '@pgw/contracts';
 
 /** One audit row as the ingest path writes it (retention class is added from project state). */
-export interface DecisionRow {
-  event_id: string;
-  created_at: string;
-  project_id: string;
-  request_id: string;
-  decision: DecisionKind;
-  reason_code: string;
-  triggered_categories: string[];
-  rollout_mode: RolloutMode;
-  enforced: boolean;
-  policy_id: string | null;
-  policy_user: string | null;
-  policy_project_id: string;
-  policy_target: PolicyTarget;
-  allowlist_hits: number;
-  denylist_hits: number;
-  model: string;
-}
+export type DecisionRow = DecisionPayload & { project_id: string };
 
 const MAX_INT4 = 2_147_483_647;
 const MAX_FUTURE_MS = 86_400_000;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DecisionKind, PolicyTarget, RolloutMode } from '@pgw/contracts';
+import type { DecisionKind, RolloutMode } from '@pgw/contracts';
 import type { DataSource } from 'typeorm';
+import type { DecisionRow } from '../ingest/decision-row';
 import { AUDIT_DATA_SOURCE } from '../audit-server.options';
 
 export interface DecisionFilter {
@@ -25,24 +26,7 @@ export interface Keyset {
 }
 
 /** An audit record as read back (the API and export shape; the table's routing columns stay inside). */
-export interface DecisionRecord {
-  event_id: string;
-  created_at: string;
-  project_id: string;
-  request_id: string;
-  decision: DecisionKind;
-  reason_code: string;
-  triggered_categories: string[];
-  rollout_mode: RolloutMode;
-  enforced: boolean;
-  policy_id: string | null;
-  policy_user: string | null;
-  policy_project_id: string;
-  policy_target: PolicyTarget;
-  allowlist_hits: number;
-  denylist_hits: number;
-  model: string;
-}
+export type DecisionRecord = DecisionRow;
 
 export interface BucketCount {
   bucket: Date;
