@@ -52,9 +52,12 @@ describe('end to end: a completion through the four services', () => {
       KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
       ADMIN_TOKEN: adminToken,
     };
-    policy = new ServiceProcess('policy', await freePort(), common);
     // Own consumer groups, so no other test's consumer shares (and takes) this run's partitions.
     const group = { KAFKA_CONSUMER_GROUP: `e2e-${randomUUID()}` };
+    policy = new ServiceProcess('policy', await freePort(), {
+      ...common,
+      KEY_USAGE_CONSUMER_GROUP: `e2e-keys-${randomUUID()}`,
+    });
     const audit = new ServiceProcess('audit', await freePort(), { ...common, ...group });
     const billing = new ServiceProcess('billing', await freePort(), { ...common, ...group });
     services = [policy, audit, billing];
@@ -150,6 +153,17 @@ describe('end to end: a completion through the four services', () => {
     expect(Number(usage[0].cost_micros)).toBe(costMicros(26, DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS));
     expect(usage[0].key_id).toBe(apiKey.split('_')[1]);
     expect(usage[0].status).toBe('ok');
+
+    // The policy service follows usage events too: the key now says when it was last used.
+    const keyId = apiKey.split('_')[1];
+    const lastUsed = await waitFor(
+      async () => {
+        const key = await admin(`/projects/${projectId}/keys/${keyId}`);
+        return (key.last_used_at as string | null) ?? null;
+      },
+      { timeoutMs: 20_000, description: "the key's last_used_at" },
+    );
+    expect(Date.parse(lastUsed)).toBe(new Date(usage[0].started_at).getTime());
 
     // The canary from the prompt is nowhere: no table row, no topic message, no log line.
     const { rows: tables } = await sql.query(

@@ -37,7 +37,12 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     EmbeddedModule.forRoot({
       bus,
-      policy: { database, adminToken, runMigrations: true },
+      policy: {
+        database,
+        adminToken,
+        runMigrations: true,
+        keyUsage: { consumerGroup: 'policy.key-last-used' },
+      },
       audit: { database, adminToken, runMigrations: true },
       billing: { database, adminToken, runMigrations: true },
       gateway: { routes: {}, defaultUpstream: upstream, instanceId: 'embedded', limits: { kind: 'memory' } },

@@ -37,6 +37,7 @@ async function bootstrap(): Promise<void> {
         database: { kind: 'postgres', url: config.DATABASE_URL },
         adminToken: config.ADMIN_TOKEN,
         runMigrations: config.RUN_MIGRATIONS,
+        keyUsage: { consumerGroup: config.KEY_USAGE_CONSUMER_GROUP },
       },
       bus,
     ),

@@ -34,6 +34,11 @@ export class PolicyConfig {
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma list of host:port' })
   KAFKA_BROKERS = '127.0.0.1:19092';
 
+  /** Consumer group that follows usage events to keep keys' last_used_at current (shared by replicas). */
+  @IsString()
+  @IsNotEmpty()
+  KEY_USAGE_CONSUMER_GROUP = 'policy.key-last-used';
+
   // --- Admin API ---
   /** Secret: the admin bearer token. */
   @IsString()

@@ -9,6 +9,7 @@ import { ChangeEntity } from './history/change.entity';
 import { HistoryController } from './history/history.controller';
 import { HistoryService } from './history/history.service';
 import { ApiKeyEntity } from './keys/api-key.entity';
+import { KeyLastUsedTracker } from './keys/key-last-used.tracker';
 import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
 import { ChangeTransaction } from './outbox/change-transaction';
@@ -69,6 +70,7 @@ export class PolicyServerModule {
         StateRepublisher,
         ProjectsService,
         KeysService,
+        KeyLastUsedTracker,
         PoliciesService,
         PolicyDryRunService,
         PolicyEngineAdapter,
