@@ -24,7 +24,7 @@ export class KeyResponseDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    description: 'Not tracked yet (always null).',
+    description: 'Start of the newest request made with this key (from usage events; null if never used).',
   })
   last_used_at: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) expires_at: string | null;
