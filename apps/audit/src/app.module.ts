@@ -16,6 +16,7 @@ export class AppModule {
           adminToken: config.ADMIN_TOKEN,
           runMigrations: config.RUN_MIGRATIONS,
           partitionDaysAhead: config.AUDIT_PARTITION_DAYS_AHEAD,
+          attestationPrivateKeyPem: config.attestationPrivateKeyPem,
         }),
       ],
       controllers: [HealthController],

@@ -1,3 +1,4 @@
+import { IsEd25519PrivateKeyFile, IsEd25519PrivateKeyPem } from '@pgw/audit-server';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, MinLength, Min } from 'class-validator';
 
@@ -37,4 +38,13 @@ export class EmbeddedConfig {
 
   @IsIn(['true', 'false'])
   DEMO_POLICY = 'true';
+
+  /** Signs compliance attestations (PKCS#8 PEM, or a file); unset = an ephemeral key (they will not verify after a restart). */
+  @IsOptional()
+  @IsEd25519PrivateKeyPem()
+  ATTESTATION_PRIVATE_KEY?: string;
+
+  @IsOptional()
+  @IsEd25519PrivateKeyFile('ATTESTATION_PRIVATE_KEY')
+  ATTESTATION_PRIVATE_KEY_FILE?: string;
 }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@pgw/persistence';
 import { AuditAccessGuard } from './access/audit-access.guard';
+import { ATTESTATION_CONTROLLERS, ATTESTATION_PROVIDERS } from './attestation/attestation.providers';
 import { AuditHealth } from './audit-health.service';
 import { AuditLifecycle } from './audit-lifecycle.service';
 import { AuditReadiness } from './audit-readiness';
@@ -55,7 +56,12 @@ export class AuditServerModule {
           }),
         }),
       ],
-      controllers: [DecisionsConsumer, AuditQueryController, AuditExportController],
+      controllers: [
+        DecisionsConsumer,
+        AuditQueryController,
+        AuditExportController,
+        ...ATTESTATION_CONTROLLERS,
+      ],
       providers: [
         { provide: AUDIT_SERVER_OPTIONS, useValue: options },
         AuditReadiness,
@@ -73,6 +79,7 @@ export class AuditServerModule {
         DecisionQueryRepository,
         AuditQueryService,
         AuditExportService,
+        ...ATTESTATION_PROVIDERS,
       ],
       exports: [AuditHealth, AuditReadiness, IngestStats, PartitionMaintenanceService, ProjectStateStore],
     };

@@ -14,6 +14,8 @@ export interface AuditServerOptions {
   exportPageSize?: number;
   /** How long start-up waits for the project and key state topics to be read (default 15 s). */
   stateCatchUpTimeoutMs?: number;
+  /** PKCS#8 PEM of the Ed25519 key that signs compliance attestations; unset = an ephemeral key (dev). */
+  attestationPrivateKeyPem?: string;
 }
 
 export const AUDIT_SERVER_OPTIONS = Symbol('AUDIT_SERVER_OPTIONS');

@@ -7,3 +7,5 @@ export * from './retention/partition-maintenance.service';
 export * from './retention/retention-classes';
 export * from './state/project-state.store';
 export * from './export/export-format';
+export * from './attestation/attestation-key';
+export * from './attestation/attestation-core';
