@@ -42,7 +42,7 @@ type Overlay = keyof typeof OVERLAYS;
 const PRE_CREATED_SECRETS: Record<string, string[]> = {
   'pgw-gateway': ['UPSTREAM_API_KEY', 'REDIS_URL', 'MODEL_ROUTES'],
   'pgw-policy': ['DATABASE_URL', 'ADMIN_TOKEN'],
-  'pgw-audit': ['DATABASE_URL', 'ADMIN_TOKEN'],
+  'pgw-audit': ['DATABASE_URL', 'ADMIN_TOKEN', 'ATTESTATION_PRIVATE_KEY'],
   'pgw-billing': ['DATABASE_URL', 'ADMIN_TOKEN'],
 };
 

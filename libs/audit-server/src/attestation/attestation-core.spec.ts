@@ -19,6 +19,7 @@ import {
   type SignedAttestation,
 } from './attestation-core';
 import {
+  attestationKeyPem,
   IsEd25519PrivateKeyFile,
   IsEd25519PrivateKeyPem,
   loadAttestationKey,
@@ -227,6 +228,11 @@ describe('attestation key', () => {
     expect(loadConfig(KeyEnv, { ATTESTATION_PRIVATE_KEY_FILE: file }).ATTESTATION_PRIVATE_KEY_FILE).toBe(
       file,
     );
+    const empty = loadConfig(KeyEnv, { ATTESTATION_PRIVATE_KEY: '', ATTESTATION_PRIVATE_KEY_FILE: '' });
+    expect(
+      attestationKeyPem({ pem: empty.ATTESTATION_PRIVATE_KEY, file: empty.ATTESTATION_PRIVATE_KEY_FILE }),
+    ).toBe(undefined);
+    expect(attestationKeyPem({ file })).toBe(pem);
     const errorOf = (env: Record<string, string>): string => {
       try {
         loadConfig(KeyEnv, env);

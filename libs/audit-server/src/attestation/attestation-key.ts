@@ -35,7 +35,7 @@ export function loadAttestationKey(pem: string | undefined): AttestationKey {
   };
 }
 
-/** `ATTESTATION_PRIVATE_KEY` (PEM text) or `ATTESTATION_PRIVATE_KEY_FILE` (a path) → the PEM, if either is set. */
+/** `ATTESTATION_PRIVATE_KEY` (PEM text) or `ATTESTATION_PRIVATE_KEY_FILE` (a path) → the PEM; empty = unset. */
 export function attestationKeyPem(env: { pem?: string; file?: string }): string | undefined {
   if (env.pem) return env.pem;
   return env.file ? readFileSync(env.file, 'utf8') : undefined;
@@ -57,7 +57,9 @@ export function IsEd25519PrivateKeyPem(): PropertyDecorator {
       target: target.constructor,
       propertyName: String(propertyName),
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && parseEd25519PrivateKey(value) !== null,
+        // Empty = unset: compose passes `${ATTESTATION_PRIVATE_KEY:-}` through as ''.
+        validate: (value: unknown) =>
+          value === '' || (typeof value === 'string' && parseEd25519PrivateKey(value) !== null),
         defaultMessage: (args?: ValidationArguments) =>
           `${args?.property} must hold an Ed25519 private key in PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----")`,
       },
@@ -76,6 +78,7 @@ export function IsEd25519PrivateKeyFile(pemProperty: string): PropertyDecorator 
       propertyName: String(propertyName),
       validator: {
         validate: (value: unknown, args?: ValidationArguments) => {
+          if (value === '') return true;
           if (typeof value !== 'string') return false;
           if ((args?.object as Record<string, unknown> | undefined)?.[pemProperty]) return false;
           const pem = readable(value);
