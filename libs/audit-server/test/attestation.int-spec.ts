@@ -3,7 +3,7 @@ import { KafkaEventBus } from '@pgw/messaging';
 import { TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
 import { spawnSync } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { keyIdOf, ProjectStateStore, type SignedAttestation } from '../src';
@@ -129,6 +129,7 @@ describe('compliance attestations', () => {
   afterAll(async () => {
     await audit?.close();
     await bus?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs a summary of the period that verifies offline, and the export verifies against it', async () => {

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '@pgw/server-kit';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsOptional } from 'class-validator';
@@ -213,6 +213,7 @@ describe('attestation key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgw-attestation-key-'));
   const file = join(dir, 'key.pem');
   writeFileSync(file, pem);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loads a configured Ed25519 key, or generates an ephemeral one', () => {
     const configured = loadAttestationKey(pem);
