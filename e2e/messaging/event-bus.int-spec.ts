@@ -33,6 +33,25 @@ describe.each([
     expect(bus.health().spilled).toBe(0);
   });
 
+  it('lets a handler publish and flush without waiting for its own delivery', async () => {
+    const run = randomUUID();
+    let handled = 0;
+    await bus.consume({
+      topic: TOPICS.usage,
+      groupId: `bus-test-${run}`,
+      handler: async (batch: IncomingMessage[]) => {
+        const ours = batch.filter((m) => m.value?.toString().startsWith(run));
+        if (ours.length === 0) return;
+        bus.publish(TOPICS.deadLetter, [{ key: run, value: `${run}:forwarded` }]);
+        await bus.flush(); // must return although this very delivery is still in progress
+        handled += ours.length;
+      },
+    });
+    bus.publish(TOPICS.usage, [{ key: 'k', value: `${run}:1` }]);
+    await waitFor(() => handled === 1, { timeoutMs: 30_000, description: 'the handler to finish its flush' });
+    expect(handled).toBe(1);
+  });
+
   it('lets a follower read a compacted topic from the beginning and report when it caught up', async () => {
     const key = `bus-test-${randomUUID()}`;
     await bus.publishAndWait(TOPICS.projectState, [

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
   BusHealth,
   ConsumeOptions,
@@ -33,6 +34,8 @@ interface TopicState {
 export class InProcessEventBus implements EventBus {
   private readonly topics = new Map<string, TopicState>();
   private pending = new Set<Promise<void>>();
+  /** The delivery loop a handler runs in, so a flush() from inside a handler does not wait for itself. */
+  private readonly deliveryContext = new AsyncLocalStorage<{ run?: Promise<void> }>();
   private closed = false;
 
   constructor(private readonly onHandlerError: (error: unknown) => void = () => undefined) {}
@@ -91,7 +94,12 @@ export class InProcessEventBus implements EventBus {
   }
 
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    const own = this.deliveryContext.getStore()?.run;
+    for (;;) {
+      const others = [...this.pending].filter((run) => run !== own);
+      if (others.length === 0) return;
+      await Promise.all(others);
+    }
   }
 
   health(): BusHealth {
@@ -115,7 +123,8 @@ export class InProcessEventBus implements EventBus {
   private drain(group: GroupState): void {
     if (group.draining) return;
     group.draining = true;
-    const run = (async () => {
+    const context: { run?: Promise<void> } = {};
+    const run = this.deliveryContext.run(context, async () => {
       // Let the publisher finish its synchronous burst so the handler gets a real batch.
       await new Promise((resolve) => setImmediate(resolve));
       while (group.queue.length > 0 && !group.closed) {
@@ -127,7 +136,8 @@ export class InProcessEventBus implements EventBus {
         );
       }
       group.draining = false;
-    })();
+    });
+    context.run = run;
     this.pending.add(run);
     void run.finally(() => this.pending.delete(run));
   }
