@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -9,6 +10,7 @@ import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { Readiness } from '../state/readiness';
 import { GatewayError } from './gateway-error';
+import { checkJsonContentType, readBody, writeError } from './raw-response';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,13 +18,15 @@ declare module 'fastify' {
   }
 }
 
-const KNOWN_PATHS: Record<string, string> = { '/v1/chat/completions': 'POST', '/v1/models': 'GET, HEAD' };
+const CHAT_PATH = '/v1/chat/completions';
+const KNOWN_PATHS: Record<string, string> = { [CHAT_PATH]: 'POST', '/v1/models': 'GET, HEAD' };
 
 /**
- * Registers the gateway's HTTP surface directly on the Fastify instance at bootstrap. The hot routes do
- * not go through Nest's router, guards, pipes or interceptors: measured, that pipeline costs more than the
- * rest of the gateway's own work per request. Errors are mapped by a route-level error handler, so they
- * come out OpenAI-shaped whatever else shares the Fastify instance (embedded mode). Nest owns the
+ * Registers the gateway's HTTP surface at bootstrap. POST /v1/chat/completions is served straight from the
+ * node:http server's request event, ahead of Fastify (which still gets every other request): measured,
+ * Nest's pipeline and then Fastify's own request/reply machinery each cost more CPU per request than the
+ * gateway's policy work. The other routes are registered on the Fastify instance with a route-level error
+ * handler, so they come out OpenAI-shaped whatever else shares the instance (embedded mode). Nest owns the
  * instance-wide not-found handler, so unknown paths are answered by a catch-all route instead.
  */
 @Injectable()
@@ -48,24 +52,7 @@ export class GatewayHttp implements OnModuleInit {
     const authenticate = async (request: FastifyRequest) => {
       request.pgwCaller = this.auth.authenticate(request.headers.authorization);
     };
-    const requireJson = async (request: FastifyRequest) => {
-      const type = request.headers['content-type'];
-      if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
-        throw new GatewayError(
-          'unsupported_media_type',
-          `Unsupported content type '${type ?? ''}': send the body as application/json.`,
-        );
-      }
-    };
-
-    fastify.route({
-      method: 'POST',
-      url: '/v1/chat/completions',
-      bodyLimit: this.options.maxBodyBytes,
-      errorHandler,
-      onRequest: [authenticate, requireJson],
-      handler: (request, reply) => this.chat.handle(request, reply, request.pgwCaller as Caller),
-    });
+    this.serveChatBelowFastify(fastify.server);
     fastify.route({
       method: 'GET',
       url: '/v1/models',
@@ -73,6 +60,17 @@ export class GatewayHttp implements OnModuleInit {
       onRequest: authenticate,
       handler: async (request, reply) => {
         reply.type('application/json').send(this.models.list(request.pgwCaller as Caller));
+      },
+    });
+    fastify.route({
+      method: 'GET',
+      url: '/v1/models/*',
+      errorHandler,
+      onRequest: authenticate,
+      handler: async (request, reply) => {
+        // The wildcard keeps ids with a slash ("org/model") whole; the id is matched as the client wrote it.
+        const id = decodeURIComponent((request.params as { '*': string })['*']);
+        reply.type('application/json').send(this.models.get(request.pgwCaller as Caller, id));
       },
     });
     fastify.route({
@@ -117,6 +115,54 @@ export class GatewayHttp implements OnModuleInit {
     });
   }
 
+  /**
+   * Puts the chat route in front of Fastify's request listener: POST /v1/chat/completions is answered here
+   * (key → content type → body → handler, the key checked before the body is read), anything else goes
+   * to Fastify unchanged.
+   */
+  private serveChatBelowFastify(server: Server): void {
+    const fallback = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    if (fallback.length === 0) throw new Error('GatewayHttp: the Fastify server has no request listener');
+    server.removeAllListeners('request');
+    const limit = this.options.maxBodyBytes;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? '';
+      if (
+        req.method === 'POST' &&
+        url.startsWith(CHAT_PATH) &&
+        (url.length === CHAT_PATH.length || url.charCodeAt(CHAT_PATH.length) === 63) // '?'
+      ) {
+        this.chatRequest(req, res, limit);
+        return;
+      }
+      for (let i = 0; i < fallback.length; i++) fallback[i].call(server, req, res);
+    });
+  }
+
+  private chatRequest(req: IncomingMessage, res: ServerResponse, limit: number): void {
+    let caller: Caller;
+    try {
+      caller = this.auth.authenticate(req.headers.authorization);
+      checkJsonContentType(req.headers['content-type']);
+    } catch (error) {
+      writeError(res, toGatewayError(error as GatewayError, this.logger));
+      return;
+    }
+    readBody(req, limit, (error, body) => {
+      if (error) {
+        // A request stream error means the client is gone: there is nobody to answer.
+        if (error instanceof GatewayError) writeError(res, error);
+        else res.destroy();
+        return;
+      }
+      try {
+        this.chat.handle(req, res, caller, body!);
+      } catch (unexpected) {
+        writeError(res, toGatewayError(unexpected as GatewayError, this.logger));
+      }
+    });
+  }
+
   private sendError(reply: FastifyReply, error: GatewayError): void {
     if (reply.sent) return;
     reply.code(error.status);
@@ -128,7 +174,7 @@ export class GatewayHttp implements OnModuleInit {
 function unknownRoute(method: string, url: string): GatewayError {
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
-  const allowed = KNOWN_PATHS[path];
+  const allowed = KNOWN_PATHS[path] ?? (path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined);
   if (allowed) {
     return new GatewayError(
       'method_not_allowed',

@@ -28,8 +28,11 @@ export class RequestLimits {
 
   constructor(@Inject(RATE_LIMITER) private readonly limiter: RateLimiter) {}
 
-  /** Returns the rate-limit headers to send, or throws 429 with Retry-After. */
-  async admit(caller: Caller, estimatedTokens: number): Promise<Admission> {
+  /**
+   * Returns the rate-limit headers to send, or throws 429 with Retry-After. Synchronous with the in-memory
+   * limiter (no promise and no microtask on the hot path), a promise with Redis.
+   */
+  admit(caller: Caller, estimatedTokens: number): Admission | Promise<Admission> {
     const { key, project } = caller;
     const keyLimits = key.limits ?? project.key_limits;
     const specs: LimitSpec[] = [];
@@ -66,38 +69,31 @@ export class RequestLimits {
       });
     }
     if (specs.length === 0) return NO_LIMITS;
-    let outcome: LimitOutcome;
+    let checked: LimitOutcome | Promise<LimitOutcome>;
     try {
-      outcome = await this.limiter.check(specs);
+      checked = this.limiter.check(specs);
     } catch (error) {
-      // The gateway must not go down with its limits backend: admit, count and log (at most every 10 s).
-      this.failedOpen++;
-      if (Date.now() - this.lastBackendError > 10_000) {
-        this.lastBackendError = Date.now();
-        this.logger.error(
-          `limits backend failed, admitting: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-      return NO_LIMITS;
+      return this.failOpen(error);
     }
-    const headers = rateLimitHeaders(outcome);
-    if (!outcome.allowed) {
-      const retryMs = outcome.retryAfterMs > 0 ? outcome.retryAfterMs : 1_000;
-      headers['retry-after'] = String(Math.max(1, Math.ceil(retryMs / 1000)));
-      headers['retry-after-ms'] = String(retryMs);
-      const what = outcome.exceeded ?? 'requests';
-      throw new GatewayError(
-        'rate_limit_exceeded',
-        `Rate limit reached for ${what} per minute. Retry after ${headers['retry-after']} s.`,
-        null,
-        { type: what, headers },
+    if (checked instanceof Promise) {
+      return checked.then(
+        (outcome) => conclude(specs, outcome, estimatedTokens),
+        (error: unknown) => this.failOpen(error),
       );
     }
-    return {
-      headers,
-      tokenSpecs: specs.filter((s) => s.kind === 'tokens').map((s) => ({ id: s.id, perMinute: s.perMinute })),
-      chargedTokens: estimatedTokens,
-    };
+    return conclude(specs, checked, estimatedTokens);
+  }
+
+  /** The gateway must not go down with its limits backend: admit, count and log (at most every 10 s). */
+  private failOpen(error: unknown): Admission {
+    this.failedOpen++;
+    if (Date.now() - this.lastBackendError > 10_000) {
+      this.lastBackendError = Date.now();
+      this.logger.error(
+        `limits backend failed, admitting: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    return NO_LIMITS;
   }
 
   /** Charges the difference between the actual tokens and what was charged at admission. */
@@ -107,6 +103,26 @@ export class RequestLimits {
     if (delta === 0) return;
     this.limiter.adjust(admission.tokenSpecs.map((s) => ({ ...s, delta })));
   }
+}
+
+function conclude(specs: LimitSpec[], outcome: LimitOutcome, estimatedTokens: number): Admission {
+  const headers = rateLimitHeaders(outcome);
+  if (!outcome.allowed) {
+    const retryMs = outcome.retryAfterMs > 0 ? outcome.retryAfterMs : 1_000;
+    headers['retry-after'] = String(Math.max(1, Math.ceil(retryMs / 1000)));
+    headers['retry-after-ms'] = String(retryMs);
+    const what = outcome.exceeded ?? 'requests';
+    throw new GatewayError(
+      'rate_limit_exceeded',
+      `Rate limit reached for ${what} per minute. Retry after ${headers['retry-after']} s.`,
+      null,
+      { type: what, headers },
+    );
+  }
+  const tokenSpecs: Admission['tokenSpecs'] = [];
+  for (const spec of specs)
+    if (spec.kind === 'tokens') tokenSpecs.push({ id: spec.id, perMinute: spec.perMinute });
+  return { headers, tokenSpecs, chargedTokens: estimatedTokens };
 }
 
 function rateLimitHeaders(outcome: LimitOutcome): Record<string, string> {

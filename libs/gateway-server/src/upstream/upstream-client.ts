@@ -3,11 +3,15 @@ import { Pool, type Dispatcher } from 'undici';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
 import { GatewayError } from '../http/gateway-error';
 
+const MAX_CACHED_ROUTES = 1_024;
+
 export interface ResolvedRoute {
   pool: Pool;
   path: string;
   authorization: string;
   upstreamModel: string;
+  /** The request headers, built once per route (undici takes a flat [name, value, ...] array). */
+  headers: string[];
 }
 
 /**
@@ -28,7 +32,8 @@ export class UpstreamClient implements OnApplicationShutdown {
       const configured = this.options.routes[model];
       const target = configured ?? this.options.defaultUpstream ?? null;
       route = target ? this.resolve(target.baseUrl, target.apiKey, configured?.upstreamModel ?? model) : null;
-      this.routes.set(model, route);
+      // Model ids come from clients: the cache stays bounded whatever they send.
+      if (configured || this.routes.size < MAX_CACHED_ROUTES) this.routes.set(model, route);
     }
     return route;
   }
@@ -42,21 +47,23 @@ export class UpstreamClient implements OnApplicationShutdown {
     return !!this.options.defaultUpstream;
   }
 
-  async send(route: ResolvedRoute, body: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  /**
+   * Sends the request through undici's dispatcher API: the handler gets the status, headers and body
+   * chunks as callbacks, without the per-request Readable, AsyncResource and promises of pool.request().
+   */
+  dispatch(route: ResolvedRoute, body: string | Buffer, handler: Dispatcher.DispatchHandler): void {
     const timeout = this.options.upstream.timeoutMs;
-    return route.pool.request({
-      method: 'POST',
-      path: route.path,
-      headers: {
-        authorization: route.authorization,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
+    route.pool.dispatch(
+      {
+        method: 'POST',
+        path: route.path,
+        headers: route.headers,
+        body,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
       },
-      body,
-      signal,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    });
+      handler,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -72,11 +79,27 @@ export class UpstreamClient implements OnApplicationShutdown {
         keepAliveTimeout: 30_000,
         keepAliveMaxTimeout: 600_000,
         connectTimeout: Math.min(10_000, this.options.upstream.timeoutMs),
+        // One request per connection at a time: a slow completion never holds up another behind it.
+        pipelining: 1,
       });
       this.pools.set(url.origin, pool);
     }
     const prefix = url.pathname.replace(/\/+$/, '');
-    return { pool, path: `${prefix}/chat/completions`, authorization: `Bearer ${apiKey}`, upstreamModel };
+    const authorization = `Bearer ${apiKey}`;
+    return {
+      pool,
+      path: `${prefix}/chat/completions`,
+      authorization,
+      upstreamModel,
+      headers: [
+        'authorization',
+        authorization,
+        'content-type',
+        'application/json',
+        'accept',
+        'application/json, text/event-stream',
+      ],
+    };
   }
 }
 
@@ -95,7 +118,7 @@ export function upstreamFailure(error: unknown): GatewayError {
 export function upstreamStatusError(
   status: number,
   body: string,
-  headers: Dispatcher.ResponseData['headers'],
+  headers: Record<string, string | string[] | undefined>,
 ): GatewayError {
   if (status >= 500 || status === 401 || status === 403 || status === 407) {
     // 5xx: the provider failed; 401/403: the gateway's own upstream credentials are wrong. Neither is
