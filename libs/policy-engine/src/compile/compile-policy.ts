@@ -4,7 +4,9 @@ import { PII_DETECTORS } from '../detectors/pii.detectors';
 import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
 import type { Matcher } from '../matchers/matcher.types';
-import { RegexMatcher, type RegexShape } from '../matchers/regex.matcher';
+import { RegexGroupMatcher, type RegexSpec } from '../matchers/regex-group.matcher';
+import type { RegexShape } from '../matchers/regex.matcher';
+import { SharedScan } from '../matchers/shared-scan';
 import { SignalMatcher } from '../matchers/signal.matcher';
 import { type TermSpec, TermMatcher } from '../matchers/term.matcher';
 import { normalizeString } from '../normalize/normalize-char';
@@ -137,16 +139,16 @@ function normalizedTerms(terms: readonly string[], path: string, errors: PolicyC
 interface LaneParts {
   detectors: DetectorEntry[];
   terms: TermSpec[];
-  regexes: Matcher[];
+  regexes: RegexSpec[];
 }
 
-function laneMatchers(parts: LaneParts): Matcher[] {
+function laneMatchers(parts: LaneParts, scan: SharedScan): Matcher[] {
   const matchers: Matcher[] = [];
   for (let i = 0; i < parts.detectors.length; i += DetectorGroupMatcher.MAX) {
-    matchers.push(new DetectorGroupMatcher(parts.detectors.slice(i, i + DetectorGroupMatcher.MAX)));
+    matchers.push(new DetectorGroupMatcher(parts.detectors.slice(i, i + DetectorGroupMatcher.MAX), scan));
   }
-  if (parts.terms.length > 0) matchers.push(new TermMatcher(parts.terms));
-  matchers.push(...parts.regexes);
+  if (parts.terms.length > 0) matchers.push(new TermMatcher(parts.terms, scan));
+  matchers.push(...RegexGroupMatcher.build(parts.regexes));
   return matchers;
 }
 
@@ -243,7 +245,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
         }
       } else if (kind === 'regex') {
         const p = regexes.get(i) as PreparedRegex;
-        lane.regexes.push(new RegexMatcher(p.source, p.flags, i, rank + i, p.shape));
+        lane.regexes.push({ source: p.source, flags: p.flags, rule: i, priority: rank + i, shape: p.shape });
       } else {
         injectionConfigs.push({ index: i, threshold: r.threshold ?? 1, weights: r.weights ?? {} });
       }
@@ -263,16 +265,24 @@ export function compilePolicy(input: unknown): CompiledPolicy {
       }
       (entry.patterns ?? []).forEach((_p, j) => {
         const p = allowRegexes.get(`${i}:${j}`) as PreparedRegex;
-        allowParts.regexes.push(new RegexMatcher(p.source, p.flags, -1 - i, i, p.shape));
+        allowParts.regexes.push({
+          source: p.source,
+          flags: p.flags,
+          rule: -1 - i,
+          priority: i,
+          shape: p.shape,
+        });
       });
     });
 
+    // One character pass per evaluation, shared by every matcher of this plan.
+    const scan = new SharedScan();
     let signalMatcher: SignalMatcher | null = null;
     const injectionRules: CompiledInjectionRule[] = [];
     if (injectionConfigs.length > 0) {
       const families = new Set(injectionConfigs.map((c) => injectionFamily(config.rules[c.index].category)));
       const signals = SIGNALS.filter((s) => families.has(s.family));
-      signalMatcher = new SignalMatcher(signals);
+      signalMatcher = new SignalMatcher(signals, scan);
       for (const c of injectionConfigs) {
         const family = injectionFamily(config.rules[c.index].category);
         injectionRules.push(
@@ -288,9 +298,11 @@ export function compilePolicy(input: unknown): CompiledPolicy {
       }
     }
 
-    const allowMatchers = laneMatchers(allowParts);
-    const blockMatchers = laneMatchers(lanes.block);
-    const redactMatchers = laneMatchers(lanes.redact);
+    const allowMatchers = laneMatchers(allowParts, scan);
+    const blockMatchers = laneMatchers(lanes.block, scan);
+    const redactMatchers = laneMatchers(lanes.redact, scan);
+    const flagMatchers = laneMatchers(lanes.flag, scan);
+    void scan.ac; // build the shared automaton now, not on the first evaluation
     const holding = windowOf([...blockMatchers, ...redactMatchers]);
     const allowWindow = windowOf(allowMatchers);
     const maxMatchLength = holding === 0 ? 0 : holding + (allowWindow > 0 ? allowWindow - 1 : 0);
@@ -300,7 +312,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
       allowMatchers,
       blockMatchers,
       redactMatchers,
-      flagMatchers: laneMatchers(lanes.flag),
+      flagMatchers,
       signalMatcher,
       injectionRules,
       maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,

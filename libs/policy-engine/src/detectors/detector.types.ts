@@ -58,6 +58,8 @@ export class ScanMemo {
   }
 }
 
+export type DetectorTrigger = 'digit' | 'upper-digit' | 'at' | 'separator' | 'colon' | 'prefix';
+
 /**
  * A built-in detector: data plus small pure functions (a detector table, not a class hierarchy).
  * `match` is only tried at positions whose character is in `start` and (unless `midWord`) whose previous
@@ -84,11 +86,22 @@ export interface DetectorDef {
   /** Characters allowed right after the first one (a cheap table check before any call). */
   readonly second?: Uint8Array;
   /**
-   * A necessary condition evaluated inline by the scanner (memoised, so linear over a text): an '@'
-   * within 64 characters (`at`); an identifier directly followed by `:` or `=` (`assign`); "aws" within 20
-   * characters and a `:` or `=` within 100 (`aws`); a ':' within 5 or '.' within 4 (`ip`).
+   * Where the scanner looks for attempts (it never walks the text character by character in JS for
+   * anything else): `digit` a digit not preceded by a word character (attempt there; phone also at a
+   * `+`/`(` right before it); `upper-digit` a digit after an upper-case letter (attempt 2 back: IBAN);
+   * `at` an '@' (attempt at the start of the local part); `separator` a ':' or '=' (attempts over the
+   * identifier before it, up to `backReach` + 16 back); `colon` a ':' (attempt at the start of the hex
+   * group before it: IPv6); `prefix` a rare two-character piece of one of `prefixes`. Every position where
+   * `match` can succeed must be reachable from a trigger (the differential test checks it).
    */
-  readonly gate?: 'at' | 'assign' | 'aws' | 'ip';
+  readonly triggers: readonly DetectorTrigger[];
+  /**
+   * Every match holds at least this many digits within its first `maxLength` characters of `token`s from
+   * the attempt position: a cheap count rules out short numbers before `match` runs.
+   */
+  readonly minDigits?: number;
+  /** Literal prefixes, one of which every match starts with (for the `prefix` trigger). */
+  readonly prefixes?: readonly string[];
   /** Cheap necessary condition, checked before `match`. */
   quick?(text: string, p: number, memo: ScanMemo): boolean;
   /** Could a match start at p, given only the text seen so far? Must over-approximate. */

@@ -19,7 +19,7 @@ export const EMAIL: DetectorDef = {
   maxLength: 64 + 1 + 8 * 64 + 24,
   lookahead: 2,
   second: asciiSet('A-Za-z0-9._%+@\\-'),
-  gate: 'at',
+  triggers: ['at'],
   match: (text, p, out) => stickyMatch(EMAIL_RE, text, p, out) !== null,
 };
 
@@ -95,6 +95,8 @@ export const CARD: DetectorDef = {
   maxLength: 19 + 18,
   lookahead: 1,
   second: DIGITS,
+  minDigits: 12,
+  triggers: ['digit'],
   match: matchCard,
 };
 
@@ -114,6 +116,8 @@ export const SSN: DetectorDef = {
     const c = text.charCodeAt(p + 3);
     return c === 45 || c === 32;
   },
+  minDigits: 9,
+  triggers: ['digit'],
   match: (text, p, out) => stickyMatch(SSN_RE, text, p, out) !== null,
 };
 
@@ -222,6 +226,8 @@ export const PHONE: DetectorDef = {
   maxLength: 15 + 16,
   lookahead: 2,
   second: asciiSet('0-9 .(\\-'),
+  minDigits: 8,
+  triggers: ['digit'],
   match: matchPhone,
 };
 
@@ -284,6 +290,7 @@ export const IBAN: DetectorDef = {
     if (p + 3 < n && !isDigit(text.charCodeAt(p + 3))) return false;
     return true;
   },
+  triggers: ['upper-digit'],
   match: matchIban,
 };
 
@@ -347,7 +354,7 @@ export const IP: DetectorDef = {
   maxLength: 45,
   lookahead: 2,
   second: asciiSet('0-9A-Fa-f:.'),
-  gate: 'ip',
+  triggers: ['digit', 'colon'],
   match: (text, p, out) => {
     if (p > 0) {
       const prev = text.charCodeAt(p - 1);

@@ -6,7 +6,7 @@ const HAS_DIGIT = /\d/;
 const HAS_LETTER = /[A-Za-z]/;
 
 function literalPrefixed(
-  def: Omit<DetectorDef, 'start' | 'viablePrefix' | 'match' | 'quick'> & {
+  def: Omit<DetectorDef, 'start' | 'viablePrefix' | 'match' | 'quick' | 'triggers' | 'prefixes'> & {
     prefixes: readonly string[];
     re: RegExp;
     validate?: (m: RegExpExecArray) => boolean;
@@ -21,6 +21,8 @@ function literalPrefixed(
   }
   return {
     ...rest,
+    triggers: ['prefix'],
+    prefixes,
     start,
     second,
     quick: (text, p) => prefixConsistent(text, p, prefixes) && text.length - p >= prefixes[0].length,
@@ -182,7 +184,7 @@ export const AWS_SECRET_KEY: DetectorDef = {
   token: allExcept('\n\r\v\f\u2028\u2029'),
   maxLength: 20 + 3 + 30 + 6 + 30 + 1 + 3 + 2 + 3 + 1 + 40,
   lookahead: 1,
-  gate: 'aws',
+  triggers: ['separator'],
   backReach: 20 + 3 + 30 + 6 + 30 + 1 + 3 + 2 + 3 + 1,
   quick: (text, p) => hasAwsNear(text, p) && assignmentPrefix(text, p, null, true),
   viablePrefix: (text, p) => {
@@ -236,7 +238,7 @@ export const GENERIC_ASSIGNMENT: DetectorDef = {
   token: allExcept('\n\r\v\f\u2028\u2029'),
   maxLength: 32 + 18 + 16 + 1 + 3 + 2 + 3 + 1 + 200 + 1,
   lookahead: 1,
-  gate: 'assign',
+  triggers: ['separator'],
   backReach: 32 + 18 + 16 + 1 + 3 + 2 + 3 + 1,
   quick: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
   viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),

@@ -1,8 +1,12 @@
 import { ASCII_WORD, asciiSet } from '../normalize/char-tables';
+import { codeUnits } from '../normalize/code-units';
+import { type DetectorDef, type DetectorTrigger, type MatchOut, ScanMemo } from '../detectors/detector.types';
+import { type Candidate, type Matcher } from './matcher.types';
+import { firstAtOrAfter, type SharedScan } from './shared-scan';
 
 const ASCII_IDENT = asciiSet('A-Za-z0-9_.\\-');
-import { type DetectorDef, type MatchOut, ScanMemo } from '../detectors/detector.types';
-import { type Candidate, type Matcher } from './matcher.types';
+const EMAIL_LOCAL = asciiSet('A-Za-z0-9._%+\\-');
+const HEX = asciiSet('0-9A-Fa-f');
 
 export interface DetectorEntry {
   def: DetectorDef;
@@ -10,197 +14,272 @@ export interface DetectorEntry {
   priority: number;
 }
 
+// Trigger classes of a (previous, current) character pair; non-ASCII characters count as 128.
+const T_DIGIT = 1;
+const T_UPPER_DIGIT = 2;
+const T_AT = 4;
+const T_SEP = 8;
+const T_PREFIX = 16;
+/** How far before its trigger an attempt can start ('separator': identifier + quote + blanks). */
+const SEPARATOR_REACH = 112;
+
+/** A character scores 1 when common in prose (lower-case letters): prefix triggers use rare pairs. */
+function commonness(c: number): number {
+  return c >= 97 && c <= 122 ? 1 : 0;
+}
+
 /**
- * Runs up to 31 detectors in one pass: a per-character bitmask says which detectors can start there, so
- * the text is walked once whatever the number of detectors, and each detector's (sticky) regex or
- * hand-written matcher only runs at plausible token starts that pass its cheap prefilter.
+ * Runs up to 31 detectors in one pass. The text is walked once over a typed array of code units with a
+ * 64K-entry table of character pairs that can trigger an attempt (a digit after a non-word character, an
+ * '@', a ':' or '=', a rare pair of a secret's literal prefix, ...); only around those does a detector's
+ * (sticky) regex or hand-written matcher run. So the per-character cost is one table lookup, whatever the
+ * number of detectors, and prose without digits or separators costs almost nothing else.
  */
 export class DetectorGroupMatcher implements Matcher {
   static readonly MAX = 31;
   readonly window: number;
   private readonly entries: readonly DetectorEntry[];
-  private readonly startMask = new Uint32Array(128);
-  /** Per second character: detectors that accept it (non-ASCII: only unconstrained ones). */
-  private readonly secondMask = new Uint32Array(129);
-  private readonly atMask: number;
-  private readonly assignMask: number;
-  private readonly awsMask: number;
-  private readonly ipMask: number;
-  private readonly midWordMask: number;
+  /** Trigger classes per (previous << 8 | current) pair. */
+  private readonly pairs = new Uint8Array(65536);
+  /** Prefix triggers per pair: entry indexes and offsets back to the attempt, from prefixSlot. */
+  private readonly prefixSlot = new Int32Array(65536).fill(-1);
+  private readonly prefixEntries: number[][] = [];
+  private readonly prefixOffsets: number[][] = [];
+  private readonly digitEntries: number[] = [];
+  private readonly upperDigitEntries: number[] = [];
+  private readonly atEntries: number[] = [];
+  private readonly separatorEntries: number[] = [];
+  private readonly colonEntries: number[] = [];
+  private readonly phoneEntry: number;
+  /** Union of the digit detectors' characters, and their longest match. */
+  private readonly digitToken = new Uint8Array(65536);
+  private digitReach = 0;
+  private readonly maxBack: number;
   private readonly backReach: number;
-  private readonly backMask: number;
-  /** When no detector starts with a letter or digit, a native regex jumps between start characters. */
-  private readonly jump: RegExp | null;
+  private readonly lastTried: Int32Array;
   private readonly memo = new ScanMemo();
-  // "Next occurrence" memos survive between calls on the same text: a whole-text scan calls findNext once
-  // per finding, and re-searching for an absent character each time would make it quadratic.
-  private readonly nextAt = new NextOf((t, i) => t.indexOf('@', i));
-  private readonly nextColon = new NextOf((t, i) => t.indexOf(':', i));
-  private readonly nextEq = new NextOf((t, i) => t.indexOf('=', i));
-  private readonly nextDot = new NextOf((t, i) => t.indexOf('.', i));
-  private readonly nextAws = new NextOf(indexOfAws);
   private readonly out: MatchOut = { start: 0, end: 0, redactStart: 0, redactEnd: 0 };
+  // Per-search state (findNext is not re-entrant).
+  private best: Candidate | null = null;
+  private from = 0;
 
-  constructor(entries: readonly DetectorEntry[]) {
+  constructor(
+    entries: readonly DetectorEntry[],
+    private readonly scan: SharedScan,
+  ) {
     if (entries.length > DetectorGroupMatcher.MAX) throw new Error('too many detectors in one group');
     this.entries = entries;
-    let midWord = 0;
+    this.lastTried = new Int32Array(entries.length);
     let window = 0;
-    let at = 0;
-    let assign = 0;
-    let aws = 0;
-    let ip = 0;
-    let back = 0;
     let backReach = 0;
+    let maxBack = 0;
+    let phone = -1;
+    const nonWord: number[] = [];
+    for (let c = 0; c <= 128; c++) if (c === 128 || ASCII_WORD[c] === 0) nonWord.push(c);
+    const mark = (prev: number, cur: number, bit: number) => {
+      this.pairs[(prev << 8) | cur] |= bit;
+    };
+    const anyPrev = (cur: number, bit: number) => {
+      for (let prev = 0; prev <= 128; prev++) mark(prev, cur, bit);
+    };
     entries.forEach((e, k) => {
-      const bit = 1 << k;
-      for (let c = 0; c < 128; c++) {
-        if (e.def.start[c]) this.startMask[c] |= bit;
-        if (!e.def.second || e.def.second[c]) this.secondMask[c] |= bit;
-      }
-      if (!e.def.second) this.secondMask[128] |= bit;
-      if (e.def.midWord) midWord |= bit;
-      if (e.def.backReach) {
-        back |= bit;
-        backReach = Math.max(backReach, e.def.backReach);
-      }
-      if (e.def.gate === 'at') at |= bit;
-      if (e.def.gate === 'assign') assign |= bit;
-      if (e.def.gate === 'aws') aws |= bit;
-      if (e.def.gate === 'ip') ip |= bit;
-      window = Math.max(window, e.def.maxLength + e.def.lookahead);
+      const def = e.def;
+      window = Math.max(window, def.maxLength + def.lookahead);
+      if (def.backReach) backReach = Math.max(backReach, def.backReach);
+      if (def.id === 'phone') phone = k;
+      for (const trigger of def.triggers) this.addTrigger(trigger, k, def, { mark, anyPrev, nonWord });
+      for (const trigger of def.triggers) maxBack = Math.max(maxBack, reachOf(trigger, def));
     });
-    this.atMask = at;
-    this.assignMask = assign;
-    this.awsMask = aws;
-    this.ipMask = ip;
-    this.midWordMask = midWord;
-    this.backMask = back;
-    this.backReach = backReach;
+    this.phoneEntry = phone;
     this.window = window;
-    let sparse = true;
-    let chars = '';
-    for (let c = 0; c < 128; c++) {
-      if (this.startMask[c] === 0) continue;
-      if (ASCII_WORD[c] === 1) sparse = false;
-      chars += '\\x' + c.toString(16).padStart(2, '0');
+    this.backReach = backReach;
+    this.maxBack = maxBack;
+    scan.addPairs(this.pairs);
+  }
+
+  private addTrigger(
+    trigger: DetectorTrigger,
+    k: number,
+    def: DetectorDef,
+    t: {
+      mark: (p: number, c: number, bit: number) => void;
+      anyPrev: (c: number, bit: number) => void;
+      nonWord: number[];
+    },
+  ): void {
+    switch (trigger) {
+      case 'digit':
+        this.digitEntries.push(k);
+        for (let c = 0; c < 65536; c++) if (def.token[c] === 1) this.digitToken[c] = 1;
+        this.digitReach = Math.max(this.digitReach, def.maxLength);
+        for (let d = 48; d <= 57; d++) for (const p of t.nonWord) t.mark(p, d, T_DIGIT);
+        return;
+      case 'upper-digit':
+        this.upperDigitEntries.push(k);
+        for (let d = 48; d <= 57; d++) for (let u = 65; u <= 90; u++) t.mark(u, d, T_UPPER_DIGIT);
+        return;
+      case 'at':
+        this.atEntries.push(k);
+        t.anyPrev(64, T_AT);
+        return;
+      case 'separator':
+        this.separatorEntries.push(k);
+        t.anyPrev(58, T_SEP);
+        t.anyPrev(61, T_SEP);
+        return;
+      case 'colon':
+        this.colonEntries.push(k);
+        t.anyPrev(58, T_SEP);
+        return;
+      case 'prefix':
+        for (const prefix of def.prefixes ?? []) {
+          // The rarest adjacent pair of the prefix (fewest lower-case letters), earliest on ties.
+          let at = 1;
+          let score = Infinity;
+          for (let j = 1; j < prefix.length; j++) {
+            const sc = commonness(prefix.charCodeAt(j - 1)) + commonness(prefix.charCodeAt(j));
+            if (sc < score) {
+              score = sc;
+              at = j;
+            }
+          }
+          const key = (prefix.charCodeAt(at - 1) << 8) | prefix.charCodeAt(at);
+          this.pairs[key] |= T_PREFIX;
+          let slot = this.prefixSlot[key];
+          if (slot === -1) {
+            slot = this.prefixEntries.length;
+            this.prefixSlot[key] = slot;
+            this.prefixEntries.push([]);
+            this.prefixOffsets.push([]);
+          }
+          this.prefixEntries[slot].push(k);
+          this.prefixOffsets[slot].push(at);
+        }
+        return;
     }
-    this.jump = sparse && chars ? new RegExp(`[${chars}]`, 'g') : null;
   }
 
   findNext(text: string, from: number): Candidate | null {
     const n = text.length;
-    const startMask = this.startMask;
-    const secondMask = this.secondMask;
-    const { atMask, assignMask, awsMask, ipMask } = this;
-    const out = this.out;
+    const units = codeUnits(text);
+    const pairs = this.pairs;
     this.memo.reset(text);
-    // The identifier run that ends right before the next ':' / '=' (the only place an assignment starts).
-    let sepFor = -2;
-    let identStart = -1;
-    let identEnd = -1;
-    const midWordMask = this.midWordMask;
-    const backMask = this.backMask;
+    this.best = null;
+    this.from = from;
+    this.lastTried.fill(-1);
     const scanStart = Math.max(0, from - this.backReach);
-    let prevWord = scanStart > 0 ? ASCII_WORD[text.charCodeAt(scanStart - 1)] : 0;
-    const jump = this.jump;
-    let best: Candidate | null = null;
-    for (let i = scanStart; i < n; i++) {
-      if (jump !== null) {
-        jump.lastIndex = i;
-        if (!jump.test(text)) break;
-        i = jump.lastIndex - 1;
-        prevWord = i > 0 ? ASCII_WORD[text.charCodeAt(i - 1)] : 0;
-      }
-      // Attempts at i yield matches starting at or after i: past the best start nothing can beat it.
-      if (best !== null && i > best.start) break;
-      const c = text.charCodeAt(i);
-      const wasWord = prevWord;
-      prevWord = ASCII_WORD[c];
-      if (c >= 128) continue;
-      let mask = startMask[c];
-      if (mask === 0) continue;
-      if (wasWord === 1) {
-        mask &= midWordMask;
-        if (mask === 0) continue;
-      }
-      if (i < from) {
-        mask &= backMask; // before `from`, only attempts whose findings may start at or after it
-        if (mask === 0) continue;
-      }
-      const c2 = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-      mask &= secondMask[c2 < 128 ? c2 : 128];
-      if (mask === 0) continue;
-      // Inline gates: cheap "is the trigger character close enough" tests before any call.
-      if ((mask & atMask) !== 0) {
-        const nextAt = this.nextAt.get(text, i);
-        if (nextAt === -1 || nextAt - i > 64) mask &= ~atMask;
-      }
-      if ((mask & assignMask) !== 0) {
-        if (sepFor === -2 || (sepFor !== -1 && sepFor < i)) {
-          const nextColon = this.nextColon.get(text, i);
-          const nextEq = this.nextEq.get(text, i);
-          sepFor = nextColon === -1 ? nextEq : nextEq === -1 ? nextColon : Math.min(nextColon, nextEq);
-          if (sepFor !== -1) {
-            identEnd = identifierEndBefore(text, sepFor);
-            identStart = identEnd;
-            while (
-              identStart > 0 &&
-              identEnd - identStart < 90 &&
-              ASCII_IDENT[text.charCodeAt(identStart - 1)] === 1
-            ) {
-              identStart--;
-            }
+    const events = this.scan.scan(text);
+    const at = events.pairAt;
+    const count = events.pairCount;
+    let end = n;
+    for (let e = firstAtOrAfter(at, count, scanStart); e < count; e++) {
+      const i = at[e];
+      if (i >= end) break;
+      let c = units[i];
+      if (c > 128) c = 128;
+      let prev = i > 0 ? units[i - 1] : 0;
+      if (prev > 128) prev = 128;
+      const bits = pairs[(prev << 8) | c];
+      if (bits === 0) continue;
+      if ((bits & T_DIGIT) !== 0) {
+        // Digits ahead over any digit detector's characters: one count rules out short numbers for all.
+        const digits = countDigits(units, i, n, this.digitToken, this.digitReach);
+        for (const k of this.digitEntries) {
+          const def = this.entries[k].def;
+          if (def.minDigits !== undefined && digits < def.minDigits) continue;
+          if (k === this.phoneEntry && i > 0) {
+            const b = units[i - 1];
+            if (b === 43 || b === 40) this.attempt(text, units, k, i - 1);
           }
-        }
-        if (sepFor === -1 || i < identStart || i >= identEnd) mask &= ~assignMask;
-      }
-      if ((mask & (awsMask | ipMask)) !== 0) {
-        const nextColon = this.nextColon.get(text, i);
-        if ((mask & awsMask) !== 0) {
-          const nextAws = this.nextAws.get(text, i);
-          const nextEq = this.nextEq.get(text, i);
-          const near = nextAws !== -1 && nextAws - i <= 20;
-          const colonOk = nextColon !== -1 && nextColon - i <= 100;
-          const eqOk = nextEq !== -1 && nextEq - i <= 100;
-          if (!near || (!colonOk && !eqOk)) mask &= ~awsMask;
-        }
-        if ((mask & ipMask) !== 0) {
-          const nextDot = this.nextDot.get(text, i);
-          const colonOk = nextColon !== -1 && nextColon - i <= 5;
-          const dotOk = nextDot !== -1 && nextDot - i <= 4;
-          if (!colonOk && !dotOk) mask &= ~ipMask;
+          if (def.id === 'ip' && !ipNear(units, i, n)) continue;
+          this.attempt(text, units, k, i);
         }
       }
-      if (mask === 0) continue;
-      for (let k = 0; mask !== 0; k++, mask >>>= 1) {
-        if ((mask & 1) === 0) continue;
-        const entry = this.entries[k];
-        const def = entry.def;
-        if (def.quick !== undefined && !def.quick(text, i, this.memo)) continue;
-        if (!def.match(text, i, out)) continue;
-        if (out.start < from) continue;
-        if (best !== null) {
-          if (out.start > best.start) continue;
-          const len = out.end - out.start;
-          const bestLen = best.end - best.start;
-          if (
-            out.start === best.start &&
-            (len < bestLen || (len === bestLen && entry.priority >= best.priority))
-          )
-            continue;
+      if ((bits & T_UPPER_DIGIT) !== 0 && i >= 2) {
+        for (const k of this.upperDigitEntries) this.attempt(text, units, k, i - 2);
+      }
+      if ((bits & T_AT) !== 0) {
+        let p = i;
+        while (p > 0 && i - p <= 64 && EMAIL_LOCAL[units[p - 1]] === 1) p--;
+        if (p < i && i - p <= 64) for (const k of this.atEntries) this.attempt(text, units, k, p);
+      }
+      if ((bits & T_SEP) !== 0) {
+        if (this.separatorEntries.length > 0) this.separator(text, units, i);
+        if (units[i] === 58 && this.colonEntries.length > 0) {
+          let p = i;
+          while (p > 0 && i - p < 5 && HEX[units[p - 1]] === 1) p--;
+          for (const k of this.colonEntries) this.attempt(text, units, k, p);
         }
-        best = {
-          start: out.start,
-          end: out.end,
-          redactStart: out.redactStart,
-          redactEnd: out.redactEnd,
-          rule: entry.rule,
-          priority: entry.priority,
-        };
+      }
+      if ((bits & T_PREFIX) !== 0) {
+        const slot = this.prefixSlot[(units[i - 1] << 8) | units[i]];
+        if (slot !== -1) {
+          const ks = this.prefixEntries[slot];
+          const offsets = this.prefixOffsets[slot];
+          for (let j = 0; j < ks.length; j++) this.attempt(text, units, ks[j], i - offsets[j]);
+        }
+      }
+      // Attempts from later triggers start at or after i + 1 - maxBack: past the best start, stop.
+      const best = this.best as Candidate | null;
+      if (best !== null && end > best.start + this.maxBack + 1)
+        end = Math.min(n, best.start + this.maxBack + 1);
+    }
+    return this.best;
+  }
+
+  /** Attempts the assignment detectors over the identifier before the separator at `sep`. */
+  private separator(text: string, units: Uint8Array | Uint16Array, sep: number): void {
+    const identEnd = identifierEndBefore(text, sep);
+    let identStart = identEnd;
+    while (identStart > 0 && identEnd - identStart < 90 && ASCII_IDENT[units[identStart - 1]] === 1)
+      identStart--;
+    for (const k of this.separatorEntries) {
+      const def = this.entries[k].def;
+      if (def.id === 'aws_secret_key') {
+        // The name may contain spaces: look for "aws" anywhere in reach, then try every start before it.
+        const lo = Math.max(0, sep - SEPARATOR_REACH);
+        if (!hasAws(units, lo, sep)) continue;
+        for (let p = lo; p < sep; p++) this.attempt(text, units, k, p);
+      } else {
+        for (let p = identStart; p < identEnd; p++) this.attempt(text, units, k, p);
       }
     }
-    return best;
+  }
+
+  private attempt(text: string, units: Uint8Array | Uint16Array, k: number, p: number): void {
+    if (p < 0 || this.lastTried[k] === p) return;
+    this.lastTried[k] = p;
+    const entry = this.entries[k];
+    const def = entry.def;
+    if (p < this.from && def.backReach === undefined) return;
+    const c = units[p];
+    if (c >= 128 || def.start[c] !== 1) return;
+    if (p > 0 && ASCII_WORD[units[p - 1]] === 1) return;
+    if (def.second !== undefined) {
+      const c2 = p + 1 < text.length ? units[p + 1] : 0;
+      if (c2 >= 128 || def.second[c2] !== 1) return;
+    }
+    if (def.minDigits !== undefined && !enoughDigits(units, p, def, text.length)) return;
+    if (def.quick !== undefined && !def.quick(text, p, this.memo)) return;
+    const out = this.out;
+    if (!def.match(text, p, out)) return;
+    if (out.start < this.from) return;
+    const best = this.best;
+    if (best !== null) {
+      if (out.start > best.start) return;
+      const len = out.end - out.start;
+      const bestLen = best.end - best.start;
+      if (out.start === best.start && (len < bestLen || (len === bestLen && entry.priority >= best.priority)))
+        return;
+    }
+    this.best = {
+      start: out.start,
+      end: out.end,
+      redactStart: out.redactStart,
+      redactEnd: out.redactEnd,
+      rule: entry.rule,
+      priority: entry.priority,
+    };
   }
 
   pendingFrom(text: string, from: number): number {
@@ -227,12 +306,70 @@ export class DetectorGroupMatcher implements Matcher {
   }
 }
 
-const AWS = /aws/gi;
+function reachOf(trigger: DetectorTrigger, def: DetectorDef): number {
+  switch (trigger) {
+    case 'digit':
+      return 1;
+    case 'upper-digit':
+      return 2;
+    case 'at':
+      return 65;
+    case 'separator':
+      return SEPARATOR_REACH;
+    case 'colon':
+      return 5;
+    case 'prefix':
+      return Math.max(0, ...(def.prefixes ?? []).map((p) => p.length));
+  }
+}
 
-function indexOfAws(text: string, from: number): number {
-  AWS.lastIndex = from;
-  const m = AWS.exec(text);
-  return m === null ? -1 : m.index;
+/** IPv4/IPv6 need a '.' within 4 or a ':' within 5 characters of their start. */
+function ipNear(units: Uint8Array | Uint16Array, i: number, n: number): boolean {
+  const stop = Math.min(n, i + 6);
+  for (let j = i + 1; j < stop; j++) {
+    const c = units[j];
+    if (c === 58 || (c === 46 && j - i <= 4)) return true;
+  }
+  return false;
+}
+
+/** Digits in the run of `token` characters from i (at most `reach` characters). */
+function countDigits(
+  units: Uint8Array | Uint16Array,
+  i: number,
+  n: number,
+  token: Uint8Array,
+  reach: number,
+): number {
+  const stop = Math.min(n, i + reach);
+  let digits = 0;
+  for (let j = i; j < stop; j++) {
+    const c = units[j];
+    if (token[c] !== 1) break;
+    if (c >= 48 && c <= 57) digits++;
+  }
+  return digits;
+}
+
+function enoughDigits(units: Uint8Array | Uint16Array, p: number, def: DetectorDef, n: number): boolean {
+  const need = def.minDigits as number;
+  const token = def.token;
+  const stop = Math.min(n, p + def.maxLength);
+  let digits = 0;
+  for (let i = p; i < stop; i++) {
+    const c = units[i];
+    if (token[c] !== 1) return false;
+    if (c >= 48 && c <= 57 && ++digits >= need) return true;
+  }
+  return false;
+}
+
+/** "aws" in any case within [lo, hi). */
+function hasAws(units: Uint8Array | Uint16Array, lo: number, hi: number): boolean {
+  for (let i = lo; i + 2 < hi; i++) {
+    if ((units[i] | 32) === 97 && (units[i + 1] | 32) === 119 && (units[i + 2] | 32) === 115) return true;
+  }
+  return false;
 }
 
 /** Where an identifier would end before the separator at `sep`: skips up to 3 blanks and one quote. */
@@ -248,22 +385,4 @@ function identifierEndBefore(text: string, sep: number): number {
     if (q === 34 || q === 39) j--;
   }
   return j;
-}
-
-/** Index of the next occurrence at or after a position, memoised for monotone queries on one text. */
-class NextOf {
-  private text: string | null = null;
-  private from = 0;
-  private at = -1;
-
-  constructor(private readonly find: (text: string, from: number) => number) {}
-
-  get(text: string, i: number): number {
-    if (text !== this.text || i < this.from || (this.at !== -1 && this.at < i)) {
-      this.text = text;
-      this.from = i;
-      this.at = this.find(text, i);
-    }
-    return this.at;
-  }
 }

@@ -2,8 +2,8 @@ import { normalizeString } from '../normalize/normalize-char';
 import { type SignalDef, signalSource } from '../detectors/injection.signals';
 import { analyzeRegex } from '../compile/regex-analysis';
 import { asciiSet } from '../normalize/char-tables';
-import { AhoCorasick } from './aho-corasick';
 import type { Candidate, Matcher } from './matcher.types';
+import { firstAtOrAfter, type SharedScan } from './shared-scan';
 
 const ALNUM = asciiSet('A-Za-z0-9');
 const LETTER = asciiSet('A-Za-z');
@@ -14,7 +14,8 @@ const LETTER = asciiSet('A-Za-z');
  */
 export class SignalMatcher implements Matcher {
   readonly window: number;
-  private readonly ac: AhoCorasick;
+  private readonly offset: number;
+  private readonly triggerCount: number;
   /** Trigger pattern id -> signals to verify. */
   private readonly byTrigger: number[][];
   /** 1 when the trigger is a whole word (the character after it must not be a letter). */
@@ -22,7 +23,10 @@ export class SignalMatcher implements Matcher {
   private readonly regexes: RegExp[];
   private readonly maxTrigger: number;
 
-  constructor(private readonly signals: readonly SignalDef[]) {
+  constructor(
+    private readonly signals: readonly SignalDef[],
+    private readonly scan: SharedScan,
+  ) {
     if (signals.length > 31) throw new Error('at most 31 injection signals');
     const triggers: string[] = [];
     const index = new Map<string, number>();
@@ -40,10 +44,11 @@ export class SignalMatcher implements Matcher {
         this.byTrigger[id].push(k);
       }
     });
-    this.ac = new AhoCorasick(triggers);
+    this.offset = scan.addPatterns(triggers);
+    this.triggerCount = triggers.length;
     // Triggers are words; only a signal's stem (like "jailbr") may continue with letters.
     this.wholeWord = new Uint8Array(triggers.map((t) => (t === 'jailbr' ? 0 : 1)));
-    this.maxTrigger = this.ac.maxPatternLength;
+    this.maxTrigger = triggers.reduce((m, t) => Math.max(m, t.length), 0);
     let window = 0;
     this.regexes = signals.map((s) => {
       const source = signalSource(s);
@@ -59,20 +64,21 @@ export class SignalMatcher implements Matcher {
   }
 
   findNext(text: string, from: number): Candidate | null {
-    const { delta, symbolOf, width, hasOutput, ownStart, ownItems, dictLink, patternLength } = this.ac;
+    const { hitEnd, hitState, hitCount } = this.scan.scan(text);
+    const { ownStart, ownItems, dictLink, patternLength } = this.scan.ac;
+    const { offset, triggerCount } = this;
     const n = text.length;
-    let state = 0;
     let bestStart = -1;
     let bestEnd = -1;
     let bestMask = 0;
-    for (let i = from; i < n; i++) {
+    for (let e = firstAtOrAfter(hitEnd, hitCount, from + 1); e < hitCount; e++) {
+      const i = hitEnd[e] - 1;
       if (bestMask !== 0 && i - this.maxTrigger >= bestStart) break;
-      state = delta[state * width + symbolOf[text.charCodeAt(i)]];
-      if (hasOutput[state] === 0) continue;
-      for (let s = state; s !== 0; s = dictLink[s]) {
+      for (let s = hitState[e]; s !== 0; s = dictLink[s]) {
         for (let k = ownStart[s], stop = ownStart[s + 1]; k < stop; k++) {
-          const trigger = ownItems[k];
-          const start = i + 1 - patternLength[trigger];
+          const trigger = ownItems[k] - offset;
+          if (trigger < 0 || trigger >= triggerCount) continue; // another matcher's pattern
+          const start = i + 1 - patternLength[trigger + offset];
           if (start < from || (bestMask !== 0 && start > bestStart)) continue;
           if (start > 0 && ALNUM[text.charCodeAt(start - 1)] === 1) continue;
           if (this.wholeWord[trigger] === 1 && i + 1 < n && LETTER[text.charCodeAt(i + 1)] === 1) continue;
@@ -109,20 +115,25 @@ export class SignalMatcher implements Matcher {
     const n = text.length;
     const lo = Math.max(from, n - this.window + 1);
     if (lo >= n) return n;
-    const { delta, symbolOf, width, hasOutput, ownStart, ownItems, dictLink, patternLength, depth } = this.ac;
-    let state = 0;
+    const ac = this.scan.ac;
+    const { next, symbolOf, ownStart, ownItems, dictLink, patternLength, depth, width } = ac;
+    const { offset, triggerCount } = this;
+    let row = 0;
     let earliest = n;
     for (let i = lo; i < n; i++) {
-      state = delta[state * width + symbolOf[text.charCodeAt(i)]];
-      if (hasOutput[state] === 0) continue;
-      for (let s = state; s !== 0; s = dictLink[s]) {
+      row = next[row + symbolOf[text.charCodeAt(i)]];
+      if (row >= 0) continue;
+      row = ~row;
+      for (let s = row / width; s !== 0; s = dictLink[s]) {
         for (let k = ownStart[s], stop = ownStart[s + 1]; k < stop; k++) {
+          const trigger = ownItems[k] - offset;
+          if (trigger < 0 || trigger >= triggerCount) continue;
           const start = i + 1 - patternLength[ownItems[k]];
           if (start >= lo && start < earliest) earliest = start;
         }
       }
     }
-    return Math.min(earliest, n - depth[state]);
+    return Math.min(earliest, n - depth[row / width]);
   }
 
   signalIds(mask: number): string[] {

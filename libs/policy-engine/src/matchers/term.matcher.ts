@@ -1,6 +1,6 @@
 import { wordChars } from '../normalize/char-tables';
-import { AhoCorasick } from './aho-corasick';
 import type { Candidate, Matcher } from './matcher.types';
+import { firstAtOrAfter, type SharedScan } from './shared-scan';
 
 export interface TermSpec {
   /** Already normalised (see normalizeString). */
@@ -12,39 +12,45 @@ export interface TermSpec {
 }
 
 /**
- * Denylist / allowlist terms of any number of rules in one automaton. Case-insensitive by default;
- * case-sensitive terms are matched folded and then verified against the text.
+ * Denylist / allowlist terms of any number of rules. Case-insensitive by default; case-sensitive terms
+ * are matched folded and then verified against the text. The terms live in the plan's shared automaton
+ * (one pass for every term list and the injection triggers); this matcher reads the recorded hits and
+ * keeps those of its own pattern range.
  */
 export class TermMatcher implements Matcher {
   readonly window: number;
-  private readonly ac: AhoCorasick;
   private readonly specs: readonly TermSpec[];
   private readonly words = wordChars();
+  private readonly offset: number;
+  private readonly maxLen: number;
 
-  constructor(specs: readonly TermSpec[]) {
+  constructor(
+    specs: readonly TermSpec[],
+    private readonly scan: SharedScan,
+  ) {
     this.specs = specs;
-    this.ac = new AhoCorasick(specs.map((s) => s.term));
+    this.offset = scan.addPatterns(specs.map((s) => s.term));
+    this.maxLen = specs.reduce((m, s) => Math.max(m, s.term.length), 0);
     const needsLookahead = specs.some((s) => s.wholeWord);
-    this.window = this.ac.maxPatternLength + (needsLookahead ? 1 : 0);
+    this.window = this.maxLen + (needsLookahead ? 1 : 0);
   }
 
   findNext(text: string, from: number): Candidate | null {
-    const { delta, symbolOf, width, hasOutput, ownStart, ownItems, dictLink, patternLength } = this.ac;
-    const maxLen = this.ac.maxPatternLength;
-    const n = text.length;
-    let state = 0;
+    const { hitEnd, hitState, hitCount } = this.scan.scan(text);
+    const { ownStart, ownItems, dictLink, patternLength } = this.scan.ac;
+    const { offset, maxLen } = this;
+    const count = this.specs.length;
     let bestStart = -1;
     let bestEnd = -1;
     let bestSpec = -1;
-    for (let i = from; i < n; i++) {
-      if (bestSpec >= 0 && i - maxLen >= bestStart) break;
-      state = delta[state * width + symbolOf[text.charCodeAt(i)]];
-      if (hasOutput[state] === 0) continue;
-      const end = i + 1;
-      for (let s = state; s !== 0; s = dictLink[s]) {
+    for (let e = firstAtOrAfter(hitEnd, hitCount, from + 1); e < hitCount; e++) {
+      const end = hitEnd[e];
+      if (bestSpec >= 0 && end - 1 - maxLen >= bestStart) break;
+      for (let s = hitState[e]; s !== 0; s = dictLink[s]) {
         for (let k = ownStart[s], stop = ownStart[s + 1]; k < stop; k++) {
-          const id = ownItems[k];
-          const start = end - patternLength[id];
+          const id = ownItems[k] - offset;
+          if (id < 0 || id >= count) continue; // another matcher's pattern
+          const start = end - patternLength[id + offset];
           if (start < from) continue;
           if (bestSpec >= 0) {
             if (start > bestStart) continue;
@@ -90,8 +96,10 @@ export class TermMatcher implements Matcher {
     const n = text.length;
     const lo = Math.max(from, n - this.window + 1);
     if (lo >= n) return n;
-    // Only a suffix that is still a path in the trie can grow into a match.
-    const state = this.ac.run(text, lo, n);
-    return Math.max(lo, n - this.ac.depth[state]);
+    // Only a suffix that is still a path in the trie can grow into a match. The shared trie also holds
+    // other matchers' patterns, so this may hold back a little more than needed, never less.
+    const ac = this.scan.ac;
+    const state = ac.run(text, lo, n);
+    return Math.max(lo, n - ac.depth[state]);
   }
 }

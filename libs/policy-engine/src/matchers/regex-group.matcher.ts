@@ -1,0 +1,110 @@
+import type { Candidate, Matcher } from './matcher.types';
+import { RegexMatcher, type RegexShape } from './regex.matcher';
+
+export interface RegexSpec {
+  source: string;
+  flags: string;
+  rule: number;
+  priority: number;
+  shape: RegexShape;
+}
+
+/** Back-references would renumber (or clash) inside a combined pattern: such regexes stay alone. */
+const BACKREF = /\\[1-9]|\\k</;
+
+/**
+ * Several user regexes (same flags) searched by one native pass: `(?:a)|(?:b)|...` finds the leftmost
+ * position where any of them matches (irregexp tries every alternative at a position before moving on),
+ * then each member runs sticky there to pick the longest, then lowest-priority match. Same result as
+ * running every regex on its own, in one scan instead of one per regex.
+ */
+export class RegexGroupMatcher implements Matcher {
+  readonly window: number;
+  private readonly any: RegExp;
+  private readonly sticky: RegExp[];
+  private readonly members: RegexMatcher[];
+
+  private constructor(
+    private readonly specs: readonly RegexSpec[],
+    flags: string,
+  ) {
+    this.any = new RegExp(specs.map((s) => `(?:${s.source})`).join('|'), flags + 'g');
+    this.sticky = specs.map((s) => new RegExp(s.source, flags + 'y'));
+    this.members = specs.map((s) => new RegexMatcher(s.source, s.flags, s.rule, s.priority, s.shape));
+    this.window = specs.reduce((w, s) => Math.max(w, s.shape.window), 0);
+  }
+
+  /** One matcher per flag set where combining is safe; lone regexes keep their own matcher. */
+  static build(specs: readonly RegexSpec[]): Matcher[] {
+    const matchers: Matcher[] = [];
+    const groups = new Map<string, RegexSpec[]>();
+    for (const s of specs) {
+      if (BACKREF.test(s.source)) {
+        matchers.push(new RegexMatcher(s.source, s.flags, s.rule, s.priority, s.shape));
+        continue;
+      }
+      const list = groups.get(s.flags) ?? [];
+      list.push(s);
+      groups.set(s.flags, list);
+    }
+    for (const [flags, list] of groups) {
+      let group: RegexGroupMatcher | null = null;
+      if (list.length > 1) {
+        try {
+          group = new RegexGroupMatcher(list, flags);
+        } catch {
+          group = null; // e.g. duplicate named groups across patterns
+        }
+      }
+      if (group) matchers.push(group);
+      else
+        for (const s of list) matchers.push(new RegexMatcher(s.source, s.flags, s.rule, s.priority, s.shape));
+    }
+    return matchers;
+  }
+
+  findNext(text: string, from: number): Candidate | null {
+    const any = this.any;
+    any.lastIndex = from;
+    for (;;) {
+      const m = any.exec(text);
+      if (m === null) return null;
+      const start = m.index;
+      let bestEnd = -1;
+      let best = -1;
+      for (let k = 0; k < this.sticky.length; k++) {
+        const re = this.sticky[k];
+        re.lastIndex = start;
+        const hit = re.exec(text);
+        if (hit === null || hit[0].length === 0) continue;
+        const end = start + hit[0].length;
+        if (end > bestEnd || (end === bestEnd && this.specs[k].priority < this.specs[best].priority)) {
+          bestEnd = end;
+          best = k;
+        }
+      }
+      if (best >= 0) {
+        const spec = this.specs[best];
+        return {
+          start,
+          end: bestEnd,
+          redactStart: start,
+          redactEnd: bestEnd,
+          rule: spec.rule,
+          priority: spec.priority,
+        };
+      }
+      any.lastIndex = start + 1; // only an empty alternative matched here (rejected at compile time)
+    }
+  }
+
+  pendingFrom(text: string, from: number): number {
+    let result = text.length;
+    for (const m of this.members) {
+      if (text.length - m.window + 1 >= result) continue;
+      const p = m.pendingFrom(text, from);
+      if (p < result) result = p;
+    }
+    return result;
+  }
+}

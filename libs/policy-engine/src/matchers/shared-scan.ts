@@ -1,0 +1,145 @@
+import { codeUnits } from '../normalize/code-units';
+import { AhoCorasick } from './aho-corasick';
+
+/** What one pass over a text found: positions to look at, in text order. */
+export interface ScanEvents {
+  readonly units: Uint8Array | Uint16Array;
+  /** Positions whose (previous, current) character pair is a trigger of some detector group. */
+  readonly pairAt: Int32Array;
+  readonly pairCount: number;
+  /** End positions (exclusive) where the automaton reached a state with output, and that state. */
+  readonly hitEnd: Int32Array;
+  readonly hitState: Int32Array;
+  readonly hitCount: number;
+}
+
+/**
+ * The one character-by-character pass of an evaluation, shared by every matcher of a target plan: a
+ * single Aho-Corasick automaton over all denylist/allowlist terms and injection trigger words, fused with
+ * the detector groups' trigger-pair table. Matchers then only visit the recorded events (binary search to
+ * their start, see `firstAtOrAfter`), so the text is walked once however many lanes and matchers exist.
+ * Results are cached for the last text (lanes call findNext many times on the same string).
+ */
+export class SharedScan {
+  private automaton: AhoCorasick | null = null;
+  private readonly patterns: string[] = [];
+  /** Union of the detector groups' trigger pairs: 1 where any group has a trigger. */
+  readonly pairs = new Uint8Array(65536);
+  private hasPairs = false;
+  private lastText: string | null = null;
+  private events: ScanEvents | null = null;
+  private pairAt: Int32Array = new Int32Array(256);
+  private hitEnd: Int32Array = new Int32Array(256);
+  private hitState: Int32Array = new Int32Array(256);
+
+  /** Registers a matcher's patterns (before the first scan); returns the id of the first one. */
+  addPatterns(patterns: readonly string[]): number {
+    if (this.automaton !== null) throw new Error('SharedScan is sealed');
+    const offset = this.patterns.length;
+    this.patterns.push(...patterns);
+    return offset;
+  }
+
+  /** The automaton over all registered patterns (built on first use). */
+  get ac(): AhoCorasick {
+    if (this.automaton === null) this.automaton = new AhoCorasick(this.patterns);
+    return this.automaton;
+  }
+
+  addPairs(table: Uint8Array): void {
+    for (let k = 0; k < 65536; k++) {
+      if (table[k] !== 0) {
+        this.pairs[k] = 1;
+        this.hasPairs = true;
+      }
+    }
+  }
+
+  scan(text: string): ScanEvents {
+    // codeUnits is a shared scratch buffer: fetch it again even on a cache hit (another plan may have
+    // converted another text in between).
+    const units = codeUnits(text);
+    const cached = this.events;
+    if (text === this.lastText && cached !== null) {
+      if (cached.units !== units) this.events = { ...cached, units };
+      return this.events as ScanEvents;
+    }
+    const n = text.length;
+    const { next, symbolOf, width } = this.ac;
+    const pairs = this.pairs;
+    const scanPairs = this.hasPairs;
+    const scanTerms = width > 1;
+    let pairAt = this.pairAt;
+    let hitEnd = this.hitEnd;
+    let hitState = this.hitState;
+    let pairCount = 0;
+    let hitCount = 0;
+    let row = 0;
+    let prev = 0;
+    // Three loop variants so the common cases carry no dead work per character.
+    if (scanPairs && scanTerms) {
+      for (let i = 0; i < n; i++) {
+        const c = units[i];
+        row = next[row + symbolOf[c]];
+        const cc = c < 128 ? c : 128;
+        const pair = pairs[(prev << 8) | cc];
+        prev = cc;
+        if (row < 0) {
+          row = ~row;
+          if (hitCount === hitEnd.length) [hitEnd, hitState] = [grow(hitEnd), grow(hitState)];
+          hitEnd[hitCount] = i + 1;
+          hitState[hitCount++] = row / width;
+        }
+        if (pair !== 0) {
+          if (pairCount === pairAt.length) pairAt = grow(pairAt);
+          pairAt[pairCount++] = i;
+        }
+      }
+    } else if (scanPairs) {
+      for (let i = 0; i < n; i++) {
+        const c = units[i];
+        const cc = c < 128 ? c : 128;
+        const pair = pairs[(prev << 8) | cc];
+        prev = cc;
+        if (pair !== 0) {
+          if (pairCount === pairAt.length) pairAt = grow(pairAt);
+          pairAt[pairCount++] = i;
+        }
+      }
+    } else if (scanTerms) {
+      for (let i = 0; i < n; i++) {
+        row = next[row + symbolOf[units[i]]];
+        if (row < 0) {
+          row = ~row;
+          if (hitCount === hitEnd.length) [hitEnd, hitState] = [grow(hitEnd), grow(hitState)];
+          hitEnd[hitCount] = i + 1;
+          hitState[hitCount++] = row / width;
+        }
+      }
+    }
+    this.pairAt = pairAt;
+    this.hitEnd = hitEnd;
+    this.hitState = hitState;
+    this.lastText = text;
+    this.events = { units, pairAt, pairCount, hitEnd, hitState, hitCount };
+    return this.events;
+  }
+}
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** First index in sorted `a[0..count)` whose value is >= x (count when none). */
+export function firstAtOrAfter(a: Int32Array, count: number, x: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
