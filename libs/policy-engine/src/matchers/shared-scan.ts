@@ -23,6 +23,9 @@ export interface ScanEvents {
 export class SharedScan {
   private automaton: AhoCorasick | null = null;
   private readonly patterns: string[] = [];
+  /** Owner bit of each registered range (matchers registered after the 31st share bit 31). */
+  private readonly rangeEnds: number[] = [];
+  private owners: Int32Array = new Int32Array(1);
   /** Union of the detector groups' trigger pairs: 1 where any group has a trigger. */
   readonly pairs = new Uint8Array(65536);
   private hasPairs = false;
@@ -37,12 +40,50 @@ export class SharedScan {
     if (this.automaton !== null) throw new Error('SharedScan is sealed');
     const offset = this.patterns.length;
     this.patterns.push(...patterns);
+    this.rangeEnds.push(this.patterns.length);
     return offset;
+  }
+
+  /** The bit a matcher tests in `stateOwners` (its registration order; see addPatterns). */
+  ownerBit(offset: number): number {
+    let k = 0;
+    while (this.rangeEnds[k] <= offset) k++;
+    return 1 << Math.min(k, 31);
+  }
+
+  /**
+   * Per automaton state, the owner bits of every pattern ending there (own or via suffix links): a
+   * matcher skips other matchers' hits with one lookup.
+   */
+  get stateOwners(): Int32Array {
+    void this.ac;
+    return this.owners;
+  }
+
+  private buildOwners(ac: AhoCorasick): Int32Array {
+    const states = ac.depth.length;
+    const order = Array.from({ length: states }, (_v, i) => i).sort((a, b) => ac.depth[a] - ac.depth[b]);
+    const owners = new Int32Array(states);
+    const bitOf = new Int32Array(this.patterns.length);
+    let k = 0;
+    for (let id = 0; id < this.patterns.length; id++) {
+      while (this.rangeEnds[k] <= id) k++;
+      bitOf[id] = 1 << Math.min(k, 31);
+    }
+    for (const s of order) {
+      let mask = s === 0 ? 0 : owners[ac.dictLink[s]];
+      for (let j = ac.ownStart[s]; j < ac.ownStart[s + 1]; j++) mask |= bitOf[ac.ownItems[j]];
+      owners[s] = mask;
+    }
+    return owners;
   }
 
   /** The automaton over all registered patterns (built on first use). */
   get ac(): AhoCorasick {
-    if (this.automaton === null) this.automaton = new AhoCorasick(this.patterns);
+    if (this.automaton === null) {
+      this.automaton = new AhoCorasick(this.patterns);
+      this.owners = this.buildOwners(this.automaton);
+    }
     return this.automaton;
   }
 

@@ -15,6 +15,7 @@ const LETTER = asciiSet('A-Za-z');
 export class SignalMatcher implements Matcher {
   readonly window: number;
   private readonly offset: number;
+  private readonly ownerBit: number;
   private readonly triggerCount: number;
   /** Trigger pattern id -> signals to verify. */
   private readonly byTrigger: number[][];
@@ -45,6 +46,7 @@ export class SignalMatcher implements Matcher {
       }
     });
     this.offset = scan.addPatterns(triggers);
+    this.ownerBit = scan.ownerBit(this.offset);
     this.triggerCount = triggers.length;
     // Triggers are words; only a signal's stem (like "jailbr") may continue with letters.
     this.wholeWord = new Uint8Array(triggers.map((t) => (t === 'jailbr' ? 0 : 1)));
@@ -66,6 +68,8 @@ export class SignalMatcher implements Matcher {
   findNext(text: string, from: number): Candidate | null {
     const { hitEnd, hitState, hitCount } = this.scan.scan(text);
     const { ownStart, ownItems, dictLink, patternLength } = this.scan.ac;
+    const owners = this.scan.stateOwners;
+    const bit = this.ownerBit;
     const { offset, triggerCount } = this;
     const n = text.length;
     let bestStart = -1;
@@ -74,6 +78,7 @@ export class SignalMatcher implements Matcher {
     for (let e = firstAtOrAfter(hitEnd, hitCount, from + 1); e < hitCount; e++) {
       const i = hitEnd[e] - 1;
       if (bestMask !== 0 && i - this.maxTrigger >= bestStart) break;
+      if ((owners[hitState[e]] & bit) === 0) continue; // only other matchers' patterns end here
       for (let s = hitState[e]; s !== 0; s = dictLink[s]) {
         for (let k = ownStart[s], stop = ownStart[s + 1]; k < stop; k++) {
           const trigger = ownItems[k] - offset;
@@ -85,9 +90,8 @@ export class SignalMatcher implements Matcher {
           for (const sig of this.byTrigger[trigger]) {
             const re = this.regexes[sig];
             re.lastIndex = start;
-            const m = re.exec(text);
-            if (m === null) continue;
-            const end = start + m[0].length;
+            if (!re.test(text)) continue; // sticky: lastIndex is now the match end, no array allocated
+            const end = re.lastIndex;
             if (bestMask === 0 || start < bestStart) {
               bestStart = start;
               bestEnd = end;

@@ -22,6 +22,7 @@ export class TermMatcher implements Matcher {
   private readonly specs: readonly TermSpec[];
   private readonly words = wordChars();
   private readonly offset: number;
+  private readonly ownerBit: number;
   private readonly maxLen: number;
 
   constructor(
@@ -30,6 +31,7 @@ export class TermMatcher implements Matcher {
   ) {
     this.specs = specs;
     this.offset = scan.addPatterns(specs.map((s) => s.term));
+    this.ownerBit = scan.ownerBit(this.offset);
     this.maxLen = specs.reduce((m, s) => Math.max(m, s.term.length), 0);
     const needsLookahead = specs.some((s) => s.wholeWord);
     this.window = this.maxLen + (needsLookahead ? 1 : 0);
@@ -38,6 +40,8 @@ export class TermMatcher implements Matcher {
   findNext(text: string, from: number): Candidate | null {
     const { hitEnd, hitState, hitCount } = this.scan.scan(text);
     const { ownStart, ownItems, dictLink, patternLength } = this.scan.ac;
+    const owners = this.scan.stateOwners;
+    const bit = this.ownerBit;
     const { offset, maxLen } = this;
     const count = this.specs.length;
     let bestStart = -1;
@@ -46,6 +50,7 @@ export class TermMatcher implements Matcher {
     for (let e = firstAtOrAfter(hitEnd, hitCount, from + 1); e < hitCount; e++) {
       const end = hitEnd[e];
       if (bestSpec >= 0 && end - 1 - maxLen >= bestStart) break;
+      if ((owners[hitState[e]] & bit) === 0) continue; // only other matchers' patterns end here
       for (let s = hitState[e]; s !== 0; s = dictLink[s]) {
         for (let k = ownStart[s], stop = ownStart[s + 1]; k < stop; k++) {
           const id = ownItems[k] - offset;

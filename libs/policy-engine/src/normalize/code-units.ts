@@ -35,3 +35,8 @@ export function codeUnits(text: string): Uint8Array | Uint16Array {
   lastUnits = units;
   return units;
 }
+
+/** True when every code unit is below 0x80 (also primes the cache for the scan that follows). */
+export function isAsciiText(text: string): boolean {
+  return codeUnits(text) === bytes;
+}

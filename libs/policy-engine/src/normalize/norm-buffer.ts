@@ -1,4 +1,4 @@
-import { NEEDS_NORMALIZATION, normalizeCodePoint } from './normalize-char';
+import { needsNormalization, normalizeCodePoint } from './normalize-char';
 
 /**
  * Original text and its normalised form, appendable chunk by chunk and trimmable from the front, with an
@@ -52,7 +52,7 @@ export class NormBuffer {
     const origStart = this.origTotal;
     this.orig += chunk;
     this.origTotal += chunk.length;
-    if (!NEEDS_NORMALIZATION.test(chunk)) {
+    if (!needsNormalization(chunk)) {
       this.norm += chunk;
       if (this.starts && this.ends) {
         for (let i = 0; i < chunk.length; i++) {
