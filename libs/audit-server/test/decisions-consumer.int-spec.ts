@@ -4,6 +4,14 @@ import { readWholeTopic, TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
 import { IngestStats } from '../src';
 import { countRows, decisionMessage, startAudit, uniqueId, type AuditHarness } from './audit-harness';
 
+function parseRecord(value: string | null): DeadLetterRecord | null {
+  try {
+    return JSON.parse(value ?? 'null') as DeadLetterRecord | null;
+  } catch {
+    return null;
+  }
+}
+
 /** The real consumer path: Kafka → EventBusTransport → DecisionsConsumer → Postgres. */
 describe('decision consumer (Kafka → Postgres)', () => {
   let bus: KafkaEventBus;
@@ -49,9 +57,11 @@ describe('decision consumer (Kafka → Postgres)', () => {
     });
     const dead = await waitFor(
       async () => {
+        // The topic is shared with every other test on the broker: skip what is not a dead-letter record.
         const records = (await readWholeTopic(TOPICS.deadLetter))
-          .map((m) => JSON.parse(m.value ?? 'null') as DeadLetterRecord)
-          .filter((r) => r.consumer === 'audit.decisions' && r.source_topic === TOPICS.decisions);
+          .map((m) => parseRecord(m.value))
+          .filter((r) => r?.consumer === 'audit.decisions' && r.source_topic === TOPICS.decisions)
+          .map((r) => r as DeadLetterRecord);
         const smuggled = records.find((r) => r.reason === `payload.${marker} is not an allowed field`);
         const unparsable = records.find(
           (r) => r.reason === 'message is not valid JSON' && r.dead_lettered_at >= startedAt,

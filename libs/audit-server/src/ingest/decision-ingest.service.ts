@@ -10,14 +10,9 @@ import {
 import { AUDIT_CONSUMER_NAME } from '../audit-server.options';
 import { AuditReadiness } from '../audit-readiness';
 import { ProjectStateStore } from '../state/project-state.store';
-import { decodeDecisionMessage, type DecisionRow } from './decision-row';
-import { DecisionRepository, type ClassifiedDecisionRow } from './decision.repository';
+import { decodeDecisionMessage, type ClassifiedDecisionRow } from './decision-row';
+import { DecisionRepository } from './decision.repository';
 import { IngestStats } from './ingest-stats';
-
-interface DecodedDecision {
-  row: DecisionRow;
-  message: IncomingMessage;
-}
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the row itself is the problem. */
 const isRowRejection = (error: unknown): boolean => {
@@ -44,16 +39,18 @@ export class DecisionIngestService {
 
   async ingest(batch: IncomingMessage[]): Promise<void> {
     await this.readiness.ready;
+    const now = Date.now();
+    const retentionClassOf = (projectId: string) => this.projectState.retentionClassOf(projectId);
+    // sources[i] is the message rows[i] came from (for the row-by-row fallback's dead letters).
+    const sources: IncomingMessage[] = [];
     let index = -1;
-    const decoded = decodeBatch<DecodedDecision>(this.bus, AUDIT_CONSUMER_NAME, batch, (value) => {
+    const decoded = decodeBatch(this.bus, AUDIT_CONSUMER_NAME, batch, (value) => {
       index++;
-      const result = decodeDecisionMessage(value);
-      return result.ok ? { ok: true, value: { row: result.value, message: batch[index] } } : result;
+      const result = decodeDecisionMessage(value, now, retentionClassOf);
+      if (result.ok) sources.push(batch[index]);
+      return result;
     });
-    const rows: ClassifiedDecisionRow[] = decoded.valid.map(({ row }) => ({
-      ...row,
-      retention_class: this.projectState.retentionClassOf(row.project_id),
-    }));
+    const rows = decoded.valid;
     let inserted: number;
     let rejected = 0;
     try {
@@ -61,7 +58,7 @@ export class DecisionIngestService {
     } catch (error) {
       if (!isRowRejection(error)) throw error;
       // Something the decoder let through was refused: find it row by row so it cannot block the partition.
-      ({ inserted, rejected } = await this.insertOneByOne(decoded.valid, rows));
+      ({ inserted, rejected } = await this.insertOneByOne(sources, rows));
     }
     const deadLettered = decoded.deadLettered + rejected;
     if (deadLettered > 0) await this.flushDeadLetters();
@@ -83,7 +80,7 @@ export class DecisionIngestService {
   }
 
   private async insertOneByOne(
-    decoded: DecodedDecision[],
+    sources: IncomingMessage[],
     rows: ClassifiedDecisionRow[],
   ): Promise<{ inserted: number; rejected: number }> {
     let inserted = 0;
@@ -93,7 +90,7 @@ export class DecisionIngestService {
         inserted += await this.repository.insertBatch([rows[i]]);
       } catch (error) {
         if (!isRowRejection(error)) throw error;
-        const { message } = decoded[i];
+        const message = sources[i];
         const code = String((error as { code?: unknown }).code);
         this.logger.warn(
           `database refused ${message.topic}:${message.partition}:${message.offset} (SQLSTATE ${code})`,

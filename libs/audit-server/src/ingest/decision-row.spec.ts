@@ -1,6 +1,6 @@
 import { createEnvelope, uuidv7, type DecisionPayload } from '@pgw/contracts';
 import { decodeDecisionMessage } from './decision-row';
-import { arrayLiteral } from './decision.repository';
+import { rowsJson } from './decision.repository';
 
 const NOW = Date.parse('2026-03-15T12:00:00Z');
 
@@ -79,15 +79,45 @@ describe('decodeDecisionMessage', () => {
     expect(decodeDecisionMessage(raw, NOW)).toEqual({ ok: false, reason });
   });
 
-  it('normalises created_at to an ISO instant with milliseconds', () => {
-    const result = decodeDecisionMessage(encode(payload({ created_at: '2026-03-15T13:00:00+01:00' })), NOW);
-    expect(result.ok && result.value.created_at).toBe('2026-03-15T12:00:00.000Z');
+  it.each([
+    ['an offset', '2026-03-15T13:00:00+01:00', '2026-03-15T12:00:00.000Z'],
+    ['no milliseconds', '2026-03-15T12:00:01Z', '2026-03-15T12:00:01.000Z'],
+    ['microseconds', '2026-03-15T12:00:01.123456Z', '2026-03-15T12:00:01.123Z'],
+    ['a day past the month end', '2026-02-30T12:00:01.123Z', '2026-03-02T12:00:01.123Z'],
+    ['hour 24', '2026-03-14T24:00:00.000Z', '2026-03-15T00:00:00.000Z'],
+  ])('normalises created_at with %s to an ISO instant with milliseconds', (_name, text, expected) => {
+    // The same second seen just before must not let a non-canonical form through unchanged.
+    decodeDecisionMessage(encode(payload({ created_at: expected })), NOW);
+    const result = decodeDecisionMessage(encode(payload({ created_at: text })), NOW);
+    expect(result.ok && result.value.created_at).toBe(expected);
+  });
+
+  it('routes the row to the retention class it is given for the project', () => {
+    const result = decodeDecisionMessage(encode(payload()), NOW, (projectId) =>
+      projectId === 'proj_a' ? 365 : 30,
+    );
+    expect(result.ok && result.value.retention_class).toBe(365);
   });
 });
 
-describe('arrayLiteral', () => {
-  it('quotes every element so commas, quotes and backslashes survive', () => {
-    expect(arrayLiteral([])).toBe('{}');
-    expect(arrayLiteral(['a,b', 'say "hi"', 'back\\slash'])).toBe('{"a,b","say \\"hi\\"","back\\\\slash"}');
+describe('rowsJson', () => {
+  const row = (policyUser: string) => {
+    const result = decodeDecisionMessage(encode(payload({ policy_user: policyUser })), NOW);
+    if (!result.ok) throw new Error(result.reason);
+    return result.value;
+  };
+
+  it('is the rows as JSON, quotes, commas and backslashes included', () => {
+    const rows = [row('a,"b"\\c')];
+    expect(JSON.parse(rowsJson(rows))).toEqual(rows);
+  });
+
+  it('replaces a lone UTF-16 surrogate (which Postgres json refuses) like a text parameter would', () => {
+    const json = rowsJson([row('x\ud800y'), row('ok \u{1F600}')]);
+    expect(json).not.toContain('\\ud800');
+    expect(JSON.parse(json).map((r: { policy_user: string }) => r.policy_user)).toEqual([
+      'x\ufffdy',
+      'ok \u{1F600}',
+    ]);
   });
 });
