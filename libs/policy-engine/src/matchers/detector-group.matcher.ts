@@ -227,6 +227,10 @@ export class DetectorGroupMatcher implements Matcher {
     return this.best;
   }
 
+  private separatorPending(def: DetectorDef, text: string, lo: number, result: number): number {
+    return separatorPendingImpl(def, text, lo, result);
+  }
+
   /** Attempts the assignment detectors over the identifier before the separator at `sep`. */
   private separator(text: string, units: Uint8Array | Uint16Array, sep: number): void {
     const identEnd = identifierEndBefore(text, sep);
@@ -288,6 +292,10 @@ export class DetectorGroupMatcher implements Matcher {
     for (const { def } of this.entries) {
       const lo = Math.max(from - (def.backReach ?? 0), n - (def.maxLength + def.lookahead) + 1, 0);
       if (lo >= result) continue;
+      if (def.triggers.includes('separator')) {
+        result = this.separatorPending(def, text, lo, result);
+        continue;
+      }
       // A non-token character at q ends every attempt starting at or before it; its look-ahead then reads
       // at most up to q + lookahead - 1, which must already be here.
       let q = Math.min(n - def.lookahead, n - 1);
@@ -321,6 +329,68 @@ function reachOf(trigger: DetectorTrigger, def: DetectorDef): number {
     case 'prefix':
       return Math.max(0, ...(def.prefixes ?? []).map((p) => p.length));
   }
+}
+
+const AWS_WORD = /aws/gi;
+
+/**
+ * pendingFrom for the assignment detectors, whose characters include spaces (so the generic loop would
+ * walk their whole window on every push): a viable attempt lies in the identifier run at the end of the
+ * text, in the identifier before a ':' / '=' (generic), or within 22 characters before an "aws" (AWS
+ * secret). Only those candidates are checked, with the same conditions as the generic loop.
+ */
+function separatorPendingImpl(def: DetectorDef, text: string, lo: number, result: number): number {
+  const n = text.length;
+  const ranges: number[] = [];
+  if (def.id === 'aws_secret_key') {
+    let t = n - 1;
+    while (t > lo && ASCII_IDENT[text.charCodeAt(t - 1)] === 1) t--;
+    ranges.push(t, n);
+    AWS_WORD.lastIndex = lo;
+    for (let m = AWS_WORD.exec(text); m !== null; m = AWS_WORD.exec(text))
+      ranges.push(m.index - 22, m.index + 1);
+  } else {
+    let j = n;
+    for (let k = 0; k < 3 && j > lo && text.charCodeAt(j - 1) === 32; k++) j--;
+    if (j > lo && (text.charCodeAt(j - 1) === 34 || text.charCodeAt(j - 1) === 39)) j--;
+    let t = j;
+    while (t > lo && ASCII_IDENT[text.charCodeAt(t - 1)] === 1) t--;
+    ranges.push(t, n);
+    for (const sepChar of [':', '=']) {
+      for (let s = text.indexOf(sepChar, lo); s !== -1; s = text.indexOf(sepChar, s + 1)) {
+        const identEnd = identifierEndBefore(text, s);
+        let identStart = identEnd;
+        while (
+          identStart > 0 &&
+          identEnd - identStart < 90 &&
+          ASCII_IDENT[text.charCodeAt(identStart - 1)] === 1
+        ) {
+          identStart--;
+        }
+        ranges.push(identStart, identEnd);
+      }
+    }
+  }
+  const lastRead = Math.min(n - def.lookahead, n - 1);
+  for (let r = 0; r < ranges.length; r += 2) {
+    for (let p = Math.max(lo, ranges[r]); p < ranges[r + 1] && p < result; p++) {
+      const c = text.charCodeAt(p);
+      if (c >= 128 || def.start[c] !== 1) continue;
+      if (p > 0 && ASCII_WORD[text.charCodeAt(p - 1)] === 1) continue;
+      if (def.viablePrefix !== undefined && !def.viablePrefix(text, p)) continue;
+      let cut = false; // a non-token character ends the attempt before the text does: final
+      for (let q = p; q <= lastRead; q++) {
+        if (def.token[text.charCodeAt(q)] !== 1) {
+          cut = true;
+          break;
+        }
+      }
+      if (cut) continue;
+      result = p;
+      break;
+    }
+  }
+  return result;
 }
 
 /** IPv4/IPv6 need a '.' within 4 or a ':' within 5 characters of their start. */
