@@ -341,56 +341,66 @@ const AWS_WORD = /aws/gi;
  */
 function separatorPendingImpl(def: DetectorDef, text: string, lo: number, result: number): number {
   const n = text.length;
-  const ranges: number[] = [];
+  let best = result;
   if (def.id === 'aws_secret_key') {
     let t = n - 1;
     while (t > lo && ASCII_IDENT[text.charCodeAt(t - 1)] === 1) t--;
-    ranges.push(t, n);
+    best = firstViable(def, text, Math.max(lo, t), n, best);
     AWS_WORD.lastIndex = lo;
-    for (let m = AWS_WORD.exec(text); m !== null; m = AWS_WORD.exec(text))
-      ranges.push(m.index - 22, m.index + 1);
-  } else {
-    let j = n;
-    for (let k = 0; k < 3 && j > lo && text.charCodeAt(j - 1) === 32; k++) j--;
-    if (j > lo && (text.charCodeAt(j - 1) === 34 || text.charCodeAt(j - 1) === 39)) j--;
-    let t = j;
-    while (t > lo && ASCII_IDENT[text.charCodeAt(t - 1)] === 1) t--;
-    ranges.push(t, n);
-    for (const sepChar of [':', '=']) {
-      for (let s = text.indexOf(sepChar, lo); s !== -1; s = text.indexOf(sepChar, s + 1)) {
-        const identEnd = identifierEndBefore(text, s);
-        let identStart = identEnd;
-        while (
-          identStart > 0 &&
-          identEnd - identStart < 90 &&
-          ASCII_IDENT[text.charCodeAt(identStart - 1)] === 1
-        ) {
-          identStart--;
-        }
-        ranges.push(identStart, identEnd);
-      }
+    while (AWS_WORD.test(text)) {
+      const a = AWS_WORD.lastIndex - 3;
+      best = firstViable(def, text, Math.max(lo, a - 22), a + 1, best);
     }
+    return best;
   }
+  let j = n;
+  for (let k = 0; k < 3 && j > lo && text.charCodeAt(j - 1) === 32; k++) j--;
+  if (j > lo && (text.charCodeAt(j - 1) === 34 || text.charCodeAt(j - 1) === 39)) j--;
+  let t = j;
+  while (t > lo && ASCII_IDENT[text.charCodeAt(t - 1)] === 1) t--;
+  best = firstViable(def, text, Math.max(lo, t), n, best);
+  for (let s = nextSeparator(text, lo); s !== -1 && s < best + 128; s = nextSeparator(text, s + 1)) {
+    const identEnd = identifierEndBefore(text, s);
+    let identStart = identEnd;
+    while (
+      identStart > 0 &&
+      identEnd - identStart < 90 &&
+      ASCII_IDENT[text.charCodeAt(identStart - 1)] === 1
+    ) {
+      identStart--;
+    }
+    best = firstViable(def, text, Math.max(lo, identStart), identEnd, best);
+  }
+  return best;
+}
+
+function nextSeparator(text: string, from: number): number {
+  const colon = text.indexOf(':', from);
+  const eq = text.indexOf('=', from);
+  if (colon === -1) return eq;
+  if (eq === -1) return colon;
+  return colon < eq ? colon : eq;
+}
+
+/** The first p in [from, to) (and below `best`) where `def` can still match when text is appended. */
+function firstViable(def: DetectorDef, text: string, from: number, to: number, best: number): number {
+  const n = text.length;
   const lastRead = Math.min(n - def.lookahead, n - 1);
-  for (let r = 0; r < ranges.length; r += 2) {
-    for (let p = Math.max(lo, ranges[r]); p < ranges[r + 1] && p < result; p++) {
-      const c = text.charCodeAt(p);
-      if (c >= 128 || def.start[c] !== 1) continue;
-      if (p > 0 && ASCII_WORD[text.charCodeAt(p - 1)] === 1) continue;
-      if (def.viablePrefix !== undefined && !def.viablePrefix(text, p)) continue;
-      let cut = false; // a non-token character ends the attempt before the text does: final
-      for (let q = p; q <= lastRead; q++) {
-        if (def.token[text.charCodeAt(q)] !== 1) {
-          cut = true;
-          break;
-        }
+  for (let p = from; p < to && p < best; p++) {
+    const c = text.charCodeAt(p);
+    if (c >= 128 || def.start[c] !== 1) continue;
+    if (p > 0 && ASCII_WORD[text.charCodeAt(p - 1)] === 1) continue;
+    if (def.viablePrefix !== undefined && !def.viablePrefix(text, p)) continue;
+    let cut = false; // a non-token character ends the attempt before the text does: its outcome is final
+    for (let q = p; q <= lastRead; q++) {
+      if (def.token[text.charCodeAt(q)] !== 1) {
+        cut = true;
+        break;
       }
-      if (cut) continue;
-      result = p;
-      break;
     }
+    if (!cut) return p;
   }
-  return result;
+  return best;
 }
 
 /** IPv4/IPv6 need a '.' within 4 or a ':' within 5 characters of their start. */
