@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { request as undiciRequest, Agent } from 'undici';
+import { request as undiciRequest, Agent, Pool } from 'undici';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -247,6 +247,68 @@ async function load(target, { connections, stream, duration = DURATION, rate, sa
   };
 }
 
+/**
+ * Open-loop load at a fixed rate with evenly spaced arrivals (one request every 1/rate s, whatever the
+ * responses do), over a keep-alive pool of `connections`. autocannon's overallRate is not used for this:
+ * it lets each connection send its per-second quota back to back and then idle until the next second, so
+ * "half load" is really full load for half of every second and the queueing shows up as added latency.
+ * Latency is measured from the moment each request is handed to the pool to the end of its body.
+ */
+async function paced(target, { rate, connections, stream, duration = DURATION, sampleRss }) {
+  const pool = new Pool(target.base, { connections, pipelining: 1, keepAliveTimeout: 10_000 });
+  const options = {
+    path: '/v1/chat/completions',
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: body(stream),
+  };
+  const times = [];
+  let errors = 0;
+  let peakRss = 0;
+  const sampler = sampleRss ? setInterval(() => (peakRss = Math.max(peakRss, rssMb(sampleRss))), 200) : null;
+  const fire = () => {
+    const started = performance.now();
+    return pool.request(options).then(
+      async (response) => {
+        await response.body.text();
+        if (response.statusCode === 200) times.push(performance.now() - started);
+        else errors++;
+      },
+      () => errors++,
+    );
+  };
+  const interval = 1000 / rate;
+  const t0 = performance.now();
+  const end = t0 + duration * 1000;
+  const inFlight = [];
+  let sent = 0;
+  await new Promise((resolveDone) => {
+    const tick = () => {
+      const now = performance.now();
+      if (now >= end) return resolveDone();
+      const due = Math.floor((now - t0) / interval) + 1;
+      while (sent < due) {
+        sent++;
+        inFlight.push(fire());
+      }
+      setTimeout(tick, Math.max(0, t0 + sent * interval - performance.now()));
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  if (sampler) clearInterval(sampler);
+  await pool.close();
+  times.sort((a, b) => a - b);
+  return {
+    rps: times.length / duration,
+    ok: times.length,
+    errors,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    rss: sampleRss ? Math.max(peakRss, rssMb(sampleRss)) : NaN,
+  };
+}
+
 /** Sequential streamed requests: time to the first body byte (the first SSE event). */
 async function ttfb(target, count) {
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 1 });
@@ -422,37 +484,44 @@ async function main() {
     rows,
   );
 
-  // Added latency at half of the gateway's max load (16 connections, non-streamed), interleaved.
+  // Added latency at half of the gateway's max load (16 connections, non-streamed), interleaved: evenly
+  // paced arrivals (the figure the target is about), and autocannon's overallRate for reference.
   const gatewayMax = median(results.get(`false|${CONNS[0]}|policy gateway`).map((r) => r.rps));
   const rate = Math.max(100, Math.floor(gatewayMax / 2));
-  const half = { direct: [], gateway: [] };
+  const half = { direct: [], gateway: [], acDirect: [], acGateway: [] };
   for (let rep = 0; rep < REPS; rep++) {
-    half.direct.push(await load(targets[0], { connections: CONNS[0], stream: false, rate }));
+    half.direct.push(await paced(targets[0], { connections: CONNS[0], stream: false, rate }));
     half.gateway.push(
-      await load(targets[1], { connections: CONNS[0], stream: false, rate, sampleRss: targets[1].pid }),
+      await paced(targets[1], { connections: CONNS[0], stream: false, rate, sampleRss: targets[1].pid }),
     );
+    half.acDirect.push(await load(targets[0], { connections: CONNS[0], stream: false, rate }));
+    half.acGateway.push(await load(targets[1], { connections: CONNS[0], stream: false, rate }));
   }
   const p = (runs, key) => median(runs.map((r) => r[key]));
+  const halfRows = (label, direct, gateway) => [
+    [
+      `direct (mock), ${label}`,
+      fmt(p(direct, 'rps'), 0),
+      fmt(p(direct, 'p50'), 3),
+      fmt(p(direct, 'p99'), 3),
+      '',
+      '',
+    ],
+    [
+      `policy gateway, ${label}`,
+      fmt(p(gateway, 'rps'), 0),
+      fmt(p(gateway, 'p50'), 3),
+      fmt(p(gateway, 'p99'), 3),
+      fmt(p(gateway, 'p50') - p(direct, 'p50'), 3),
+      fmt(p(gateway, 'p99') - p(direct, 'p99'), 3),
+    ],
+  ];
   table(
     `Added latency at half of the gateway's max load (${rate} req/s, ${CONNS[0]} conns, non-streamed)`,
     ['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50 ms', 'added p99 ms'],
     [
-      [
-        'direct (mock)',
-        fmt(p(half.direct, 'rps'), 0),
-        fmt(p(half.direct, 'p50'), 3),
-        fmt(p(half.direct, 'p99'), 3),
-        '',
-        '',
-      ],
-      [
-        'policy gateway',
-        fmt(p(half.gateway, 'rps'), 0),
-        fmt(p(half.gateway, 'p50'), 3),
-        fmt(p(half.gateway, 'p99'), 3),
-        fmt(p(half.gateway, 'p50') - p(half.direct, 'p50'), 3),
-        fmt(p(half.gateway, 'p99') - p(half.direct, 'p99'), 3),
-      ],
+      ...halfRows('paced', half.direct, half.gateway),
+      ...halfRows('autocannon bursts', half.acDirect, half.acGateway),
     ],
   );
 

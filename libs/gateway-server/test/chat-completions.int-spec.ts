@@ -178,6 +178,51 @@ describe('gateway: /v1/chat/completions through the official OpenAI client', () 
     expect(text).not.toContain('nightshade');
   });
 
+  it('passes an unchanged body through as sent, with include_usage added for a stream', async () => {
+    const { openai } = await client();
+    // 'direct-model' has no explicit route: the default upstream gets the same model id, so nothing is rewritten.
+    const params = { seed: 3, logit_bias: { '42': -1 }, metadata: { a: 'b' }, n: 1 };
+    await openai.chat.completions.create({
+      model: 'direct-model',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      ...params,
+    });
+    expect(mock.requests.at(-1)!.body).toMatchObject({ model: 'direct-model', ...params });
+    expect(mock.requests.at(-1)!.body).not.toHaveProperty('stream_options');
+    const stream = await openai.chat.completions.create({
+      model: 'direct-model',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      ...params,
+    });
+    let text = '';
+    for await (const chunk of stream) {
+      expect(chunk.usage ?? null).toBeNull();
+      text += chunk.choices[0]?.delta?.content ?? '';
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(mock.requests.at(-1)!.body).toMatchObject({
+      model: 'direct-model',
+      stream: true,
+      stream_options: { include_usage: true },
+      ...params,
+    });
+  });
+
+  it('GET /v1/models/{id}: a model the key may use, else an OpenAI-shaped 404 model_not_found', async () => {
+    const { openai } = await client({ allowedModels: ['gpt-test', 'gpt-other'], keyModels: ['gpt-test'] });
+    const model = await openai.models.retrieve('gpt-test');
+    expect(model).toMatchObject({ id: 'gpt-test', object: 'model', owned_by: 'policy-gateway' });
+    expect(checkAgainst('Model', model)).toEqual([]);
+    for (const id of ['gpt-other', 'not-a-model']) {
+      const error = await openai.models.retrieve(id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(error).toMatchObject({ status: 404, code: 'model_not_found', param: 'model' });
+    }
+    const unauthenticated = await fetch(`${gateway.url}/v1/models/gpt-test`);
+    expect(unauthenticated.status).toBe(401);
+  });
+
   it('maps every error to the SDK error class', async () => {
     const { openai } = await client({ allowedModels: ['gpt-test', 'gpt-other'], keyModels: ['gpt-test'] });
     const bad = new OpenAI({
