@@ -313,6 +313,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
       blockMatchers,
       redactMatchers,
       flagMatchers,
+      scan,
       signalMatcher,
       injectionRules,
       maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,

@@ -1,5 +1,6 @@
 import type { InjectionFamily } from '../detectors/injection.signals';
 import type { Matcher } from '../matchers/matcher.types';
+import type { SharedScan } from '../matchers/shared-scan';
 import type { SignalMatcher } from '../matchers/signal.matcher';
 import type { PolicyTarget, RuleAction, RuleTarget } from '../schema/policy-categories';
 
@@ -34,6 +35,8 @@ export interface TargetPlan {
   readonly redactMatchers: readonly Matcher[];
   readonly flagMatchers: readonly Matcher[];
   readonly signalMatcher: SignalMatcher | null;
+  /** The one character pass shared by this plan's matchers. */
+  readonly scan: SharedScan;
   readonly injectionRules: readonly CompiledInjectionRule[];
   /** Longest window of any block/redact matcher (+ allowlist context): the stream hold-back bound + 1. */
   readonly maxMatchLength: number;

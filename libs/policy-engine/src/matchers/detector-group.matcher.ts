@@ -364,7 +364,7 @@ function separatorPendingImpl(def: DetectorDef, text: string, lo: number, result
     let identStart = identEnd;
     while (
       identStart > 0 &&
-      identEnd - identStart < 90 &&
+      identEnd - identStart < 96 && // viablePrefix accepts identifiers up to 91 characters
       ASCII_IDENT[text.charCodeAt(identStart - 1)] === 1
     ) {
       identStart--;

@@ -34,6 +34,13 @@ export class SharedScan {
   private pairAt: Int32Array = new Int32Array(256);
   private hitEnd: Int32Array = new Int32Array(256);
   private hitState: Int32Array = new Int32Array(256);
+  private readonly sink: Sink = {
+    pairAt: this.pairAt,
+    hitEnd: this.hitEnd,
+    hitState: this.hitState,
+    pairCount: 0,
+    hitCount: 0,
+  };
 
   /** Registers a matcher's patterns (before the first scan); returns the id of the first one. */
   addPatterns(patterns: readonly string[]): number {
@@ -96,6 +103,16 @@ export class SharedScan {
     }
   }
 
+  /**
+   * Drops the cached result. Called when an evaluation starts: the cache is meant for the many calls of
+   * one evaluation, not to skip work when the same string is evaluated again (which would also flatter
+   * benchmarks that evaluate one text repeatedly).
+   */
+  forget(): void {
+    this.lastText = null;
+    this.events = null;
+  }
+
   scan(text: string): ScanEvents {
     // codeUnits is a shared scratch buffer: fetch it again even on a cache hit (another plan may have
     // converted another text in between).
@@ -110,6 +127,9 @@ export class SharedScan {
     const pairs = this.pairs;
     const scanPairs = this.hasPairs;
     const scanTerms = width > 1;
+    this.sink.pairAt = this.pairAt;
+    this.sink.hitEnd = this.hitEnd;
+    this.sink.hitState = this.hitState;
     let pairAt = this.pairAt;
     let hitEnd = this.hitEnd;
     let hitState = this.hitState;
@@ -117,8 +137,16 @@ export class SharedScan {
     let hitCount = 0;
     let row = 0;
     let prev = 0;
-    // Three loop variants so the common cases carry no dead work per character.
-    if (scanPairs && scanTerms) {
+    // Loop variants so the common cases carry no dead work per character. ASCII texts come as bytes,
+    // which index the pair table directly; wider code units are clamped to 128 ("non-ASCII").
+    if (scanPairs && scanTerms && units instanceof Uint8Array) {
+      const out = fusedAsciiScan(units, n, next, symbolOf, pairs, width, this.sink);
+      pairAt = out.pairAt;
+      hitEnd = out.hitEnd;
+      hitState = out.hitState;
+      pairCount = out.pairCount;
+      hitCount = out.hitCount;
+    } else if (scanPairs && scanTerms) {
       for (let i = 0; i < n; i++) {
         const c = units[i];
         row = next[row + symbolOf[c]];
@@ -165,6 +193,60 @@ export class SharedScan {
     this.events = { units, pairAt, pairCount, hitEnd, hitState, hitCount };
     return this.events;
   }
+}
+
+interface Sink {
+  pairAt: Int32Array;
+  hitEnd: Int32Array;
+  hitState: Int32Array;
+  pairCount: number;
+  hitCount: number;
+}
+
+/**
+ * The hot loop for ASCII texts (kept small and monomorphic so V8 optimises it well): one automaton step
+ * and one pair-table lookup per byte, a single sign test to leave the loop body.
+ */
+function fusedAsciiScan(
+  units: Uint8Array,
+  n: number,
+  next: Int32Array,
+  symbolOf: Uint16Array,
+  pairs: Uint8Array,
+  width: number,
+  sink: Sink,
+): Sink {
+  let { pairAt, hitEnd, hitState } = sink;
+  let pairCount = 0;
+  let hitCount = 0;
+  let row = 0;
+  let key = 0;
+  for (let i = 0; i < n; i++) {
+    const c = units[i];
+    row = next[row + symbolOf[c]];
+    key = ((key << 8) | c) & 0xffff;
+    const pair = pairs[key];
+    if (row >= 0 && pair === 0) continue;
+    if (row < 0) {
+      row = ~row;
+      if (hitCount === hitEnd.length) {
+        hitEnd = grow(hitEnd);
+        hitState = grow(hitState);
+      }
+      hitEnd[hitCount] = i + 1;
+      hitState[hitCount++] = (row / width) | 0;
+    }
+    if (pair !== 0) {
+      if (pairCount === pairAt.length) pairAt = grow(pairAt);
+      pairAt[pairCount++] = i;
+    }
+  }
+  sink.pairAt = pairAt;
+  sink.hitEnd = hitEnd;
+  sink.hitState = hitState;
+  sink.pairCount = pairCount;
+  sink.hitCount = hitCount;
+  return sink;
 }
 
 function grow(a: Int32Array): Int32Array<ArrayBuffer> {

@@ -18,6 +18,11 @@ function capacity(n: number): number {
   return c;
 }
 
+/** Drops the cached conversion (see SharedScan.forget). */
+export function forgetCodeUnits(): void {
+  lastText = null;
+}
+
 export function codeUnits(text: string): Uint8Array | Uint16Array {
   if (text === lastText) return lastUnits;
   const n = text.length;

@@ -1,4 +1,5 @@
 import type { TargetPlan } from '../compile/compiled-rule';
+import { forgetCodeUnits } from '../normalize/code-units';
 import { NormBuffer } from '../normalize/norm-buffer';
 import { AllowSpans, ScanLane } from './scan-lane';
 
@@ -24,6 +25,9 @@ export class ScanSession {
 
   /** Whole-text evaluation: one final pass. */
   scanWhole(text: string): void {
+    // Fresh work for every evaluation, even of a string seen before (see SharedScan.forget).
+    this.plan.scan.forget();
+    forgetCodeUnits();
     this.buf.append(text);
     this.buf.flush();
     this.advance(true);
