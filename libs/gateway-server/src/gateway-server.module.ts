@@ -12,6 +12,7 @@ import {
 import { GatewayHttp } from './http/gateway-http';
 import { BudgetGuard } from './limits/budget-guard';
 import { MemoryRateLimiter, RATE_LIMITER, type RateLimiter } from './limits/rate-limiter';
+import { LoadShedder } from './load-shedding/load-shedder';
 import { RequestLimits } from './limits/request-limits';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { PolicyCompiler } from './policy/policy-engine.adapter';
@@ -83,6 +84,7 @@ export class GatewayServerModule {
         Readiness,
         KeyAuthenticator,
         RequestLimits,
+        LoadShedder,
         BudgetGuard,
         UpstreamClient,
         GatewayEvents,

@@ -1,3 +1,5 @@
+import type { LoadSheddingOptions } from './load-shedding/load-shedding.options';
+
 /** Where requests for one model id go: any OpenAI-compatible base URL (ending in /v1). */
 export interface ModelRoute {
   baseUrl: string;
@@ -30,6 +32,8 @@ export interface GatewayServerOptions {
   defaultPolicy?: unknown;
   /** Price used to turn estimated tokens into a budget reservation. Default: DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS. */
   priceMicrosPerMillionTokens?: number;
+  /** Priority load shedding by plan (free first, then team; enterprise only at the hard limits). */
+  loadShedding?: LoadSheddingOptions;
 }
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');

@@ -10,6 +10,8 @@ import { GatewayError } from '../http/gateway-error';
 import { parseJsonBody, writeError, writeJson } from '../http/raw-response';
 import { BudgetGuard, DEFAULT_OUTPUT_RESERVATION_TOKENS } from '../limits/budget-guard';
 import { RequestLimits, type Admission } from '../limits/request-limits';
+import { LoadShedder } from '../load-shedding/load-shedder';
+import type { UpstreamLoad } from '../load-shedding/priority-admission';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { ALLOW, type CompiledPolicy, type PolicyOutcome } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
@@ -68,6 +70,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   reservedMicros = 0;
   reserved = false;
   admission: Admission | null = null;
+  /** The upstream slot taken by load shedding's admission, freed in finish(). */
+  load: UpstreamLoad | null = null;
   inputOutcome: PolicyOutcome | null = null;
   inputDecidedMs = 0;
   outputOutcome: PolicyOutcome | null = null;
@@ -174,6 +178,7 @@ export class ChatCompletionsHandler {
     private readonly upstream: UpstreamClient,
     private readonly events: GatewayEvents,
     private readonly metrics: GatewayMetrics,
+    private readonly shedder: LoadShedder,
   ) {}
 
   handle(request: IncomingMessage, res: ServerResponse, caller: Caller, raw: Buffer): void {
@@ -188,6 +193,8 @@ export class ChatCompletionsHandler {
       x.user = chat.user;
       x.bucketKey = chat.user ?? x.requestId;
       const route = this.routeFor(caller, chat.model);
+      // Before limits, budget and policy: a request shed for load (429 overloaded) costs the caller nothing.
+      x.load = this.shedder.admit(route.pool, caller.project.plan, chat.model);
       const policy = this.state.policyFor(caller.project.project_id);
       if (policy === POLICY_UNAVAILABLE) {
         throw new GatewayError(
@@ -512,6 +519,7 @@ export class ChatCompletionsHandler {
     const total = usage.input + usage.output;
     if (x.reserved) this.budget.settle(project.project_id, x.reservedMicros, total);
     if (x.admission) this.limits.settle(x.admission, total);
+    if (x.load) this.shedder.release(x.load, x.status, x.upstreamMs);
     const now = Date.now();
     if (x.inputOutcome) this.decision(x, 'input', x.inputOutcome, x.policy, x.inputDecidedMs);
     if (x.outputOutcome) this.decision(x, 'output', x.outputOutcome, x.policy, now);

@@ -487,3 +487,29 @@ describe('MockUpstream', () => {
     });
   });
 });
+
+describe('MockUpstream: bounded concurrency and hold/release', () => {
+  it('answers 429 beyond maxConcurrent in-flight completions, and holds the others until release()', async () => {
+    const mock = await MockUpstream.start({ maxConcurrent: 2 });
+    try {
+      const client = new OpenAI({ apiKey: 'k', baseURL: mock.baseUrl, maxRetries: 0 });
+      mock.hold();
+      const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+      const first = ask();
+      const second = ask();
+      await waitFor(() => mock.heldRequests === 2);
+      const error = await ask().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('1');
+      mock.release();
+      const answers = await Promise.all([first, second]);
+      expect(answers.map((a) => a.choices[0].message.content)).toEqual([
+        DEFAULT_MOCK_CONTENT,
+        DEFAULT_MOCK_CONTENT,
+      ]);
+      expect(mock.heldRequests).toBe(0);
+    } finally {
+      await mock.close();
+    }
+  });
+});

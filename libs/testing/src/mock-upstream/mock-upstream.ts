@@ -37,6 +37,11 @@ export interface MockUpstreamOptions {
   models?: string[];
   /** Keep-alive idle timeout of the server (default 65 s, above common client pool timeouts). */
   keepAliveTimeoutMs?: number;
+  /**
+   * Bounded concurrency, like a provider's per-account limit: a chat completion arriving while this many
+   * requests are in flight gets an OpenAI-shaped 429 (`Retry-After: 1`). Default: unbounded.
+   */
+  maxConcurrent?: number;
 }
 
 export interface RecordedRequest {
@@ -86,6 +91,9 @@ export class MockUpstream {
   private waiters: Waiter[] = [];
   private nextId = 0;
   private closing: Promise<void> | undefined;
+  private readonly maxConcurrent: number;
+  /** Chat completions parked by hold(), answered by release(). */
+  private held: (() => void)[] | null = null;
 
   private constructor(server: Server, port: number, host: string, options: MockUpstreamOptions) {
     this.server = server;
@@ -94,6 +102,7 @@ export class MockUpstream {
       host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     this.baseUrl = `http://${urlHost}:${port}/v1`;
     this.record = options.recordRequests !== false;
+    this.maxConcurrent = options.maxConcurrent ?? Infinity;
     this.expectedAuthorization = options.apiKey === undefined ? undefined : `Bearer ${options.apiKey}`;
     this.models = options.models ?? DEFAULT_MODELS;
     this.modelsJson = JSON.stringify({ object: 'list', data: this.models.map((id) => modelObject(id)) });
@@ -156,6 +165,26 @@ export class MockUpstream {
     this.queue = [];
     this.requests.length = 0;
     this.received = 0;
+  }
+
+  /**
+   * Parks every chat completion from now on (in flight, nothing sent) until release(): a test builds up
+   * exactly the concurrency it wants, independent of timing.
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Answers the parked completions as scripted (skipping clients that went away) and stops holding. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const answer of held) answer();
+  }
+
+  /** Chat completions parked by hold() and not released yet. */
+  get heldRequests(): number {
+    return this.held?.length ?? 0;
   }
 
   /** Resolves once at least `n` requests were received (event driven). */
@@ -261,7 +290,22 @@ export class MockUpstream {
     for (const waiter of ready) waiter.resolve();
   }
 
-  private chatCompletion(res: ServerResponse, body: unknown, invalidJson: boolean): void {
+  private chatCompletion(res: ServerResponse, body: unknown, invalidJson: boolean, released = false): void {
+    if (!released && this.inFlight.size > this.maxConcurrent) {
+      sendJson(
+        res,
+        429,
+        openAIErrorJson('Too many concurrent requests.', 'requests', 'rate_limit_exceeded'),
+        ['retry-after', '1'],
+      );
+      return;
+    }
+    if (this.held && !released) {
+      this.held.push(() => {
+        if (!res.destroyed) this.chatCompletion(res, body, invalidJson, true);
+      });
+      return;
+    }
     if (invalidJson || typeof body !== 'object' || body === null || Array.isArray(body)) {
       sendJson(
         res,
