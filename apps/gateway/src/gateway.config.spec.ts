@@ -52,6 +52,37 @@ describe('GatewayConfig', () => {
     });
   });
 
+  it('configures load shedding from SHED_* (defaults: on, limits from the upstream pool)', () => {
+    expect(loadConfig(GatewayConfig, base).toServerOptions().loadShedding).toEqual({
+      enabled: true,
+      maxInFlightPerUpstream: undefined,
+      maxInFlightTotal: 4096,
+      classShares: [0.5, 0.85, 1],
+      eventLoopDelayMs: [100, 300],
+      upstream429Ratio: [0.1, 0.5],
+      latencyRatio: [3, 6],
+      sampleMs: 1000,
+    });
+    const custom = loadConfig(GatewayConfig, {
+      ...base,
+      SHED_ENABLED: 'false',
+      SHED_MAX_IN_FLIGHT_PER_UPSTREAM: '40',
+      SHED_CLASS_SHARES: '0.25,0.75,1',
+      SHED_EVENT_LOOP_DELAY_MS: '50,150',
+    }).toServerOptions().loadShedding;
+    expect(custom).toMatchObject({
+      enabled: false,
+      maxInFlightPerUpstream: 40,
+      classShares: [0.25, 0.75, 1],
+      eventLoopDelayMs: [50, 150],
+    });
+    expect(problem({ ...base, SHED_CLASS_SHARES: '0.5,2' })).toContain('SHED_CLASS_SHARES');
+    expect(problem({ ...base, SHED_LATENCY_RATIO: '3' })).toContain('SHED_LATENCY_RATIO');
+    expect(problem({ ...base, SHED_MAX_IN_FLIGHT_PER_UPSTREAM: '0' })).toContain(
+      'SHED_MAX_IN_FLIGHT_PER_UPSTREAM',
+    );
+  });
+
   it('refuses bad values, naming the variable (and never echoing secrets)', () => {
     expect(problem({})).toContain('UPSTREAM_BASE_URL');
     expect(problem({ ...base, PORT: 'eighty' })).toContain('PORT');

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -18,6 +19,14 @@ import {
 import type { GatewayServerOptions, ModelRoute } from '@pgw/gateway-server';
 
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
+const NUMBER = '\\d+(\\.\\d+)?';
+const PAIR = new RegExp(`^${NUMBER},${NUMBER}$`);
+const RATIO_LIST = /^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?))*$/;
+
+function pair(value: string): [number, number] {
+  const [elevated, high] = value.split(',').map(Number);
+  return [elevated, high];
+}
 
 /** MODEL_ROUTES: `{ "<model id>": { "baseUrl": "https://…/v1", "apiKey": "…", "upstreamModel"?: "…" } }`. */
 @ValidatorConstraint({ name: 'modelRoutes' })
@@ -127,6 +136,48 @@ export class GatewayConfig {
   @Max(10_000)
   UPSTREAM_CONNECTIONS = 256;
 
+  // --- Load shedding by plan (local signals of this replica; README "Plans" → "How shedding works") ---
+  /** false: measure and export the saturation signals, shed nothing. */
+  @IsBoolean()
+  @Transform(({ value }) => (typeof value === 'string' ? value !== 'false' && value !== '0' : value))
+  SHED_ENABLED = true;
+
+  /** Hard in-flight limit per upstream origin; default UPSTREAM_CONNECTIONS. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  SHED_MAX_IN_FLIGHT_PER_UPSTREAM?: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  SHED_MAX_IN_FLIGHT_TOTAL = 4096;
+
+  /** Share of the in-flight limits each priority class may fill, lowest first (free,team,enterprise). */
+  @Matches(RATIO_LIST, { message: 'SHED_CLASS_SHARES must be a comma list of numbers between 0 and 1' })
+  SHED_CLASS_SHARES = '0.5,0.85,1';
+
+  /** Median event-loop delay (ms) over a window for pressure 1 (sheds free) and 2 (sheds team too). */
+  @Matches(PAIR, { message: 'SHED_EVENT_LOOP_DELAY_MS must be two numbers "elevated,high"' })
+  SHED_EVENT_LOOP_DELAY_MS = '100,300';
+
+  /** Share of upstream calls answered 429 in a window, for pressure 1 and 2. */
+  @Matches(PAIR, { message: 'SHED_UPSTREAM_429_RATIO must be two numbers "elevated,high"' })
+  SHED_UPSTREAM_429_RATIO = '0.1,0.5';
+
+  /** Upstream latency EWMA over its baseline, for pressure 1 and 2 (counted only while the upstream is busy). */
+  @Matches(PAIR, { message: 'SHED_LATENCY_RATIO must be two numbers "elevated,high"' })
+  SHED_LATENCY_RATIO = '3,6';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  SHED_SAMPLE_MS = 1000;
+
   get kafkaBrokers(): string[] {
     return this.KAFKA_BROKERS.split(',');
   }
@@ -146,6 +197,16 @@ export class GatewayConfig {
       upstream: { timeoutMs: this.UPSTREAM_TIMEOUT_MS, connections: this.UPSTREAM_CONNECTIONS },
       limits: this.REDIS_URL ? { kind: 'redis', url: this.REDIS_URL } : { kind: 'memory' },
       maxBodyBytes: this.MAX_BODY_BYTES,
+      loadShedding: {
+        enabled: this.SHED_ENABLED,
+        maxInFlightPerUpstream: this.SHED_MAX_IN_FLIGHT_PER_UPSTREAM,
+        maxInFlightTotal: this.SHED_MAX_IN_FLIGHT_TOTAL,
+        classShares: this.SHED_CLASS_SHARES.split(',').map(Number),
+        eventLoopDelayMs: pair(this.SHED_EVENT_LOOP_DELAY_MS),
+        upstream429Ratio: pair(this.SHED_UPSTREAM_429_RATIO),
+        latencyRatio: pair(this.SHED_LATENCY_RATIO),
+        sampleMs: this.SHED_SAMPLE_MS,
+      },
     };
   }
 }
