@@ -86,6 +86,13 @@ export class GatewayMetrics {
       ),
     );
     this.registry.register(
+      new Gauge(
+        'pgw_gateway_policies_compiled',
+        'Compiled policies held in memory (projects with recent traffic here).',
+        () => state.compiledPolicies,
+      ),
+    );
+    this.registry.register(
       new Gauge('process_resident_memory_bytes', 'Resident set size.', () => process.memoryUsage.rss()),
     );
   }
