@@ -212,7 +212,7 @@ export class DetectorGroupMatcher implements Matcher {
         }
       }
       if ((bits & T_PREFIX) !== 0) {
-        const slot = this.prefixSlot[(units[i - 1] << 8) | units[i]];
+        const slot = this.prefixSlot[(prev << 8) | c];
         if (slot !== -1) {
           const ks = this.prefixEntries[slot];
           const offsets = this.prefixOffsets[slot];

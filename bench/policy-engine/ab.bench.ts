@@ -1,0 +1,94 @@
+// A/B: this checkout's policy engine against the engine of an older git revision, in the same process,
+// interleaved (A B A B ...) so both see the same machine load. Prints a table; never a test verdict.
+// Run: node bench/policy-engine/run.cjs bench/policy-engine/ab.bench.ts [--base <rev>] [--quick]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import * as current from '@pgw/policy-engine';
+import { bigConfig, makeText } from './workload';
+
+const argAt = process.argv.indexOf('--base');
+const base = argAt > 0 ? process.argv[argAt + 1] : '5c80a3f';
+const quick = process.argv.includes('--quick');
+const root = path.resolve(__dirname, '..', '..');
+
+// The base engine's sources, extracted from git into a temporary folder inside the repo (so its imports
+// resolve against the same node_modules); removed at exit.
+mkdirSync(path.join(root, 'tmp'), { recursive: true });
+const dir = mkdtempSync(path.join(root, 'tmp', 'pe-base-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+const tar = execFileSync('git', ['-C', root, 'archive', base, 'libs/policy-engine/src']);
+execFileSync('tar', ['-x', '-C', dir], { input: tar });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const baseline = require(path.join(dir, 'libs/policy-engine/src/index.ts')) as typeof current;
+
+const engines = [
+  { name: 'current', engine: current },
+  { name: `base ${base}`, engine: baseline },
+];
+const configs = [bigConfig()];
+const sizes = [
+  { label: '1 KB', text: makeText(1024) },
+  { label: '32 KB', text: makeText(32 * 1024) },
+  { label: '1 MB', text: makeText(1024 * 1024) },
+];
+const streamText = makeText(32 * 1024);
+const compiled = engines.map((e) => ({ ...e, policy: e.engine.compilePolicy(configs[0]) }));
+const budget = quick ? 150 : 400;
+const rounds = quick ? 1 : 3;
+
+function sample(fn: () => void, budgetMs: number, minRuns: number): number[] {
+  const times: number[] = [];
+  const stop = performance.now() + budgetMs;
+  while (times.length < minRuns || performance.now() < stop) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  return times;
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+const whole = new Map<string, number[]>();
+const stream = new Map<string, number[]>();
+for (let r = 0; r < rounds; r++) {
+  for (const e of compiled) {
+    for (const size of sizes) {
+      const key = `${e.name}|${size.label}`;
+      const t = sample(() => e.policy.evaluate(size.text, { target: 'input' }), budget, 5);
+      whole.set(key, [...(whole.get(key) ?? []), median(t)]);
+    }
+    const perPush: number[] = [];
+    for (let k = 0; k < 2; k++) {
+      const redactor = e.policy.createStreamRedactor({ target: 'output' });
+      for (let i = 0; i < streamText.length; i += 20) {
+        const chunk = streamText.slice(i, i + 20);
+        const t0 = process.hrtime.bigint();
+        redactor.push(chunk);
+        perPush.push(Number(process.hrtime.bigint() - t0) / 1000);
+      }
+      redactor.end();
+    }
+    stream.set(e.name, [...(stream.get(e.name) ?? []), median(perPush)]);
+  }
+}
+
+const fmt = (xs: number[]) =>
+  `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+console.log(
+  `policy engine A/B, all detectors + 10k terms + 20 regexes, ${rounds} interleaved rounds (median of round medians, min–max)\n`,
+);
+console.log(`| text | current µs | base µs | current MB/s | base MB/s | speed-up |`);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const size of sizes) {
+  const a = whole.get(`current|${size.label}`) ?? [];
+  const b = whole.get(`${compiled[1].name}|${size.label}`) ?? [];
+  console.log(
+    `| ${size.label} | ${fmt(a)} | ${fmt(b)} | ${(size.text.length / median(a)).toFixed(0)} | ${(size.text.length / median(b)).toFixed(0)} | ${(median(b) / median(a)).toFixed(1)}x |`,
+  );
+}
+const sa = stream.get('current') ?? [];
+const sb = stream.get(compiled[1].name) ?? [];
+console.log(
+  `| stream push (20 chars, output) | ${fmt(sa)} | ${fmt(sb)} | | | ${(median(sb) / median(sa)).toFixed(1)}x |`,
+);
