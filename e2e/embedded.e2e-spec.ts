@@ -89,6 +89,14 @@ describe('embedded mode (one process)', () => {
       { description: 'the usage report' },
     );
     expect(usage.totals).toMatchObject({ requests: 1, total_tokens: completion.usage?.total_tokens });
+    // One process, three registries: the gateway's /metrics, audit's and billing's next to it.
+    const scrape = (path: string) => fetch(`${base}${path}`).then((response) => response.text());
+    expect(await scrape('/metrics')).toContain('# TYPE ');
+    const auditMetrics = await scrape('/metrics/audit');
+    expect(auditMetrics).toMatch(/^pgw_audit_events_written_total [1-9]/m);
+    const billingMetrics = await scrape('/metrics/billing');
+    expect(billingMetrics).toMatch(/^pgw_billing_usage_events_ingested_total [1-9]/m);
+    expect(auditMetrics + billingMetrics).not.toContain(projectId);
     expect(output).not.toContain('bob@example.com');
   });
 });

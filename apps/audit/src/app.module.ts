@@ -3,6 +3,7 @@ import { AuditServerModule } from '@pgw/audit-server';
 import { EventBusModule, type EventBus } from '@pgw/messaging';
 import type { AuditConfig } from './audit.config';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
 
 @Module({})
 export class AppModule {
@@ -19,7 +20,7 @@ export class AppModule {
           attestationPrivateKeyPem: config.attestationPrivateKeyPem,
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
     };
   }
 }

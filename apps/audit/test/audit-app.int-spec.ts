@@ -4,8 +4,34 @@ import { KafkaEventBus } from '@pgw/messaging';
 import { createTestDatabase, TEST_KAFKA_BROKERS, waitFor, type TestDatabase } from '@pgw/testing';
 import { loadConfig } from '@pgw/server-kit';
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { AuditConfig } from '../src/audit.config';
 import { createAuditApp } from '../src/bootstrap';
+import { startAtTopicEnd } from './start-at-topic-end';
+
+function decisionMessage(projectId: string, eventId: string): { key: string; value: string } {
+  const payload = {
+    event_id: eventId,
+    request_id: 'req-metrics',
+    decision: 'allow',
+    reason_code: 'ok',
+    triggered_categories: [],
+    rollout_mode: 'enforce',
+    enforced: true,
+    policy_id: null,
+    policy_user: null,
+    policy_project_id: projectId,
+    policy_target: 'input',
+    allowlist_hits: 0,
+    denylist_hits: 0,
+    model: 'gpt-4o-mini',
+    created_at: new Date().toISOString(),
+  };
+  return {
+    key: projectId,
+    value: JSON.stringify(createEnvelope('policy.decision', 1, projectId, payload, eventId)),
+  };
+}
 
 /** The audit app as main.ts builds it, on Kafka and a throwaway database. */
 describe('audit app', () => {
@@ -26,9 +52,19 @@ describe('audit app', () => {
       clientId: `audit-app-test-${randomBytes(3).toString('hex')}`,
     });
     const group = `audit-app-${process.env.PGW_TEST_RUN_ID ?? 'local'}-${randomBytes(3).toString('hex')}`;
+    await startAtTopicEnd(`${group}.${TOPICS.decisions}`, TOPICS.decisions);
     app = await createAuditApp(config, bus, group);
     await app.getHttpAdapter().getInstance().ready();
   });
+
+  const storedCount = async (projectId: string): Promise<number> => {
+    const response = await app.inject({
+      method: 'GET',
+      url: `/admin/v1/audit/decisions?project_id=${projectId}`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    return (response.json() as { data?: unknown[] }).data?.length ?? 0;
+  };
 
   afterAll(async () => {
     await app?.close(); // closes the bus too (BusCloser)
@@ -88,6 +124,66 @@ describe('audit app', () => {
       enforced: false,
       rollout_mode: 'shadow',
     });
+  });
+
+  it('exposes Prometheus metrics over HTTP that count real ingestion, with no event content', async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.getHttpServer().address() as AddressInfo;
+    const scrape = async (): Promise<{ text: string; contentType: string | null }> => {
+      const response = await fetch(`http://127.0.0.1:${address.port}/metrics`);
+      expect(response.status).toBe(200);
+      return { text: await response.text(), contentType: response.headers.get('content-type') };
+    };
+    const value = (text: string, series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? NaN : Number(line.slice(series.length + 1));
+    };
+    const before = (await scrape()).text;
+    const projectId = `metrics_${randomBytes(4).toString('hex')}`;
+    const marker = `smuggled_${randomBytes(4).toString('hex')}`;
+    const event = decisionMessage(projectId, uuidv7());
+    const sentinel = decisionMessage(projectId, uuidv7());
+    const smuggling = {
+      key: projectId,
+      value: decisionMessage(projectId, uuidv7()).value.replace('"payload":{', `"payload":{"${marker}":"x",`),
+    };
+    // Same key, same partition, in order: the event, then a poison message, a redelivery and a sentinel.
+    bus.publish(TOPICS.decisions, [event, smuggling, event, sentinel]);
+    const after = await waitFor(
+      async () => {
+        const { text } = await scrape();
+        return value(text, 'pgw_audit_events_written_total') -
+          value(before, 'pgw_audit_events_written_total') >=
+          2 && (await storedCount(projectId)) === 2
+          ? text
+          : null;
+      },
+      { timeoutMs: 45_000, description: 'both good events counted as written' },
+    );
+    const delta = (series: string) => value(after, series) - value(before, series);
+    expect(delta('pgw_audit_events_consumed_total')).toBeGreaterThanOrEqual(4);
+    expect(delta('pgw_audit_events_duplicate_total')).toBeGreaterThanOrEqual(1);
+    expect(delta('pgw_audit_events_dead_lettered_total{stage="decode"}')).toBeGreaterThanOrEqual(1);
+    expect(delta('pgw_audit_batch_write_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'pgw_audit_batch_write_seconds_bucket{le="+Inf"}')).toBe(
+      value(after, 'pgw_audit_batch_write_seconds_count'),
+    );
+    expect(value(after, 'pgw_audit_ingest_delay_seconds')).toBeGreaterThanOrEqual(0);
+    // The startup maintenance run created today's partitions.
+    expect(value(after, 'pgw_audit_retention_runs_total{outcome="ran"}')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'pgw_audit_retention_partitions_created_total')).toBeGreaterThanOrEqual(1);
+    expect(after).toContain('# TYPE pgw_audit_retention_partitions_dropped_total counter');
+    expect((await scrape()).contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+    // Counts only: nothing of the events (ids, request ids, the smuggled field) reaches the metrics.
+    for (const text of [projectId, marker, 'req-metrics', JSON.parse(event.value).event_id]) {
+      expect(after).not.toContain(text);
+    }
+    expect(
+      after
+        .trim()
+        .split('\n')
+        .every((l) => /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? \S+)$/.test(l)),
+    ).toBe(true);
   });
 
   it('serves its OpenAPI document', async () => {

@@ -3,6 +3,7 @@ import { BillingServerModule } from '@pgw/billing-server';
 import { EventBusModule, type EventBus } from '@pgw/messaging';
 import type { BillingConfig } from './billing.config';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
 
 @Module({})
 export class AppModule {
@@ -19,7 +20,7 @@ export class AppModule {
           rollupRetentionDays: config.BILLING_ROLLUP_RETENTION_DAYS,
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
     };
   }
 }

@@ -4,6 +4,7 @@ import { BillingServerModule, type BillingServerOptions } from '@pgw/billing-ser
 import { GatewayServerModule, type GatewayServerOptions } from '@pgw/gateway-server';
 import { EventBusModule, type EventBus } from '@pgw/messaging';
 import { PolicyServerModule, type PolicyServerOptions } from '@pgw/policy-server';
+import { EmbeddedMetricsController } from './embedded-metrics.controller';
 
 export interface EmbeddedOptions {
   bus: EventBus;
@@ -29,6 +30,7 @@ export class EmbeddedModule {
         BillingServerModule.forRoot(options.billing),
         GatewayServerModule.forRoot(options.gateway),
       ],
+      controllers: [EmbeddedMetricsController],
     };
   }
 }

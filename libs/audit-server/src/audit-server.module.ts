@@ -19,6 +19,7 @@ import { DecisionIngestService } from './ingest/decision-ingest.service';
 import { DecisionRepository } from './ingest/decision.repository';
 import { DecisionsConsumer } from './ingest/decisions.consumer';
 import { IngestStats } from './ingest/ingest-stats';
+import { AuditMetrics } from './metrics/audit-metrics';
 import { AuditQueryController } from './query/audit-query.controller';
 import { AuditQueryService } from './query/audit-query.service';
 import { DecisionQueryRepository } from './query/decision-query.repository';
@@ -68,6 +69,7 @@ export class AuditServerModule {
         AuditHealth,
         AuditLifecycle,
         IngestStats,
+        AuditMetrics,
         DecisionRepository,
         DecisionIngestService,
         ProjectRetentionRepository,
@@ -81,7 +83,14 @@ export class AuditServerModule {
         AuditExportService,
         ...ATTESTATION_PROVIDERS,
       ],
-      exports: [AuditHealth, AuditReadiness, IngestStats, PartitionMaintenanceService, ProjectStateStore],
+      exports: [
+        AuditHealth,
+        AuditMetrics,
+        AuditReadiness,
+        IngestStats,
+        PartitionMaintenanceService,
+        ProjectStateStore,
+      ],
     };
   }
 }

@@ -3,6 +3,7 @@ export * from './audit-server.options';
 export * from './audit-readiness';
 export * from './audit-health.service';
 export * from './ingest/ingest-stats';
+export * from './metrics/audit-metrics';
 export * from './retention/partition-maintenance.service';
 export * from './retention/retention-classes';
 export * from './state/project-state.store';

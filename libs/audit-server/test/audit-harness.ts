@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '@pgw/testing';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { AuditServerModule, type AuditServerOptions } from '../src';
+import { startAtTopicEnd } from './start-at-topic-end';
 
 @Module({})
 class AuditTestRootModule {}
@@ -54,6 +55,7 @@ export async function startAudit(
   });
   // A consumer group of its own per test file and run: never share offsets with another run.
   const service = `audit-t-${process.env.PGW_TEST_RUN_ID ?? 'local'}-${label}-${randomBytes(3).toString('hex')}`;
+  await startAtTopicEnd(`${service}.${TOPICS.decisions}`, TOPICS.decisions);
   app.connectMicroservice({ strategy: new EventBusTransport(bus, service) });
   await app.init();
   await app.startAllMicroservices();

@@ -18,6 +18,7 @@ import { BudgetsController } from './budgets/budgets.controller';
 import { BudgetsService } from './budgets/budgets.service';
 import { ProjectBudgetSettings } from './budgets/project-budget-settings';
 import { BILLING_MIGRATIONS } from './database/billing-migrations';
+import { BillingMetrics } from './metrics/billing-metrics';
 import { OutboxRelay } from './outbox/outbox-relay.service';
 import { OutboxRepository } from './outbox/outbox.repository';
 import { PriceRepository } from './pricing/price.repository';
@@ -85,8 +86,16 @@ export class BillingServerModule {
         RetentionRepository,
         RetentionService,
         BillingHealth,
+        BillingMetrics,
       ],
-      exports: [BillingHealth, UsageIngestService, RetentionService, BudgetReconciler, OutboxRelay],
+      exports: [
+        BillingHealth,
+        BillingMetrics,
+        UsageIngestService,
+        RetentionService,
+        BudgetReconciler,
+        OutboxRelay,
+      ],
     };
   }
 }

@@ -8,3 +8,4 @@ export { OutboxRelay } from './outbox/outbox-relay.service';
 export { priceAt, type PriceRule } from './pricing/price-book';
 export { microsToUsd } from './shared/money';
 export { BILLING_MIGRATIONS } from './database/billing-migrations';
+export { BillingMetrics } from './metrics/billing-metrics';

@@ -1,8 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { EventBusModule, EventBusTransport, type EventBus } from '@pgw/messaging';
+import { TOPICS } from '@pgw/contracts';
+import { EventBusModule, EventBusTransport, KafkaEventBus, type EventBus } from '@pgw/messaging';
 import { BillingServerModule, RetentionService, type BillingServerOptions } from '../src';
+import { startAtTopicEnd } from './start-at-topic-end';
 
 export const TEST_ADMIN_TOKEN = 'billing-test-admin-token';
 
@@ -43,6 +45,7 @@ export async function startBillingTestApp(
     new FastifyAdapter(),
     { logger: ['error', 'warn'] },
   );
+  if (bus instanceof KafkaEventBus) await startAtTopicEnd(`${transportName}.${TOPICS.usage}`, TOPICS.usage);
   app.connectMicroservice(
     { strategy: new EventBusTransport(bus, transportName) },
     { inheritAppConfig: true },

@@ -20,7 +20,7 @@ import {
 import { Client } from 'pg';
 import { UsageIngestService } from '../src';
 import { startBillingTestApp, type BillingTestApp } from './billing-test-app';
-import { asMessage, projectState, usageEvent } from './usage-fixtures';
+import { asMessage, parseJson, projectState, usageEvent } from './usage-fixtures';
 
 /**
  * Billing against the real Kafka broker and Postgres: what is billed reconciles exactly, to the token and
@@ -223,8 +223,9 @@ describe('billing reconciliation (Kafka + Postgres)', () => {
     // The poison messages are on the dead-letter topic, with reasons and without their content.
     const dead = await waitFor(
       async () => {
+        // The topic is shared with every other test on the broker: skip what is not a dead-letter record.
         const records = (await readWholeTopic(TOPICS.deadLetter))
-          .map((m) => JSON.parse(m.value ?? 'null') as DeadLetterRecord | null)
+          .map((m) => parseJson<DeadLetterRecord>(m.value))
           .filter(
             (r): r is DeadLetterRecord => r?.consumer === consumerName && r.source_topic === TOPICS.usage,
           );

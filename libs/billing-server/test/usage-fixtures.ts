@@ -59,3 +59,12 @@ export const asMessage = (event: UsageEvent): { key: string; value: string } => 
   key: event.project_id,
   value: JSON.stringify(event),
 });
+
+/** JSON.parse that answers null for a value that is not JSON (shared topics carry other tests' records). */
+export function parseJson<T>(value: string | null): T | null {
+  try {
+    return JSON.parse(value ?? 'null') as T | null;
+  } catch {
+    return null;
+  }
+}

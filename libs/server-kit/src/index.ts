@@ -4,3 +4,4 @@ export * from './admin-validation.pipe';
 export * from './admin-auth.guard';
 export * from './typed-config';
 export * from './pagination';
+export * from './metrics-registry';

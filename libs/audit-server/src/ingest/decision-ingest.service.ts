@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TOPICS, type DeadLetterRecord } from '@pgw/contracts';
+import { secondsSince } from '@pgw/server-kit';
 import {
   decodeBatch,
   EVENT_BUS,
@@ -9,6 +10,7 @@ import {
 } from '@pgw/messaging';
 import { AUDIT_CONSUMER_NAME } from '../audit-server.options';
 import { AuditReadiness } from '../audit-readiness';
+import { AuditMetrics } from '../metrics/audit-metrics';
 import { ProjectStateStore } from '../state/project-state.store';
 import { decodeDecisionMessage, type ClassifiedDecisionRow } from './decision-row';
 import { DecisionRepository } from './decision.repository';
@@ -19,6 +21,13 @@ const isRowRejection = (error: unknown): boolean => {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 };
+
+/** created_at values are canonical ISO instants (decision-row.ts), so the newest is the greatest string. */
+function newestCreatedAt(rows: readonly ClassifiedDecisionRow[]): string {
+  let newest = rows[0].created_at;
+  for (let i = 1; i < rows.length; i++) if (rows[i].created_at > newest) newest = rows[i].created_at;
+  return newest;
+}
 
 /**
  * Writes a consumed batch of decision events: unreadable ones go to the dead-letter topic with the reason,
@@ -35,6 +44,7 @@ export class DecisionIngestService {
     private readonly projectState: ProjectStateStore,
     private readonly stats: IngestStats,
     private readonly readiness: AuditReadiness,
+    private readonly metrics: AuditMetrics,
   ) {}
 
   async ingest(batch: IncomingMessage[]): Promise<void> {
@@ -53,13 +63,18 @@ export class DecisionIngestService {
     const rows = decoded.valid;
     let inserted: number;
     let rejected = 0;
+    const started = process.hrtime.bigint();
     try {
       inserted = await this.repository.insertBatch(rows);
     } catch (error) {
-      if (!isRowRejection(error)) throw error;
+      if (!isRowRejection(error)) {
+        this.metrics.batchFailures.inc();
+        throw error;
+      }
       // Something the decoder let through was refused: find it row by row so it cannot block the partition.
       ({ inserted, rejected } = await this.insertOneByOne(sources, rows));
     }
+    this.metrics.batchWrite.observe(secondsSince(started));
     const deadLettered = decoded.deadLettered + rejected;
     if (deadLettered > 0) await this.flushDeadLetters();
     this.stats.batches++;
@@ -67,6 +82,26 @@ export class DecisionIngestService {
     this.stats.duplicates += rows.length - rejected - inserted;
     this.stats.deadLettered += deadLettered;
     this.stats.lastBatchAt = new Date().toISOString();
+    this.count(batch.length, inserted, rows.length - rejected - inserted, decoded.deadLettered, rejected);
+    if (rows.length > 0)
+      this.metrics.ingestDelay.set((Date.now() - Date.parse(newestCreatedAt(rows))) / 1000);
+  }
+
+  private count(
+    consumed: number,
+    written: number,
+    duplicates: number,
+    invalid: number,
+    refused: number,
+  ): void {
+    const m = this.metrics;
+    m.consumed.inc([], consumed);
+    m.written.inc([], written);
+    m.duplicates.inc([], duplicates);
+    m.deadLettered.inc(['decode'], invalid);
+    m.deadLettered.inc(['database'], refused);
+    m.batches.inc();
+    m.lastBatch.set(Date.now() / 1000);
   }
 
   /**

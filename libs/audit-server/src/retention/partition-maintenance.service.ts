@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_SERVER_OPTIONS, type AuditServerOptions } from '../audit-server.options';
+import { AuditMetrics } from '../metrics/audit-metrics';
 import { PartitionRepository, type MaintenanceSession } from './partition.repository';
 import {
   DEFAULT_RETENTION_CLASS,
@@ -39,6 +40,7 @@ export class PartitionMaintenanceService {
   constructor(
     private readonly partitions: PartitionRepository,
     @Inject(AUDIT_SERVER_OPTIONS) private readonly options: AuditServerOptions,
+    private readonly metrics: AuditMetrics,
   ) {}
 
   /** First run (awaited), then the periodic job. */
@@ -69,7 +71,19 @@ export class PartitionMaintenanceService {
   }
 
   run(now: Date = new Date()): Promise<MaintenanceReport> {
-    const next = this.chain.catch(() => undefined).then(() => this.runExclusive(now));
+    const next = this.chain
+      .catch(() => undefined)
+      .then(() => this.runExclusive(now))
+      .then(
+        (report) => {
+          this.metrics.recordMaintenance(report);
+          return report;
+        },
+        (error: unknown) => {
+          this.metrics.maintenanceRuns.inc(['failed']);
+          throw error;
+        },
+      );
     this.chain = next;
     return next;
   }

@@ -8,6 +8,7 @@ import {
 import { BILLING_OPTIONS, type ResolvedBillingOptions } from '../billing-server.options';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { periodOf } from '../shared/periods';
+import { BillingMetrics } from '../metrics/billing-metrics';
 import { logBudgetAlerts } from './budget-alert.logger';
 import { BudgetStateService } from './budget-state.service';
 import { ProjectBudgetSettings } from './project-budget-settings';
@@ -30,6 +31,7 @@ export class BudgetReconciler implements OnApplicationBootstrap, OnModuleDestroy
     private readonly settings: ProjectBudgetSettings,
     private readonly state: BudgetStateService,
     private readonly relay: OutboxRelay,
+    private readonly metrics: BillingMetrics,
     @Inject(BILLING_OPTIONS) private readonly options: ResolvedBillingOptions,
   ) {
     this.settings.onChange((projectIds) => {
@@ -78,6 +80,7 @@ export class BudgetReconciler implements OnApplicationBootstrap, OnModuleDestroy
       try {
         const result = await this.state.refreshAlone(batch);
         logBudgetAlerts(result.alerts);
+        this.metrics.recordRefresh(result);
         if (result.published > 0) this.relay.nudge();
       } catch (error) {
         for (const id of batch) this.dirty.add(id);

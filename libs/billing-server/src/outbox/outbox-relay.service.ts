@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { EVENT_BUS, type EventBus } from '@pgw/messaging';
 import { BILLING_OPTIONS, type ResolvedBillingOptions } from '../billing-server.options';
+import { BillingMetrics } from '../metrics/billing-metrics';
 import { OutboxRepository, type OutboxMessage } from './outbox.repository';
 
 const RELAY_BATCH = 500;
@@ -27,6 +28,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly outbox: OutboxRepository,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(BILLING_OPTIONS) private readonly options: ResolvedBillingOptions,
+    private readonly metrics: BillingMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -63,6 +65,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         // keep going while there is a backlog
       }
     } catch (error) {
+      this.metrics.relayFailures.inc();
       this.logger.warn(
         `outbox relay failed, will retry: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -80,6 +83,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         run[0].topic,
         run.map((message) => ({ key: message.key, value: message.value })),
       );
+      // Every outbox record is a quota-state record (budget state for the gateway's quota enforcement).
+      this.metrics.quotaStatePublished.inc([], run.length);
       start = end;
     }
   }

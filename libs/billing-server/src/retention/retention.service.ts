@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { BILLING_OPTIONS, type ResolvedBillingOptions } from '../billing-server.options';
 import { DAY_MS } from '../shared/periods';
+import { BillingMetrics } from '../metrics/billing-metrics';
 import { RetentionRepository } from './retention.repository';
 
 export interface PurgeResult {
@@ -30,6 +31,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly retention: RetentionRepository,
     @Inject(BILLING_OPTIONS) private readonly options: ResolvedBillingOptions,
+    private readonly metrics: BillingMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -60,7 +62,9 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     const rawCutoff = new Date(now.getTime() - this.options.rawRetentionDays * DAY_MS);
     const rollupCutoff = new Date(now.getTime() - this.options.rollupRetentionDays * DAY_MS);
     const rawDeleted = await this.retention.deleteRawBefore(rawCutoff);
+    this.metrics.retentionDeleted.inc(['usage_events'], rawDeleted);
     const rollupsDeleted = await this.retention.deleteRollupsBefore(rollupCutoff);
+    this.metrics.retentionDeleted.inc(['usage_hourly'], rollupsDeleted);
     if (rawDeleted + rollupsDeleted > 0) {
       this.logger.log(`retention: deleted ${rawDeleted} raw usage rows and ${rollupsDeleted} hourly rollups`);
     }

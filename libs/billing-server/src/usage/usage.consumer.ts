@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS } from '@pgw/contracts';
 import { decodeBatch, EVENT_BUS, type EventBus, type IncomingMessage } from '@pgw/messaging';
+import { BillingMetrics } from '../metrics/billing-metrics';
 import { UsageIngestService } from './usage-ingest.service';
 
 /** Usage events from the gateway, in batches: invalid ones go to the dead-letter topic, the rest are billed. */
@@ -10,11 +11,20 @@ export class UsageConsumer {
   constructor(
     private readonly ingest: UsageIngestService,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly metrics: BillingMetrics,
   ) {}
 
   @EventPattern(TOPICS.usage)
   async onUsage(@Payload() batch: IncomingMessage[]): Promise<void> {
-    const { valid } = decodeBatch(this.bus, this.ingest.consumerName, batch, this.ingest.decoder());
+    const { valid, deadLettered } = decodeBatch(
+      this.bus,
+      this.ingest.consumerName,
+      batch,
+      this.ingest.decoder(),
+    );
     await this.ingest.record(valid);
+    // Counted once the batch is committed (a retried batch is not counted twice).
+    this.metrics.consumed.inc([], batch.length);
+    this.metrics.deadLettered.inc([], deadLettered);
   }
 }
