@@ -164,6 +164,10 @@ export class SharedScan {
           pairAt[pairCount++] = i;
         }
       }
+    } else if (scanPairs && units instanceof Uint8Array) {
+      this.sink.pairAt = pairAt;
+      pairCount = asciiPairScan(units, n, pairs, this.sink);
+      pairAt = this.sink.pairAt;
     } else if (scanPairs) {
       for (let i = 0; i < n; i++) {
         const c = units[i];
@@ -247,6 +251,21 @@ function fusedAsciiScan(
   sink.pairCount = pairCount;
   sink.hitCount = hitCount;
   return sink;
+}
+
+/** Trigger pairs only (no terms or injection triggers in the plan), ASCII texts. */
+function asciiPairScan(units: Uint8Array, n: number, pairs: Uint8Array, sink: Sink): number {
+  let pairAt = sink.pairAt;
+  let pairCount = 0;
+  let key = 0;
+  for (let i = 0; i < n; i++) {
+    key = ((key << 8) | units[i]) & 0xffff;
+    if (pairs[key] === 0) continue;
+    if (pairCount === pairAt.length) pairAt = grow(pairAt);
+    pairAt[pairCount++] = i;
+  }
+  sink.pairAt = pairAt;
+  return pairCount;
 }
 
 function grow(a: Int32Array): Int32Array<ArrayBuffer> {
