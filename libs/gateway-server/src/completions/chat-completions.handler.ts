@@ -519,7 +519,7 @@ export class ChatCompletionsHandler {
     const total = usage.input + usage.output;
     if (x.reserved) this.budget.settle(project.project_id, x.reservedMicros, total);
     if (x.admission) this.limits.settle(x.admission, total);
-    if (x.load) this.shedder.release(x.load, x.status, x.upstreamMs);
+    if (x.load) this.shedder.release(x.load, project.plan, x.status, x.upstreamMs);
     const now = Date.now();
     if (x.inputOutcome) this.decision(x, 'input', x.inputOutcome, x.policy, x.inputDecidedMs);
     if (x.outputOutcome) this.decision(x, 'output', x.outputOutcome, x.policy, now);

@@ -58,9 +58,13 @@ export class LoadShedder implements OnModuleDestroy {
     throw this.overloaded(upstream, cls, plan);
   }
 
-  /** The request settled: frees the slot and feeds the upstream's status and time to the monitor. */
-  release(upstream: UpstreamLoad, upstreamStatus: number, upstreamMs: number): void {
-    this.admission.release(upstream, upstreamStatus, upstreamMs);
+  /**
+   * The request settled: frees the slot (`plan` as given to admit) and feeds the upstream's status and
+   * time to the monitor.
+   */
+  release(upstream: UpstreamLoad, plan: string, upstreamStatus: number, upstreamMs: number): void {
+    const cls = this.admission.classOf(PLAN_TABLE[plan]?.priority_class);
+    this.admission.release(upstream, cls, upstreamStatus, upstreamMs);
   }
 
   /** Closes a sample window (the timer does this; tests may call it). */
@@ -78,7 +82,7 @@ export class LoadShedder implements OnModuleDestroy {
     // caller's own limits, was the reason.
     return new GatewayError(
       'upstream_rate_limited',
-      `The gateway is overloaded and is shedding ${plan}-plan traffic first; retry in ${seconds} s.`,
+      `The gateway is overloaded and turns lower plans away first (this request: ${plan} plan); this is not your own rate limit. Retry in ${seconds} s.`,
       null,
       { code: 'overloaded', type: 'rate_limit_error', headers: { 'retry-after': String(seconds) } },
     );

@@ -34,11 +34,21 @@ describe('PriorityAdmission: bounded concurrency with reserved slots', () => {
     // Free first fills only its share; team still finds the 7 slots between 0.5 and 0.85.
     burst(a, u, FREE, 100);
     expect(burst(a, u, TEAM, 7)).toBe(7);
-    // Team first may use free's room too: the share bounds the total in flight, not the class's own count.
+    // Team first may use free's room too, but free can then not eat into enterprise's reserve.
     const b = admission();
     const v = b.addUpstream('v');
     expect(burst(b, v, TEAM, 100)).toBe(17);
     expect(burst(b, v, FREE, 100)).toBe(0);
+    expect(burst(b, v, ENTERPRISE, 100)).toBe(3);
+  });
+
+  it('does not squeeze free when team uses its reserve: free keeps its own share', () => {
+    const a = admission();
+    const u = a.addUpstream('u');
+    expect(burst(a, u, TEAM, 5)).toBe(5);
+    expect(burst(a, u, ENTERPRISE, 2)).toBe(2);
+    expect(burst(a, u, FREE, 100)).toBe(10);
+    expect(u.inFlight).toBe(17);
   });
 
   it('gives a freed slot back to the class that may use it', () => {
@@ -46,7 +56,7 @@ describe('PriorityAdmission: bounded concurrency with reserved slots', () => {
     const u = a.addUpstream('u');
     burst(a, u, FREE, 10);
     expect(a.admit(u, FREE)).toBe(false);
-    a.release(u, 200, 100);
+    a.release(u, FREE, 200, 100);
     expect(a.admit(u, FREE)).toBe(true);
   });
 
@@ -56,6 +66,8 @@ describe('PriorityAdmission: bounded concurrency with reserved slots', () => {
     const v = a.addUpstream('v');
     expect(burst(a, u, FREE, 3) + burst(a, v, FREE, 3)).toBe(5);
     expect(burst(a, v, ENTERPRISE, 10)).toBe(5);
+    a.release(v, FREE, 200, 10);
+    expect(a.totalBelow).toEqual([4, 4, 9]);
   });
 
   it('sheds nothing when disabled, and still counts in flight', () => {

@@ -15,6 +15,8 @@ export function levelOf(value: number, [elevated, high]: readonly [number, numbe
  */
 export class UpstreamLoad {
   inFlight = 0;
+  /** In flight of class ≤ c, per class c (the last entry is inFlight). */
+  readonly below: number[];
   /** In-flight limit per priority class, recomputed on every sample (0 = the class is shed). */
   readonly limit: number[];
   /** Pressure from this upstream's own signals (429s, latency), after the one-level-per-window decay. */
@@ -32,6 +34,7 @@ export class UpstreamLoad {
     classes: number,
   ) {
     this.limit = new Array<number>(classes).fill(0);
+    this.below = new Array<number>(classes).fill(0);
   }
 
   /** One upstream call ended: its status (0 = no response) and duration (0 = never sent). */
@@ -55,10 +58,13 @@ export class UpstreamLoad {
  * it the event-loop delay once per window (`sample`) and the end of every upstream call (`release`), so
  * tests drive it deterministically.
  *
- * Admission is bounded concurrency with reserved slots: class c may start a request only while the
- * upstream's in-flight count (and the replica's total) is below share[c] × the hard limit, so whatever lies
- * between the free share and the team share is only ever used by team and enterprise, whatever order
- * requests arrive in. Pressure (event-loop delay, upstream 429s, upstream latency) sheds whole classes on
+ * Admission is bounded concurrency with reserved slots: the requests of class c and all lower classes
+ * together may hold at most share[c] × the upstream's hard limit (and of the replica's total). A request of
+ * class c must fit under that bound for c and for every class above it, so free can never hold more than
+ * its share, free and team together never more than team's share, and what lies above a class's share is
+ * only ever used by higher classes, whatever order requests arrive in. A lower class is not squeezed by
+ * higher classes' use of their reserve either: its own bound counts only itself and the classes below.
+ Pressure (event-loop delay, upstream 429s, upstream latency) sheds whole classes on
  * top of that: pressure 1 sheds class 0 (free), pressure 2 also class 1 (team). The highest class is never
  * shed by pressure, only by the hard limits. Signals are local to this replica.
  */
@@ -69,6 +75,8 @@ export class PriorityAdmission {
   readonly upstreamCaps: number[];
   readonly totalCaps: number[];
   readonly totalLimit: number[];
+  /** Replica-wide in flight of class ≤ c. */
+  readonly totalBelow: number[];
   readonly upstreams: UpstreamLoad[] = [];
   inFlight = 0;
   /** Pressure from the event-loop delay (applies to the total), after decay. */
@@ -84,6 +92,7 @@ export class PriorityAdmission {
     this.upstreamCaps = this.caps(config.maxInFlightPerUpstream);
     this.totalCaps = this.caps(config.maxInFlightTotal);
     this.totalLimit = this.totalCaps.slice();
+    this.totalBelow = new Array<number>(this.classes).fill(0);
     this.applyLimits();
   }
 
@@ -100,15 +109,30 @@ export class PriorityAdmission {
     return priority >= this.top ? this.top : Math.floor(priority);
   }
 
-  /** Takes a slot, or returns false (shed). Integer comparisons only: this runs for every request. */
+  /** Takes a slot, or returns false (shed). A few integer comparisons: this runs for every request. */
   admit(upstream: UpstreamLoad, cls: number): boolean {
-    if (upstream.inFlight >= upstream.limit[cls] || this.inFlight >= this.totalLimit[cls]) return false;
+    const below = upstream.below;
+    const limit = upstream.limit;
+    const totalBelow = this.totalBelow;
+    const totalLimit = this.totalLimit;
+    for (let k = cls; k < this.classes; k++) {
+      if (below[k] >= limit[k] || totalBelow[k] >= totalLimit[k]) return false;
+    }
+    for (let k = cls; k < this.classes; k++) {
+      below[k]++;
+      totalBelow[k]++;
+    }
     upstream.inFlight++;
     this.inFlight++;
     return true;
   }
 
-  release(upstream: UpstreamLoad, status: number, upstreamMs: number): void {
+  /** Frees the slot `admit(upstream, cls)` took and records how the upstream call went. */
+  release(upstream: UpstreamLoad, cls: number, status: number, upstreamMs: number): void {
+    for (let k = cls; k < this.classes; k++) {
+      upstream.below[k]--;
+      this.totalBelow[k]--;
+    }
     upstream.inFlight--;
     this.inFlight--;
     upstream.record(status, upstreamMs);
