@@ -95,6 +95,7 @@ export class SharedScan {
   }
 
   addPairs(table: Uint8Array): void {
+    if (this.automaton !== null) throw new Error('SharedScan is sealed');
     for (let k = 0; k < 65536; k++) {
       if (table[k] !== 0) {
         this.pairs[k] = 1;
