@@ -27,6 +27,8 @@ import { PricesService } from './pricing/prices.service';
 import { UsageReportRepository } from './reports/usage-report.repository';
 import { UsageReportsController } from './reports/usage-reports.controller';
 import { UsageReportsService } from './reports/usage-reports.service';
+import { UsageRequestsRepository } from './reports/usage-requests.repository';
+import { UsageRequestsService } from './reports/usage-requests.service';
 import { RetentionRepository } from './retention/retention.repository';
 import { RetentionService } from './retention/retention.service';
 import { UsageIngestService } from './usage/usage-ingest.service';
@@ -83,6 +85,8 @@ export class BillingServerModule {
         OutboxRelay,
         UsageReportRepository,
         UsageReportsService,
+        UsageRequestsRepository,
+        UsageRequestsService,
         RetentionRepository,
         RetentionService,
         BillingHealth,

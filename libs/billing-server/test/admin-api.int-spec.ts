@@ -193,6 +193,65 @@ describe('billing admin API (Postgres, in-process bus)', () => {
     expect(reversed.status).toBe(400);
   });
 
+  it('keeps each request id on its raw row and lists billed requests as CSV, page by page', async () => {
+    const project = 'proj_requests';
+    const start = Date.parse('2026-01-10T00:00:00.000Z');
+    // More than one page (2,000 rows) of the streamed export; one request id that looks like a formula.
+    const events = Array.from({ length: 2_050 }, (_, i) =>
+      usageEvent(project, {
+        request_id: i === 0 ? '=HYPERLINK("x")' : `req_${String(i).padStart(5, '0')}`,
+        input_tokens: 10,
+        output_tokens: i,
+        started_at: new Date(start + i * 1_000).toISOString(),
+      }),
+    );
+    const ingest = billing.app.get(UsageIngestService);
+    await ingest.record(events, new Date('2026-01-12T00:00:00Z'));
+    await ingest.record(events.slice(0, 3), new Date('2026-01-12T00:00:00Z')); // redelivered: billed once
+
+    const stored = await pg.query<{ request_id: string }>(
+      `SELECT request_id FROM billing.usage_events WHERE event_id = $1`,
+      [events[7].event_id],
+    );
+    expect(stored.rows).toEqual([{ request_id: 'req_00007' }]);
+
+    const range = 'from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z';
+    const csv = await billing.request('GET', `/admin/v1/billing/projects/${project}/requests.csv?${range}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'request_id,event_id,started_at,finished_at,key_id,model,status,http_status,error_code,streamed,' +
+        'usage_estimated,input_tokens,output_tokens,total_tokens,price_micros_per_million,cost_micros,cost_usd',
+    );
+    expect(lines).toHaveLength(1 + 2_050);
+    // The formula is neutralised; $5 per 1M tokens = 5 micro-dollars per token.
+    expect(lines[1]).toBe(
+      `"'=HYPERLINK(""x"")",${events[0].event_id},2026-01-10T00:00:00.000Z,2026-01-10T00:00:00.250Z,` +
+        'key00001,gpt-test,ok,200,,false,false,10,0,10,5000000,50,0.000050',
+    );
+    expect(lines[2_050].startsWith(`req_02049,${events[2_049].event_id},`)).toBe(true);
+    expect(new Set(lines.slice(1).map((line) => line.split(',')[1])).size).toBe(2_050);
+
+    const narrow = await billing.request(
+      'GET',
+      `/admin/v1/billing/projects/${project}/requests.csv?from=2026-01-10T00:00:01Z&to=2026-01-10T00:00:03Z`,
+    );
+    expect(
+      narrow.body
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['req_00001', 'req_00002']);
+    const reversed = await billing.request(
+      'GET',
+      `/admin/v1/billing/projects/${project}/requests.csv?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`,
+    );
+    expect(reversed.status).toBe(400);
+    expect(reversed.json()).toMatchObject({ error: { param: 'from', code: 'invalid_request' } });
+  });
+
   it('publishes budget state through the outbox, alerts once at the soft limit, and reports the budget', async () => {
     const project = 'proj_budget';
     // $0.01 budget = 10_000 micros; soft alert at 50% = 5_000 micros = 1000 tokens at the default price.

@@ -1,3 +1,4 @@
 import { CreateBillingTables1767225600000 } from './migrations/1767225600000-create-billing-tables';
+import { UsageEventsRequestId1795867200000 } from './migrations/1795867200000-usage-events-request-id';
 
-export const BILLING_MIGRATIONS = [CreateBillingTables1767225600000];
+export const BILLING_MIGRATIONS = [CreateBillingTables1767225600000, UsageEventsRequestId1795867200000];

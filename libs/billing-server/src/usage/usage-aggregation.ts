@@ -6,6 +6,8 @@ import { hourOf, periodOf } from '../shared/periods';
 export interface UsageRow {
   eventId: string;
   projectId: string;
+  /** The gateway's request id (an identifier, never request text). */
+  requestId: string;
   keyId: string;
   model: string;
   inputTokens: number;
@@ -51,6 +53,7 @@ export function toUsageRows(events: readonly UsageEvent[], rules: readonly Price
     rows.push({
       eventId: event.event_id,
       projectId: event.project_id,
+      requestId: p.request_id,
       keyId: p.key_id,
       model: p.model,
       inputTokens: p.input_tokens,

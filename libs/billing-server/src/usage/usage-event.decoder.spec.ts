@@ -34,6 +34,16 @@ describe('decodeUsageEvent', () => {
       'envelope.schema_version 2 is not supported',
     ],
     [
+      'a NUL in the request id (Postgres text cannot hold it)',
+      encode(createEnvelope(USAGE_EVENT_TYPE, 1, 'p1', { ...payload, request_id: 'r\u00001' })),
+      'payload.request_id contains a NUL character',
+    ],
+    [
+      'a NUL in the project id',
+      encode(createEnvelope(USAGE_EVENT_TYPE, 1, 'p\u00001', payload)),
+      'envelope.project_id contains a NUL character',
+    ],
+    [
       'a text field',
       encode(createEnvelope(USAGE_EVENT_TYPE, 1, 'p1', { ...payload, prompt: 'x' })),
       'payload.prompt is not an allowed field',

@@ -20,6 +20,8 @@ export function decodeUsageEvent(raw: Buffer | null, oldestAcceptedStart: Date):
     USAGE_PAYLOAD_SHAPE,
   );
   if (!result.ok) return result;
+  const nul = textWithNul(result.value);
+  if (nul) return { ok: false, reason: `${nul} contains a NUL character` };
   if (Date.parse(result.value.payload.started_at) < oldestAcceptedStart.getTime()) {
     return {
       ok: false,
@@ -27,4 +29,21 @@ export function decodeUsageEvent(raw: Buffer | null, oldestAcceptedStart: Date):
     };
   }
   return result;
+}
+
+/**
+ * Postgres text cannot hold NUL: such a value would fail its whole batch on every retry (a poison message
+ * blocking the partition), so it is refused here and dead-lettered instead.
+ */
+function textWithNul(event: UsageEvent): string | null {
+  const p = event.payload;
+  const texts: [string, string | null][] = [
+    ['envelope.project_id', event.project_id],
+    ['payload.request_id', p.request_id],
+    ['payload.key_id', p.key_id],
+    ['payload.model', p.model],
+    ['payload.error_code', p.error_code],
+  ];
+  for (const [field, value] of texts) if (value?.includes('\u0000')) return field;
+  return null;
 }

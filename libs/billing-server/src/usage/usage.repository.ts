@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { BILLING_CONNECTION } from '../billing-server.options';
 import type { HourlyDelta, SpendDelta, UsageRow } from './usage-aggregation';
 
-/** Rows per statement: 16 parameters each stays far below Postgres' 65535-parameter limit. */
+/** Rows per statement: 17 parameters each stays far below Postgres' 65535-parameter limit. */
 const CHUNK = 500;
 
 function valuesClause(rowCount: number, width: number): string {
@@ -52,12 +52,13 @@ export class UsageRepository {
         r.finishedAt,
         r.priceMicrosPerMillion,
         r.costMicros,
+        r.requestId,
       ]);
       const returned: { event_id: string }[] = await manager.query(
         `INSERT INTO billing.usage_events (event_id, project_id, key_id, model, input_tokens, output_tokens,
            total_tokens, usage_estimated, streamed, status, http_status, error_code, started_at, finished_at,
-           price_micros_per_million, cost_micros)
-         VALUES ${valuesClause(chunk.length, 16)}
+           price_micros_per_million, cost_micros, request_id)
+         VALUES ${valuesClause(chunk.length, 17)}
          ON CONFLICT (event_id) DO NOTHING
          RETURNING event_id`,
         params,
