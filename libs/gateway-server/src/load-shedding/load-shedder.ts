@@ -119,6 +119,14 @@ export class LoadShedder implements OnModuleDestroy {
       ),
     );
     registry.register(
+      new UpstreamGauge(
+        'pgw_gateway_in_flight_by_class',
+        'Chat requests in flight on this replica per priority class (0 free, 1 team, 2 enterprise).',
+        () => admission.byClass.map((n, cls) => [String(cls), n] as const),
+        'class',
+      ),
+    );
+    registry.register(
       new Gauge(
         'pgw_gateway_event_loop_delay_ms',
         'Median event-loop delay over the last sample window.',

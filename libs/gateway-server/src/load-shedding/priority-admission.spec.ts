@@ -34,7 +34,7 @@ describe('PriorityAdmission: bounded concurrency with reserved slots', () => {
     // Free first fills only its share; team still finds the 7 slots between 0.5 and 0.85.
     burst(a, u, FREE, 100);
     expect(burst(a, u, TEAM, 7)).toBe(7);
-    // Team first may use free's room too, but free can then not eat into enterprise's reserve.
+    // Team first may use free's room too; free then finds the upstream past its share.
     const b = admission();
     const v = b.addUpstream('v');
     expect(burst(b, v, TEAM, 100)).toBe(17);
@@ -42,13 +42,14 @@ describe('PriorityAdmission: bounded concurrency with reserved slots', () => {
     expect(burst(b, v, ENTERPRISE, 100)).toBe(3);
   });
 
-  it('does not squeeze free when team uses its reserve: free keeps its own share', () => {
+  it('makes free yield to the slots higher plans are using', () => {
     const a = admission();
     const u = a.addUpstream('u');
     expect(burst(a, u, TEAM, 5)).toBe(5);
     expect(burst(a, u, ENTERPRISE, 2)).toBe(2);
-    expect(burst(a, u, FREE, 100)).toBe(10);
-    expect(u.inFlight).toBe(17);
+    expect(burst(a, u, FREE, 100)).toBe(3);
+    expect(u.byClass).toEqual([3, 5, 2]);
+    expect(burst(a, u, TEAM, 100)).toBe(7);
   });
 
   it('gives a freed slot back to the class that may use it', () => {
@@ -67,7 +68,7 @@ describe('PriorityAdmission: bounded concurrency with reserved slots', () => {
     expect(burst(a, u, FREE, 3) + burst(a, v, FREE, 3)).toBe(5);
     expect(burst(a, v, ENTERPRISE, 10)).toBe(5);
     a.release(v, FREE, 200, 10);
-    expect(a.totalBelow).toEqual([4, 4, 9]);
+    expect(a.byClass).toEqual([4, 0, 5]);
   });
 
   it('sheds nothing when disabled, and still counts in flight', () => {

@@ -15,8 +15,8 @@ export function levelOf(value: number, [elevated, high]: readonly [number, numbe
  */
 export class UpstreamLoad {
   inFlight = 0;
-  /** In flight of class ≤ c, per class c (the last entry is inFlight). */
-  readonly below: number[];
+  /** In flight per class. */
+  readonly byClass: number[];
   /** In-flight limit per priority class, recomputed on every sample (0 = the class is shed). */
   readonly limit: number[];
   /** Pressure from this upstream's own signals (429s, latency), after the one-level-per-window decay. */
@@ -34,7 +34,7 @@ export class UpstreamLoad {
     classes: number,
   ) {
     this.limit = new Array<number>(classes).fill(0);
-    this.below = new Array<number>(classes).fill(0);
+    this.byClass = new Array<number>(classes).fill(0);
   }
 
   /** One upstream call ended: its status (0 = no response) and duration (0 = never sent). */
@@ -58,12 +58,13 @@ export class UpstreamLoad {
  * it the event-loop delay once per window (`sample`) and the end of every upstream call (`release`), so
  * tests drive it deterministically.
  *
- * Admission is bounded concurrency with reserved slots: the requests of class c and all lower classes
- * together may hold at most share[c] × the upstream's hard limit (and of the replica's total). A request of
- * class c must fit under that bound for c and for every class above it, so free can never hold more than
- * its share, free and team together never more than team's share, and what lies above a class's share is
- * only ever used by higher classes, whatever order requests arrive in. A lower class is not squeezed by
- * higher classes' use of their reserve either: its own bound counts only itself and the classes below.
+ * Admission is bounded concurrency with reserved slots: a request of class c may start only while the
+ * upstream's whole in-flight count (and the replica's) is below share[c] × the hard limit. So what lies
+ * above free's share is only ever used by team and enterprise, what lies above team's only by enterprise,
+ * whatever order requests arrive in; and a lower class yields to the higher ones: every slot team uses
+ * counts against free's bound too, so busy team traffic squeezes free out before it is squeezed itself.
+ * (Bounding each class by its own count instead was tried: free then keeps its share while team queues
+ * for the rest, and team's success rate under overload dropped — priority is the point here.)
  Pressure (event-loop delay, upstream 429s, upstream latency) sheds whole classes on
  * top of that: pressure 1 sheds class 0 (free), pressure 2 also class 1 (team). The highest class is never
  * shed by pressure, only by the hard limits. Signals are local to this replica.
@@ -75,8 +76,8 @@ export class PriorityAdmission {
   readonly upstreamCaps: number[];
   readonly totalCaps: number[];
   readonly totalLimit: number[];
-  /** Replica-wide in flight of class ≤ c. */
-  readonly totalBelow: number[];
+  /** Replica-wide in flight per class. */
+  readonly byClass: number[];
   readonly upstreams: UpstreamLoad[] = [];
   inFlight = 0;
   /** Pressure from the event-loop delay (applies to the total), after decay. */
@@ -92,7 +93,7 @@ export class PriorityAdmission {
     this.upstreamCaps = this.caps(config.maxInFlightPerUpstream);
     this.totalCaps = this.caps(config.maxInFlightTotal);
     this.totalLimit = this.totalCaps.slice();
-    this.totalBelow = new Array<number>(this.classes).fill(0);
+    this.byClass = new Array<number>(this.classes).fill(0);
     this.applyLimits();
   }
 
@@ -109,31 +110,21 @@ export class PriorityAdmission {
     return priority >= this.top ? this.top : Math.floor(priority);
   }
 
-  /** Takes a slot, or returns false (shed). A few integer comparisons: this runs for every request. */
+  /** Takes a slot, or returns false (shed). Two integer comparisons: this runs for every request. */
   admit(upstream: UpstreamLoad, cls: number): boolean {
-    const below = upstream.below;
-    const limit = upstream.limit;
-    const totalBelow = this.totalBelow;
-    const totalLimit = this.totalLimit;
-    for (let k = cls; k < this.classes; k++) {
-      if (below[k] >= limit[k] || totalBelow[k] >= totalLimit[k]) return false;
-    }
-    for (let k = cls; k < this.classes; k++) {
-      below[k]++;
-      totalBelow[k]++;
-    }
+    if (upstream.inFlight >= upstream.limit[cls] || this.inFlight >= this.totalLimit[cls]) return false;
     upstream.inFlight++;
+    upstream.byClass[cls]++;
     this.inFlight++;
+    this.byClass[cls]++;
     return true;
   }
 
   /** Frees the slot `admit(upstream, cls)` took and records how the upstream call went. */
   release(upstream: UpstreamLoad, cls: number, status: number, upstreamMs: number): void {
-    for (let k = cls; k < this.classes; k++) {
-      upstream.below[k]--;
-      this.totalBelow[k]--;
-    }
     upstream.inFlight--;
+    upstream.byClass[cls]--;
+    this.byClass[cls]--;
     this.inFlight--;
     upstream.record(status, upstreamMs);
   }
