@@ -76,6 +76,7 @@ describe('GatewayConfig', () => {
       classShares: [0.25, 0.75, 1],
       eventLoopDelayMs: [50, 150],
     });
+    expect(problem({ ...base, SHED_ENABLED: 'maybe' })).toContain('SHED_ENABLED');
     expect(problem({ ...base, SHED_CLASS_SHARES: '0.5,2' })).toContain('SHED_CLASS_SHARES');
     expect(problem({ ...base, SHED_LATENCY_RATIO: '3' })).toContain('SHED_LATENCY_RATIO');
     expect(problem({ ...base, SHED_MAX_IN_FLIGHT_PER_UPSTREAM: '0' })).toContain(

@@ -17,6 +17,7 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import type { GatewayServerOptions, ModelRoute } from '@pgw/gateway-server';
+import { toBoolean } from '@pgw/server-kit';
 
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 const NUMBER = '\\d+(\\.\\d+)?';
@@ -139,7 +140,7 @@ export class GatewayConfig {
   // --- Load shedding by plan (local signals of this replica; README "Plans" → "How shedding works") ---
   /** false: measure and export the saturation signals, shed nothing. */
   @IsBoolean()
-  @Transform(({ value }) => (typeof value === 'string' ? value !== 'false' && value !== '0' : value))
+  @Transform(toBoolean)
   SHED_ENABLED = true;
 
   /** Hard in-flight limit per upstream origin; default UPSTREAM_CONNECTIONS. */
