@@ -32,7 +32,25 @@ export class RegexGroupMatcher implements Matcher {
     this.sticky = specs.map((s) => new RegExp(s.source, flags + 'y'));
     this.members = specs.map((s) => new RegexMatcher(s.source, s.flags, s.rule, s.priority, s.shape));
     this.window = specs.reduce((w, s) => Math.max(w, s.shape.window), 0);
+    this.unbounded = specs.some((s) => !Number.isFinite(s.shape.window));
+    if (specs.length <= 31 && !this.unbounded) {
+      const tokenMask = new Int32Array(65536);
+      const firstMask = new Int32Array(65536);
+      specs.forEach((s, k) => {
+        for (let c = 0; c < 65536; c++) {
+          if (s.shape.token[c] === 1) tokenMask[c] |= 1 << k;
+          if (s.shape.first[c] === 1) firstMask[c] |= 1 << k;
+        }
+      });
+      this.tokenMask = tokenMask;
+      this.firstMask = firstMask;
+    }
   }
+
+  private readonly unbounded: boolean;
+  /** Per character, the members whose token / first-character set holds it (bit k = member k). */
+  private readonly tokenMask: Int32Array | null = null;
+  private readonly firstMask: Int32Array | null = null;
 
   /** One matcher per flag set where combining is safe; lone regexes keep their own matcher. */
   static build(specs: readonly RegexSpec[]): Matcher[] {
@@ -99,6 +117,56 @@ export class RegexGroupMatcher implements Matcher {
   }
 
   pendingFrom(text: string, from: number): number {
+    if (this.unbounded) return from;
+    if (this.tokenMask === null || this.firstMask === null) return this.membersPendingFrom(text, from);
+    // All members at once with bitmasks; the same answer as the minimum of RegexMatcher.pendingFrom:
+    // member k looks at [lo_k, n) and is cut by its last non-token character at or before n - la_k.
+    const n = text.length;
+    const specs = this.specs;
+    const count = specs.length;
+    const tokenMask = this.tokenMask;
+    const firstMask = this.firstMask;
+    const lo = new Int32Array(count);
+    const cutAt = new Int32Array(count);
+    let pending = 0;
+    let minLo = n;
+    for (let k = 0; k < count; k++) {
+      const shape = specs[k].shape;
+      lo[k] = Math.max(from, n - shape.window + 1);
+      cutAt[k] = Math.min(n - shape.lookahead, n - 1);
+      if (lo[k] < n) {
+        pending |= 1 << k;
+        if (lo[k] < minLo) minLo = lo[k];
+      }
+    }
+    // Backward: find each member's last non-token character (its scan then starts right after it).
+    const start = new Int32Array(count);
+    for (let k = 0; k < count; k++) start[k] = lo[k];
+    let open = pending;
+    for (let x = n - 1; x >= minLo && open !== 0; x--) {
+      const miss = open & ~tokenMask[text.charCodeAt(x)];
+      if (miss === 0) continue;
+      for (let k = 0; k < count; k++) {
+        const bit = 1 << k;
+        if ((miss & bit) === 0 || x > cutAt[k]) continue;
+        if (x >= lo[k]) start[k] = x + 1;
+        open &= ~bit;
+      }
+      // Members whose window begins above x are done with the backward walk too.
+      for (let k = 0; k < count; k++) if ((open & (1 << k)) !== 0 && x <= lo[k]) open &= ~(1 << k);
+    }
+    // Forward: the first position where some member that may start there has a first character.
+    let first = n;
+    for (let k = 0; k < count; k++) if ((pending & (1 << k)) !== 0 && start[k] < first) first = start[k];
+    for (let x = first; x < n; x++) {
+      const hit = firstMask[text.charCodeAt(x)] & pending;
+      if (hit === 0) continue;
+      for (let k = 0; k < count; k++) if ((hit & (1 << k)) !== 0 && start[k] <= x) return x;
+    }
+    return n;
+  }
+
+  private membersPendingFrom(text: string, from: number): number {
     let result = text.length;
     for (const m of this.members) {
       if (text.length - m.window + 1 >= result) continue;
