@@ -48,6 +48,10 @@ export class RegexGroupMatcher implements Matcher {
   }
 
   private readonly unbounded: boolean;
+  // Scratch for pendingFrom (synchronous, so one set per matcher is enough).
+  private readonly lo = new Int32Array(31);
+  private readonly cutAt = new Int32Array(31);
+  private readonly start = new Int32Array(31);
   /** Per character, the members whose token / first-character set holds it (bit k = member k). */
   private readonly tokenMask: Int32Array | null = null;
   private readonly firstMask: Int32Array | null = null;
@@ -126,8 +130,7 @@ export class RegexGroupMatcher implements Matcher {
     const count = specs.length;
     const tokenMask = this.tokenMask;
     const firstMask = this.firstMask;
-    const lo = new Int32Array(count);
-    const cutAt = new Int32Array(count);
+    const { lo, cutAt, start } = this;
     let pending = 0;
     let minLo = n;
     for (let k = 0; k < count; k++) {
@@ -140,7 +143,6 @@ export class RegexGroupMatcher implements Matcher {
       }
     }
     // Backward: find each member's last non-token character (its scan then starts right after it).
-    const start = new Int32Array(count);
     for (let k = 0; k < count; k++) start[k] = lo[k];
     let open = pending;
     for (let x = n - 1; x >= minLo && open !== 0; x--) {
