@@ -91,17 +91,41 @@ describe('PriorityAdmission: pressure from the event loop, 429s and latency', ()
     expect([0, 99, 100, 299, 300, 5000].map((v) => levelOf(v, [100, 300]))).toEqual([0, 0, 1, 1, 2, 2]);
   });
 
+  /** A window with traffic: `n` enterprise requests ask for a slot and finish, then the window closes. */
+  function busyWindow(a: PriorityAdmission, u: UpstreamLoad, delayMs: number, n = 10): void {
+    for (let i = 0; i < n; i++) if (a.admit(u, ENTERPRISE)) a.release(u, ENTERPRISE, 200, 0);
+    a.sample(delayMs);
+  }
+
   it('event-loop delay closes free at level 1, team at level 2, never enterprise; decays a level per window', () => {
     const a = admission();
     const u = a.addUpstream('u');
-    a.sample(150);
+    busyWindow(a, u, 150);
+    expect(a.admit(u, FREE)).toBe(true); // one slow window alone is not saturation
+    a.release(u, FREE, 200, 0);
+    busyWindow(a, u, 150);
     expect([a.admit(u, FREE), a.admit(u, TEAM), a.admit(u, ENTERPRISE)]).toEqual([false, true, true]);
     expect(a.shedByPressure(u, FREE)).toBe(true);
-    a.sample(400);
+    busyWindow(a, u, 400);
+    busyWindow(a, u, 400);
     expect([a.admit(u, FREE), a.admit(u, TEAM), a.admit(u, ENTERPRISE)]).toEqual([false, false, true]);
-    a.sample(0); // level 2 → 1
+    busyWindow(a, u, 0); // level 2 → 1
     expect([a.admit(u, FREE), a.admit(u, TEAM)]).toEqual([false, true]);
-    a.sample(0); // 1 → 0
+    busyWindow(a, u, 0); // 1 → 0
+    expect(a.admit(u, FREE)).toBe(true);
+  });
+
+  it('ignores event-loop delay without traffic (start-up, a compile) and a single slow window', () => {
+    const a = admission();
+    const u = a.addUpstream('u');
+    a.sample(5_000);
+    a.sample(5_000);
+    a.sample(5_000);
+    expect(a.loopLevel).toBe(0);
+    busyWindow(a, u, 5_000);
+    busyWindow(a, u, 0);
+    busyWindow(a, u, 5_000);
+    expect(a.loopLevel).toBe(0);
     expect(a.admit(u, FREE)).toBe(true);
   });
 

@@ -83,6 +83,10 @@ export class PriorityAdmission {
   /** Pressure from the event-loop delay (applies to the total), after decay. */
   loopLevel = 0;
   loopDelayMs = 0;
+  /** The previous window's event-loop level before decay (a delay must persist over two windows). */
+  private lastLoopSignal = 0;
+  /** Requests that asked for a slot in this window (admitted or shed). */
+  private windowRequests = 0;
 
   constructor(
     private readonly config: ResolvedLoadShedding,
@@ -112,6 +116,7 @@ export class PriorityAdmission {
 
   /** Takes a slot, or returns false (shed). Two integer comparisons: this runs for every request. */
   admit(upstream: UpstreamLoad, cls: number): boolean {
+    this.windowRequests++;
     if (upstream.inFlight >= upstream.limit[cls] || this.inFlight >= this.totalLimit[cls]) return false;
     upstream.inFlight++;
     upstream.byClass[cls]++;
@@ -144,12 +149,19 @@ export class PriorityAdmission {
 
   /**
    * Closes a sample window: the event-loop delay measured over it (median, ms) and each upstream's 429
-   * ratio and latency give the pressure levels; a level rises at once and falls one step per window.
+   * ratio and latency give the pressure levels. An upstream's level rises at once, the event loop's after
+   * two windows in a row; both fall one step per window.
    */
   sample(eventLoopDelayMs: number): void {
     const c = this.config;
     this.loopDelayMs = eventLoopDelayMs;
-    this.loopLevel = Math.max(levelOf(eventLoopDelayMs, c.eventLoopDelayMs), this.loopLevel - 1);
+    // A single long pause (start-up, a first policy compile, a major GC) or a busy loop without traffic
+    // is not saturation by requests: the delay must last two windows, each with enough requests.
+    const loopSignal =
+      this.windowRequests >= c.minSamples ? levelOf(eventLoopDelayMs, c.eventLoopDelayMs) : 0;
+    this.windowRequests = 0;
+    this.loopLevel = Math.max(Math.min(loopSignal, this.lastLoopSignal), this.loopLevel - 1);
+    this.lastLoopSignal = loopSignal;
     for (const upstream of this.upstreams) {
       let signal = 0;
       upstream.ratio429 = upstream.windowDone > 0 ? upstream.window429 / upstream.windowDone : 0;
