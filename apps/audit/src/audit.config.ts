@@ -1,11 +1,10 @@
-import { attestationKeyPem, IsEd25519PrivateKeyFile, IsEd25519PrivateKeyPem } from '@pgw/audit-server';
+import { AttestationKeyEnv } from '@pgw/audit-server';
 import { toBoolean } from '@pgw/server-kit';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -14,7 +13,8 @@ import {
 } from 'class-validator';
 
 /** The audit service's environment, validated at start (the process exits naming the bad variable). */
-export class AuditConfig {
+export class AuditConfig extends AttestationKeyEnv {
+  // (ATTESTATION_PRIVATE_KEY / _FILE come from AttestationKeyEnv.)
   // --- HTTP ---
   @Type(() => Number)
   @IsInt()
@@ -61,21 +61,6 @@ export class AuditConfig {
   @Min(1)
   @Max(60)
   AUDIT_PARTITION_DAYS_AHEAD = 7;
-
-  // --- Compliance attestations (secret) ---
-  /** PKCS#8 PEM of the Ed25519 key that signs attestations. Unset (and no _FILE): an ephemeral key, dev only. */
-  @IsOptional()
-  @IsEd25519PrivateKeyPem()
-  ATTESTATION_PRIVATE_KEY?: string;
-
-  /** A file holding that PEM instead (e.g. a mounted Kubernetes secret). */
-  @IsOptional()
-  @IsEd25519PrivateKeyFile('ATTESTATION_PRIVATE_KEY')
-  ATTESTATION_PRIVATE_KEY_FILE?: string;
-
-  get attestationPrivateKeyPem(): string | undefined {
-    return attestationKeyPem({ pem: this.ATTESTATION_PRIVATE_KEY, file: this.ATTESTATION_PRIVATE_KEY_FILE });
-  }
 
   get kafkaBrokers(): string[] {
     return this.KAFKA_BROKERS.split(',');

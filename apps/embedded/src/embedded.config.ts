@@ -1,9 +1,10 @@
-import { IsEd25519PrivateKeyFile, IsEd25519PrivateKeyPem } from '@pgw/audit-server';
+import { AttestationKeyEnv } from '@pgw/audit-server';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, MinLength, Min } from 'class-validator';
 
 /** Environment of the one-process embedded mode. Everything has a default, so `npm start` just works. */
-export class EmbeddedConfig {
+/** ATTESTATION_PRIVATE_KEY / _FILE (from AttestationKeyEnv) sign compliance attestations. */
+export class EmbeddedConfig extends AttestationKeyEnv {
   @Transform(({ value }) => Number(value))
   @IsInt()
   @Min(0)
@@ -38,13 +39,4 @@ export class EmbeddedConfig {
 
   @IsIn(['true', 'false'])
   DEMO_POLICY = 'true';
-
-  /** Signs compliance attestations (PKCS#8 PEM, or a file); unset = an ephemeral key (they will not verify after a restart). */
-  @IsOptional()
-  @IsEd25519PrivateKeyPem()
-  ATTESTATION_PRIVATE_KEY?: string;
-
-  @IsOptional()
-  @IsEd25519PrivateKeyFile('ATTESTATION_PRIVATE_KEY')
-  ATTESTATION_PRIVATE_KEY_FILE?: string;
 }

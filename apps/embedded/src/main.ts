@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { attestationKeyPem } from '@pgw/audit-server';
 import { InProcessEventBus, EventBusTransport } from '@pgw/messaging';
 import type { DatabaseTarget } from '@pgw/persistence';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
@@ -48,10 +47,7 @@ async function bootstrap(): Promise<void> {
         database,
         adminToken,
         runMigrations: true,
-        attestationPrivateKeyPem: attestationKeyPem({
-          pem: config.ATTESTATION_PRIVATE_KEY,
-          file: config.ATTESTATION_PRIVATE_KEY_FILE,
-        }),
+        attestationPrivateKeyPem: config.attestationPrivateKeyPem,
       },
       billing: { database, adminToken, runMigrations: true },
       gateway: { routes: {}, defaultUpstream: upstream, instanceId: 'embedded', limits: { kind: 'memory' } },

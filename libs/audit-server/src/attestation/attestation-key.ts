@@ -1,4 +1,4 @@
-import { registerDecorator, type ValidationArguments } from 'class-validator';
+import { IsOptional, registerDecorator, type ValidationArguments } from 'class-validator';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { keyIdOf } from './attestation-core';
@@ -88,4 +88,25 @@ export function IsEd25519PrivateKeyFile(pemProperty: string): PropertyDecorator 
           `${args?.property} must name a readable file with an Ed25519 private key in PKCS#8 PEM, and ${pemProperty} must then be unset`,
       },
     });
+}
+
+/**
+ * The attestation key's two environment variables, for an app's config class to extend: the PEM itself
+ * (secret) or a file holding it (a mounted Kubernetes secret). Both unset: an ephemeral key, dev only.
+ */
+export class AttestationKeyEnv {
+  /** PKCS#8 PEM of the Ed25519 key that signs attestations. */
+  @IsOptional()
+  @IsEd25519PrivateKeyPem()
+  ATTESTATION_PRIVATE_KEY?: string;
+
+  /** A file holding that PEM instead. */
+  @IsOptional()
+  @IsEd25519PrivateKeyFile('ATTESTATION_PRIVATE_KEY')
+  ATTESTATION_PRIVATE_KEY_FILE?: string;
+
+  /** The PEM from whichever variable is set; undefined = generate an ephemeral key. */
+  get attestationPrivateKeyPem(): string | undefined {
+    return attestationKeyPem({ pem: this.ATTESTATION_PRIVATE_KEY, file: this.ATTESTATION_PRIVATE_KEY_FILE });
+  }
 }

@@ -1,27 +1,14 @@
+import { ATTESTED_COLUMNS } from '../attestation/attestation-core';
 import type { DecisionRecord } from '../query/decision-query.repository';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The export's columns, in order (CSV header; JSONL objects carry the same keys). */
-export const EXPORT_COLUMNS = [
-  'event_id',
-  'created_at',
-  'project_id',
-  'request_id',
-  'decision',
-  'reason_code',
-  'triggered_categories',
-  'rollout_mode',
-  'enforced',
-  'policy_id',
-  'policy_user',
-  'policy_project_id',
-  'policy_target',
-  'allowlist_hits',
-  'denylist_hits',
-  'model',
-] as const satisfies readonly (keyof DecisionRecord)[];
+/**
+ * The export's columns, in order (CSV header; JSONL objects carry the same keys): exactly the attested
+ * columns, so an untouched JSONL export hashes to an attestation's rows_sha256.
+ */
+export const EXPORT_COLUMNS: readonly (keyof DecisionRecord)[] = ATTESTED_COLUMNS;
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PROMETHEUS_CONTENT_TYPE } from '@pgw/server-kit';
 import { KeyAuthenticator, type Caller } from '../auth/key-authenticator';
 import { ChatCompletionsHandler } from '../completions/chat-completions.handler';
 import { ModelsHandler } from '../completions/models.handler';
@@ -98,7 +99,7 @@ export class GatewayHttp implements OnModuleInit {
       url: '/metrics',
       errorHandler,
       handler: async (_request, reply) => {
-        reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.metrics.registry.render());
+        reply.type(PROMETHEUS_CONTENT_TYPE).send(this.metrics.registry.render());
       },
     });
     // Answered in onRequest, before any body is read or parsed.

@@ -4,7 +4,7 @@ import { PLANS, type PlanDefinition } from '@pgw/contracts';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
 import { GatewayError } from '../http/gateway-error';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { Counter, Gauge } from '../metrics/metrics-registry';
+import { Counter, Gauge } from '@pgw/server-kit';
 import { resolveLoadShedding, type ResolvedLoadShedding } from './load-shedding.options';
 import { PriorityAdmission, type UpstreamLoad } from './priority-admission';
 import { UpstreamGauge } from './upstream-gauge';

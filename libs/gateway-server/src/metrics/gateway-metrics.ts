@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_BUS, type EventBus } from '@pgw/messaging';
+import { Counter, Gauge, Histogram, MetricsRegistry } from '@pgw/server-kit';
 import { GatewayStateStore } from '../state/gateway-state.store';
-import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics-registry';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** Gateway-added time is sub-millisecond when healthy: buckets from 50 µs. */
