@@ -2,19 +2,26 @@
 // by side and interleaved (A B C A B C ...) so ratios hold while the shared machine's speed drifts.
 //   npm run build && npm install --prefix bench/gateway && node bench/gateway/gateway-bench.mjs [--duration 5] [--reps 1]
 // Prints tables; never part of the test verdict. Needs the Kafka broker (started by scripts/kafka/kafka.sh).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { request as undiciRequest, Agent, Pool } from 'undici';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(import.meta.url);
-const fromDist = (path) => require(join(root, 'dist', path));
+import {
+  fmt,
+  fromDist,
+  median,
+  percentile,
+  publishProjectAndKey,
+  range,
+  root,
+  start,
+  stopAll,
+  table,
+  waitUntil,
+} from '../support/bench-kit.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,37 +46,6 @@ const PROMPT =
   'that keeps the oven busy, leaves time for cleaning, and explains which loaves should rest overnight. ' +
   'Keep the answer short, use plain language, and list the steps in order so a new apprentice can follow ' +
   'them without asking questions. Mention how to adjust if the flour delivery is late on Wednesday.';
-
-const children = [];
-function start(name, command, argv, env = {}) {
-  const child = spawn(command, argv, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr.on('data', (d) => process.env.BENCH_VERBOSE && process.stderr.write(`[${name}] ${d}`));
-  children.push(child);
-  return child;
-}
-function stopAll() {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-}
-process.on('exit', stopAll);
-process.on('SIGINT', () => process.exit(130));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitUntil(probe, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** CPU time (user + system) a process used so far, in ms (clock ticks are 10 ms on Linux). */
 function cpuMs(pid) {
@@ -144,40 +120,14 @@ async function seedState() {
     logger: () => undefined,
   });
   const now = new Date().toISOString();
-  const high = { requests_per_minute: 100_000_000, tokens_per_minute: 1_000_000_000_000 };
-  await bus.publishAndWait(contracts.TOPICS.projectState, [
-    {
-      key: projectId,
-      value: JSON.stringify({
-        project_id: projectId,
-        name: 'bench',
-        plan: 'enterprise',
-        default_rollout_mode: 'enforce',
-        allowed_models: [],
-        limits: high,
-        key_limits: high,
-        monthly_budget_micros: 1_000_000_000_000_000,
-        budget_soft_alert_percent: 80,
-        audit_retention_days: 30,
-        updated_at: now,
-      }),
-    },
-  ]);
-  await bus.publishAndWait(contracts.TOPICS.keyState, [
-    {
-      key: keyId,
-      value: JSON.stringify({
-        key_id: keyId,
-        project_id: projectId,
-        secret_hash: contracts.hashKeySecret(secret),
-        status: 'active',
-        allowed_models: null,
-        limits: null,
-        expires_at: null,
-        updated_at: now,
-      }),
-    },
-  ]);
+  const key = await publishProjectAndKey(bus, contracts, {
+    projectId,
+    keyId,
+    secret,
+    name: 'bench',
+    plan: 'enterprise',
+    budgetMicros: 1_000_000_000_000_000,
+  });
   await bus.publishAndWait(contracts.TOPICS.policyState, [
     {
       key: projectId,
@@ -193,7 +143,7 @@ async function seedState() {
     },
   ]);
   await bus.close();
-  return contracts.formatProjectKey(keyId, secret);
+  return key;
 }
 
 function body(stream) {
@@ -202,12 +152,6 @@ function body(stream) {
     messages: [{ role: 'user', content: PROMPT }],
     ...(stream ? { stream: true } : {}),
   });
-}
-
-/** Latencies from autocannon's per-response event (float ms), not its integer-ms histogram. */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function load(target, { connections, stream, duration = DURATION, rate, sampleRss }) {
@@ -330,21 +274,6 @@ async function ttfb(target, count) {
   }
   await dispatcher.close();
   return times.sort((a, b) => a - b);
-}
-
-const median = (values) => {
-  const sorted = [...values].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
-};
-const fmt = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const range = (values, digits = 0) =>
-  values.length > 1 ? ` (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})` : '';
-
-function table(title, header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
-  console.log(`\n${title}\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
 }
 
 async function main() {

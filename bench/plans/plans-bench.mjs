@@ -4,18 +4,25 @@
 // the overload lasts. Never part of the test verdict.
 //   node scripts/build.mjs && node bench/plans/plans-bench.mjs [--duration 8] [--reps 3]
 // Needs the Kafka broker (scripts/kafka/kafka.sh start, done here).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(import.meta.url);
-const fromDist = (path) => require(join(root, 'dist', path));
+import {
+  fmt,
+  fromDist,
+  median,
+  percentile,
+  publishProjectAndKey,
+  range,
+  root,
+  sleep,
+  start,
+  table,
+  waitUntil,
+} from '../support/bench-kit.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,34 +48,6 @@ const UPSTREAM_DELAY_MS = Number(args['upstream-delay-ms']);
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
 const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Plan my week.' }] });
 
-const children = [];
-function start(name, argv, env = {}) {
-  const child = spawn(process.execPath, argv, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr.on('data', (d) => process.env.BENCH_VERBOSE && process.stderr.write(`[${name}] ${d}`));
-  children.push(child);
-  return child;
-}
-process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')));
-process.on('SIGINT', () => process.exit(130));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitUntil(probe, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 /** One project per plan, with limits far above the offered load (only shedding may turn requests away). */
 async function seedState() {
   const { KafkaEventBus } = fromDist('libs/messaging/src/index.js');
@@ -79,54 +58,23 @@ async function seedState() {
     clientId: `plans-bench-${run}`,
     logger: () => undefined,
   });
-  const now = new Date().toISOString();
-  const high = { requests_per_minute: 100_000_000, tokens_per_minute: 1_000_000_000_000 };
   const keys = {};
   for (const plan of PLANS) {
-    const projectId = `pplans${plan}${run}`;
-    const keyId = `kplans${plan.slice(0, 4)}${run}`;
-    const secret = `s${plan}${run}`.padEnd(32, 'x');
-    await bus.publishAndWait(contracts.TOPICS.projectState, [
-      {
-        key: projectId,
-        value: JSON.stringify({
-          project_id: projectId,
-          name: `bench ${plan}`,
-          plan,
-          default_rollout_mode: 'enforce',
-          allowed_models: [],
-          limits: high,
-          key_limits: high,
-          monthly_budget_micros: null,
-          budget_soft_alert_percent: 80,
-          audit_retention_days: 30,
-          updated_at: now,
-        }),
-      },
-    ]);
-    await bus.publishAndWait(contracts.TOPICS.keyState, [
-      {
-        key: keyId,
-        value: JSON.stringify({
-          key_id: keyId,
-          project_id: projectId,
-          secret_hash: contracts.hashKeySecret(secret),
-          status: 'active',
-          allowed_models: null,
-          limits: null,
-          expires_at: null,
-          updated_at: now,
-        }),
-      },
-    ]);
-    keys[plan] = contracts.formatProjectKey(keyId, secret);
+    keys[plan] = await publishProjectAndKey(bus, contracts, {
+      projectId: `pplans${plan}${run}`,
+      keyId: `kplans${plan.slice(0, 4)}${run}`,
+      secret: `s${plan}${run}`.padEnd(32, 'x'),
+      name: `bench ${plan}`,
+      plan,
+      budgetMicros: null,
+    });
   }
   await bus.close();
   return keys;
 }
 
 async function startGateway(name, port, mockUrl, shedding) {
-  const child = start(name, [join(root, 'dist/apps/gateway/src/main.js')], {
+  const child = start(name, process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
     PORT: String(port),
     HOST: '127.0.0.1',
     KAFKA_BROKERS,
@@ -151,11 +99,6 @@ async function shedCounts(target) {
     counts[`${match[1]}|${match[2]}`] = Number(match[3]);
   }
   return counts;
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /**
@@ -212,24 +155,9 @@ async function overload(target, keys) {
   return stats;
 }
 
-const median = (values) => {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
-};
-const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const spread = (values, digits) =>
-  values.length > 1 ? ` (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})` : '';
-
-function table(title, header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
-  console.log(`\n${title}\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
-}
-
 async function main() {
   execFileSync('bash', [join(root, 'scripts/kafka/kafka.sh'), 'start'], { stdio: 'inherit' });
-  const mock = start('mock', [join(root, 'bench/plans/serve-bounded-mock.mjs')], {
+  const mock = start('mock', process.execPath, [join(root, 'bench/plans/serve-bounded-mock.mjs')], {
     MOCK_MAX_CONCURRENT: String(UPSTREAM_CONCURRENCY),
     MOCK_DELAY_MS: String(UPSTREAM_DELAY_MS),
   });
@@ -260,7 +188,7 @@ async function main() {
   const capacity = (UPSTREAM_CONCURRENCY * 1000) / UPSTREAM_DELAY_MS;
   const offered = PLANS.reduce((sum, plan) => sum + RATES[plan], 0);
   console.log(
-    `provider: ${UPSTREAM_CONCURRENCY} in flight × ${UPSTREAM_DELAY_MS} ms = ${fmt(capacity)} req/s; offered ${offered} req/s ` +
+    `provider: ${UPSTREAM_CONCURRENCY} in flight × ${UPSTREAM_DELAY_MS} ms = ${fmt(capacity, 0)} req/s; offered ${offered} req/s ` +
       `(${PLANS.map((p) => `${p} ${RATES[p]}`).join(', ')}), ${args.duration} s per run (first ${args.warmup} s not counted), ${REPS} reps alternating on/off`,
   );
   console.log(`load before: ${execFileSync('uptime').toString().trim()}`);
@@ -291,14 +219,14 @@ async function main() {
       rows.push([
         plan,
         target.name,
-        fmt(median(runs.map((s) => s.sent))),
-        `${fmt(median(success), 1)}%${spread(success, 1)}`,
-        `${fmt(median(p50))}${spread(p50, 0)}`,
-        `${fmt(median(p99))}${spread(p99, 0)}`,
-        fmt(median(runs.map((s) => s.overloaded))),
-        `${fmt(median(runs.map((s) => s.shedCapacity)))} / ${fmt(median(runs.map((s) => s.shedPressure)))}`,
-        fmt(median(runs.map((s) => s.upstream429))),
-        fmt(median(runs.map((s) => s.other))),
+        fmt(median(runs.map((s) => s.sent)), 0),
+        `${fmt(median(success), 1)}%${range(success, 1)}`,
+        `${fmt(median(p50), 0)}${range(p50, 0)}`,
+        `${fmt(median(p99), 0)}${range(p99, 0)}`,
+        fmt(median(runs.map((s) => s.overloaded)), 0),
+        `${fmt(median(runs.map((s) => s.shedCapacity)), 0)} / ${fmt(median(runs.map((s) => s.shedPressure)), 0)}`,
+        fmt(median(runs.map((s) => s.upstream429)), 0),
+        fmt(median(runs.map((s) => s.other)), 0),
       ]);
     }
   }
