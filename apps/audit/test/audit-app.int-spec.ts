@@ -1,13 +1,18 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, createEnvelope, uuidv7 } from '@pgw/contracts';
 import { KafkaEventBus } from '@pgw/messaging';
-import { createTestDatabase, TEST_KAFKA_BROKERS, waitFor, type TestDatabase } from '@pgw/testing';
+import {
+  createTestDatabase,
+  startAtTopicEnd,
+  TEST_KAFKA_BROKERS,
+  waitFor,
+  type TestDatabase,
+} from '@pgw/testing';
 import { loadConfig } from '@pgw/server-kit';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AuditConfig } from '../src/audit.config';
 import { createAuditApp } from '../src/bootstrap';
-import { startAtTopicEnd } from './start-at-topic-end';
 
 function decisionMessage(projectId: string, eventId: string): { key: string; value: string } {
   const payload = {

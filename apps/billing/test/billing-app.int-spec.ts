@@ -13,16 +13,18 @@ import { EventBusTransport, KafkaEventBus } from '@pgw/messaging';
 import { loadConfig } from '@pgw/server-kit';
 import {
   createTestDatabase,
-  readWholeTopic,
+  readTopicSince,
+  startAtTopicEnd,
+  topicEndOffsets,
   TEST_KAFKA_BROKERS,
   waitFor,
+  type PartitionOffsets,
   type TestDatabase,
 } from '@pgw/testing';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';
 import { BillingConfig } from '../src/billing.config';
-import { startAtTopicEnd } from './start-at-topic-end';
 
 const run = randomBytes(4).toString('hex');
 
@@ -78,8 +80,11 @@ describe('billing app', () => {
   let bus: KafkaEventBus;
   let app: NestFastifyApplication;
   let baseUrl: string;
+  // Where the shared broker's quota state ended before this file published anything.
+  let quotaStateStart: PartitionOffsets;
 
   beforeAll(async () => {
+    quotaStateStart = await topicEndOffsets(TOPICS.quotaState);
     db = await createTestDatabase('billingapp');
     const config = loadConfig(BillingConfig, {
       DATABASE_URL: db.url,
@@ -127,7 +132,7 @@ describe('billing app', () => {
     ]);
     await waitFor(
       async () =>
-        (await readWholeTopic(TOPICS.quotaState)).some(
+        (await readTopicSince(TOPICS.quotaState, quotaStateStart)).some(
           (m) =>
             m.key === projectId &&
             (JSON.parse(m.value ?? '{}') as { limit_micros?: number }).limit_micros === 10_000,

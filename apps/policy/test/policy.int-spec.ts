@@ -15,9 +15,11 @@ import { KafkaEventBus } from '@pgw/messaging';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
 import {
   createTestDatabase,
-  readWholeTopic,
+  readTopicSince,
   TEST_KAFKA_BROKERS,
+  topicEndOffsets,
   waitFor,
+  type PartitionOffsets,
   type TestDatabase,
 } from '@pgw/testing';
 import { PolicyAppModule } from '../src/app.module';
@@ -40,6 +42,8 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 describe('policy service (HTTP, Postgres, Kafka)', () => {
   let db: TestDatabase;
   let app: NestFastifyApplication;
+  // Where each state topic ended before this file started: every record it looks for is one it caused.
+  const stateStart = new Map<string, PartitionOffsets>();
 
   async function call(method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, headers: Json = auth) {
     const response = await app.inject({ method, url, payload: body as never, headers });
@@ -47,9 +51,11 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
   }
 
   async function latestRecord<T>(topic: string, key: string, accept: (value: T) => boolean): Promise<T> {
+    const start = stateStart.get(topic);
+    if (start === undefined) throw new Error(`no start offsets captured for ${topic}`);
     return waitFor(
       async () => {
-        const messages = (await readWholeTopic(topic)).filter((m) => m.key === key);
+        const messages = (await readTopicSince(topic, start)).filter((m) => m.key === key);
         const last = messages[messages.length - 1];
         const value = last?.value ? (JSON.parse(last.value) as T) : null;
         return value && accept(value) ? value : null;
@@ -59,6 +65,9 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
   }
 
   beforeAll(async () => {
+    for (const topic of [TOPICS.projectState, TOPICS.keyState, TOPICS.policyState]) {
+      stateStart.set(topic, await topicEndOffsets(topic));
+    }
     db = await createTestDatabase('policy');
     const bus = new KafkaEventBus({
       brokers: TEST_KAFKA_BROKERS,

@@ -11,11 +11,10 @@ import {
   type PlanId,
 } from '@pgw/contracts';
 import { EventBusModule, EventBusTransport, type EventBus } from '@pgw/messaging';
-import { createTestDatabase, type TestDatabase } from '@pgw/testing';
+import { createTestDatabase, startAtTopicEnd, type TestDatabase } from '@pgw/testing';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { AuditServerModule, type AuditServerOptions } from '../src';
-import { startAtTopicEnd } from './start-at-topic-end';
 
 @Module({})
 class AuditTestRootModule {}

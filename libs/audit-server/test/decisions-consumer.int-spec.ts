@@ -1,6 +1,12 @@
 import { TOPICS, uuidv7, type DeadLetterRecord } from '@pgw/contracts';
 import { KafkaEventBus } from '@pgw/messaging';
-import { readWholeTopic, TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
+import {
+  readTopicSince,
+  TEST_KAFKA_BROKERS,
+  topicEndOffsets,
+  waitFor,
+  type PartitionOffsets,
+} from '@pgw/testing';
 import { IngestStats } from '../src';
 import { countRows, decisionMessage, startAudit, uniqueId, type AuditHarness } from './audit-harness';
 
@@ -16,8 +22,11 @@ function parseRecord(value: string | null): DeadLetterRecord | null {
 describe('decision consumer (Kafka → Postgres)', () => {
   let bus: KafkaEventBus;
   let audit: AuditHarness;
+  // Where the shared dead-letter topic ended before this file published anything.
+  let deadLetterStart: PartitionOffsets;
 
   beforeAll(async () => {
+    deadLetterStart = await topicEndOffsets(TOPICS.deadLetter);
     bus = new KafkaEventBus({
       brokers: TEST_KAFKA_BROKERS,
       clientId: uniqueId('audit-consumer-test'),
@@ -58,7 +67,7 @@ describe('decision consumer (Kafka → Postgres)', () => {
     const dead = await waitFor(
       async () => {
         // The topic is shared with every other test on the broker: skip what is not a dead-letter record.
-        const records = (await readWholeTopic(TOPICS.deadLetter))
+        const records = (await readTopicSince(TOPICS.deadLetter, deadLetterStart))
           .map((m) => parseRecord(m.value))
           .filter((r) => r?.consumer === 'audit.decisions' && r.source_topic === TOPICS.decisions)
           .map((r) => r as DeadLetterRecord);

@@ -3,8 +3,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@pgw/contracts';
 import { EventBusModule, EventBusTransport, KafkaEventBus, type EventBus } from '@pgw/messaging';
+import { startAtTopicEnd } from '@pgw/testing';
 import { BillingServerModule, RetentionService, type BillingServerOptions } from '../src';
-import { startAtTopicEnd } from './start-at-topic-end';
 
 export const TEST_ADMIN_TOKEN = 'billing-test-admin-token';
 

@@ -12,9 +12,11 @@ import {
 import { KafkaEventBus } from '@pgw/messaging';
 import {
   createTestDatabase,
-  readWholeTopic,
+  readTopicSince,
   TEST_KAFKA_BROKERS,
+  topicEndOffsets,
   waitFor,
+  type PartitionOffsets,
   type TestDatabase,
 } from '@pgw/testing';
 import { Client } from 'pg';
@@ -38,8 +40,13 @@ describe('billing reconciliation (Kafka + Postgres)', () => {
   let producerBus: KafkaEventBus;
   let billing: BillingTestApp;
   let pg: Client;
+  // Where the shared topics this file inspects ended before it published anything.
+  let deadLetterStart: PartitionOffsets;
+  let quotaStateStart: PartitionOffsets;
 
   beforeAll(async () => {
+    deadLetterStart = await topicEndOffsets(TOPICS.deadLetter);
+    quotaStateStart = await topicEndOffsets(TOPICS.quotaState);
     db = await createTestDatabase('billingrecon');
     serverBus = new KafkaEventBus({ brokers, clientId: consumerName });
     producerBus = new KafkaEventBus({ brokers, clientId: `gateway-sim-${run}` });
@@ -224,7 +231,7 @@ describe('billing reconciliation (Kafka + Postgres)', () => {
     const dead = await waitFor(
       async () => {
         // The topic is shared with every other test on the broker: skip what is not a dead-letter record.
-        const records = (await readWholeTopic(TOPICS.deadLetter))
+        const records = (await readTopicSince(TOPICS.deadLetter, deadLetterStart))
           .map((m) => parseJson<DeadLetterRecord>(m.value))
           .filter(
             (r): r is DeadLetterRecord => r?.consumer === consumerName && r.source_topic === TOPICS.usage,
@@ -249,7 +256,7 @@ describe('billing reconciliation (Kafka + Postgres)', () => {
     ]);
     await waitFor(
       async () =>
-        (await readWholeTopic(TOPICS.quotaState)).some(
+        (await readTopicSince(TOPICS.quotaState, quotaStateStart)).some(
           (m) =>
             m.key === project &&
             (JSON.parse(m.value ?? 'null') as QuotaStateRecord | null)?.limit_micros === 10_000,
@@ -268,7 +275,7 @@ describe('billing reconciliation (Kafka + Postgres)', () => {
     );
     const exhausted = await waitFor(
       async () =>
-        (await readWholeTopic(TOPICS.quotaState))
+        (await readTopicSince(TOPICS.quotaState, quotaStateStart))
           .filter((m) => m.key === project && m.value)
           .map((m) => JSON.parse(m.value as string) as QuotaStateRecord)
           .find((record) => record.exhausted),

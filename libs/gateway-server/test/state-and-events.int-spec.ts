@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { TOPICS, type DecisionPayload, type EventEnvelope, type UsagePayload } from '@pgw/contracts';
 import { KafkaEventBus } from '@pgw/messaging';
-import { MockUpstream, readWholeTopic, TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
+import {
+  MockUpstream,
+  readTopicSince,
+  TEST_KAFKA_BROKERS,
+  topicEndOffsets,
+  waitFor,
+  type PartitionOffsets,
+} from '@pgw/testing';
 import { startGateway, StateSeeder, uniqueId, type RunningGateway } from './support/gateway-harness';
 import { AWS_KEY, BLOCKED_TERM, blockTerm, redactSecretsAndEmails } from './support/policies';
 import { SplitBus } from './support/split-bus';
@@ -27,19 +34,29 @@ const DECISION_FIELDS = [
   'created_at',
 ].sort();
 
-async function eventsOf<T>(topic: string, projectId: string): Promise<EventEnvelope<string, T>[]> {
-  return (await readWholeTopic(topic))
-    .filter((m) => m.key === projectId && m.value)
-    .map((m) => JSON.parse(m.value as string) as EventEnvelope<string, T>);
-}
-
 describe('gateway: state from Kafka, events to Kafka', () => {
   let mock: MockUpstream;
   let gateway: RunningGateway;
   let seedBus: KafkaEventBus;
   let seed: StateSeeder;
+  // Where the event topics ended before this file started: every event it looks for is one it caused.
+  const eventsStart = new Map<string, PartitionOffsets>();
+
+  async function readSinceStart(topic: string) {
+    const start = eventsStart.get(topic);
+    if (start === undefined) throw new Error(`no start offsets captured for ${topic}`);
+    return readTopicSince(topic, start);
+  }
+
+  async function eventsOf<T>(topic: string, projectId: string): Promise<EventEnvelope<string, T>[]> {
+    return (await readSinceStart(topic))
+      .filter((m) => m.key === projectId && m.value)
+      .map((m) => JSON.parse(m.value as string) as EventEnvelope<string, T>);
+  }
 
   beforeAll(async () => {
+    for (const topic of [TOPICS.decisions, TOPICS.usage])
+      eventsStart.set(topic, await topicEndOffsets(topic));
     mock = await MockUpstream.start();
     seedBus = new KafkaEventBus({ brokers: TEST_KAFKA_BROKERS, clientId: uniqueId('seed') });
     seed = new StateSeeder(seedBus);
@@ -256,7 +273,7 @@ describe('gateway: state from Kafka, events to Kafka', () => {
     try {
       await waitFor(() => replayer.health().spilled === 0, { description: 'spill replayed' });
       const onTopics = new Set(
-        [...(await readWholeTopic(TOPICS.decisions)), ...(await readWholeTopic(TOPICS.usage))]
+        [...(await readSinceStart(TOPICS.decisions)), ...(await readSinceStart(TOPICS.usage))]
           .filter((m) => m.key === project.project_id && m.value)
           .map((m) => (JSON.parse(m.value as string) as { event_id: string }).event_id),
       );
