@@ -1,14 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  createEnvelope,
-  TOPICS,
-  USAGE_EVENT_TYPE,
-  USAGE_SCHEMA_VERSION,
-  uuidv7,
-  type ProjectStateRecord,
-  type UsagePayload,
-} from '@pgw/contracts';
+import { TOPICS, uuidv7, type ProjectStateRecord } from '@pgw/contracts';
 import { EventBusTransport, KafkaEventBus } from '@pgw/messaging';
 import { loadConfig } from '@pgw/server-kit';
 import {
@@ -20,6 +12,7 @@ import {
   waitFor,
   type PartitionOffsets,
   type TestDatabase,
+  usageEvent,
 } from '@pgw/testing';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -34,22 +27,17 @@ function usageMessage(
   eventId = uuidv7(),
 ): { key: string; value: string } {
   const startedAt = new Date().toISOString();
-  const payload: UsagePayload = {
-    request_id: `req_metrics_${run}`,
-    key_id: 'key00001',
-    model: 'gpt-test',
-    input_tokens: totalTokens,
-    output_tokens: 0,
-    total_tokens: totalTokens,
-    usage_estimated: false,
-    streamed: false,
-    status: 'ok',
-    http_status: 200,
-    error_code: null,
-    started_at: startedAt,
-    finished_at: startedAt,
-  };
-  const envelope = createEnvelope(USAGE_EVENT_TYPE, USAGE_SCHEMA_VERSION, projectId, payload, eventId);
+  const envelope = usageEvent(
+    projectId,
+    {
+      request_id: `req_metrics_${run}`,
+      input_tokens: totalTokens,
+      output_tokens: 0,
+      started_at: startedAt,
+      finished_at: startedAt,
+    },
+    eventId,
+  );
   return { key: projectId, value: JSON.stringify(envelope) };
 }
 

@@ -1,39 +1,7 @@
-import {
-  createEnvelope,
-  USAGE_EVENT_TYPE,
-  USAGE_SCHEMA_VERSION,
-  uuidv7,
-  type ProjectStateRecord,
-  type UsageEvent,
-  type UsagePayload,
-} from '@pgw/contracts';
+import type { ProjectStateRecord, UsageEvent } from '@pgw/contracts';
 
-export function usageEvent(
-  projectId: string,
-  overrides: Partial<UsagePayload> = {},
-  eventId: string = uuidv7(),
-): UsageEvent {
-  const input = overrides.input_tokens ?? 100;
-  const output = overrides.output_tokens ?? 50;
-  const startedAt = overrides.started_at ?? new Date().toISOString();
-  const payload: UsagePayload = {
-    request_id: `req_${eventId.slice(-12)}`,
-    key_id: 'key00001',
-    model: 'gpt-test',
-    input_tokens: input,
-    output_tokens: output,
-    total_tokens: input + output,
-    usage_estimated: false,
-    streamed: false,
-    status: 'ok',
-    http_status: 200,
-    error_code: null,
-    started_at: startedAt,
-    finished_at: new Date(Date.parse(startedAt) + 250).toISOString(),
-    ...overrides,
-  };
-  return createEnvelope(USAGE_EVENT_TYPE, USAGE_SCHEMA_VERSION, projectId, payload, eventId);
-}
+/** Usage events come from the shared fixture; project state and message helpers are billing's own. */
+export { usageEvent } from '@pgw/testing';
 
 export function projectState(
   projectId: string,

@@ -1,25 +1,23 @@
-import { createEnvelope, USAGE_EVENT_TYPE, type UsageEvent, type UsagePayload } from '@pgw/contracts';
+import type { UsageEvent } from '@pgw/contracts';
+import { usageEvent } from '@pgw/testing';
 import { aggregateUsage, toUsageRows, withCurrentPeriods } from './usage-aggregation';
 
 let seq = 0;
 function event(projectId: string, model: string, startedAt: string, total: number, id?: string): UsageEvent {
-  const payload: UsagePayload = {
-    request_id: `r${seq}`,
-    key_id: 'k1',
-    model,
-    input_tokens: total - 1,
-    output_tokens: 1,
-    total_tokens: total,
-    usage_estimated: false,
-    streamed: false,
-    status: 'ok',
-    http_status: 200,
-    error_code: null,
-    started_at: startedAt,
-    finished_at: startedAt,
-  };
   const eventId = id ?? `0190f5a4-0000-7000-8000-${String(++seq).padStart(12, '0')}`;
-  return createEnvelope(USAGE_EVENT_TYPE, 1, projectId, payload, eventId);
+  return usageEvent(
+    projectId,
+    {
+      request_id: `r${seq}`,
+      key_id: 'k1',
+      model,
+      input_tokens: total - 1,
+      output_tokens: 1,
+      started_at: startedAt,
+      finished_at: startedAt,
+    },
+    eventId,
+  );
 }
 
 describe('usage aggregation', () => {

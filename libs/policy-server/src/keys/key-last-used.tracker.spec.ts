@@ -1,30 +1,17 @@
-import {
-  createEnvelope,
-  TOPICS,
-  USAGE_EVENT_TYPE,
-  USAGE_SCHEMA_VERSION,
-  type UsagePayload,
-} from '@pgw/contracts';
+import { TOPICS } from '@pgw/contracts';
 import type { IncomingMessage } from '@pgw/messaging';
+import { usageEvent } from '@pgw/testing';
 import { latestUseByKey } from './key-last-used.tracker';
 
 function usageMessage(keyId: string, startedAt: string, offset: number): IncomingMessage {
-  const payload: UsagePayload = {
+  const envelope = usageEvent('prj_1', {
     request_id: `req-${offset}`,
     key_id: keyId,
-    model: 'gpt-4o-mini',
     input_tokens: 1,
     output_tokens: 1,
-    total_tokens: 2,
-    usage_estimated: false,
-    streamed: false,
-    status: 'ok',
-    http_status: 200,
-    error_code: null,
     started_at: startedAt,
     finished_at: startedAt,
-  };
-  const envelope = createEnvelope(USAGE_EVENT_TYPE, USAGE_SCHEMA_VERSION, 'prj_1', payload);
+  });
   return raw(JSON.stringify(envelope), offset);
 }
 
