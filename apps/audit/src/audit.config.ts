@@ -1,16 +1,7 @@
 import { AttestationKeyEnv } from '@pgw/audit-server';
 import { toBoolean } from '@pgw/server-kit';
 import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsNotEmpty,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** The audit service's environment, validated at start (the process exits naming the bad variable). */
 export class AuditConfig extends AttestationKeyEnv {
