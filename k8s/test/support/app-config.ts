@@ -38,13 +38,29 @@ function leadingComments(source: ts.SourceFile, node: ts.Node): string {
     .join('\n');
 }
 
-/** Parses the config classes (`export class …Config`) of one source file without executing it. */
-export function parseConfigSource(fileName: string, text: string): ConfigVar[] {
+/** The classes a class declaration extends (`class AuditConfig extends AttestationKeyEnv` → AttestationKeyEnv). */
+function baseClassNames(statement: ts.ClassDeclaration): string[] {
+  return (statement.heritageClauses ?? [])
+    .filter((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)
+    .flatMap((clause) => clause.types.map((type) => type.expression.getText()));
+}
+
+/**
+ * Parses the config classes (`export class …Config`, or the classes named in `only`) of one source file
+ * without executing it. `bases` collects the classes they extend, whose variables belong to them too.
+ */
+export function parseConfigSource(
+  fileName: string,
+  text: string,
+  only?: ReadonlySet<string>,
+  bases: string[] = [],
+): ConfigVar[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const vars: ConfigVar[] = [];
   for (const statement of source.statements) {
-    if (!ts.isClassDeclaration(statement) || !statement.name || !/Config$/.test(statement.name.text))
-      continue;
+    if (!ts.isClassDeclaration(statement) || !statement.name) continue;
+    if (only ? !only.has(statement.name.text) : !/Config$/.test(statement.name.text)) continue;
+    bases.push(...baseClassNames(statement));
     for (const member of statement.members) {
       if (!ts.isPropertyDeclaration(member) || !ts.isIdentifier(member.name)) continue;
       const name = member.name.text;
@@ -72,8 +88,37 @@ export function readAppConfig(app: string): AppConfig | undefined {
   if (!repoFileExists('apps', app, 'src')) return undefined;
   const files = readdirSync(dir).filter((f) => f.endsWith('.config.ts'));
   const vars = new Map<string, ConfigVar>();
+  const bases: string[] = [];
   for (const file of files) {
-    for (const v of parseConfigSource(file, readRepoFile('apps', app, 'src', file))) vars.set(v.name, v);
+    for (const v of parseConfigSource(file, readRepoFile('apps', app, 'src', file), undefined, bases)) {
+      vars.set(v.name, v);
+    }
+  }
+  // Variables inherited from a base class in a library (e.g. AttestationKeyEnv in @pgw/audit-server).
+  for (let i = 0; i < bases.length; i++) {
+    const file = findClassFile(bases[i]);
+    if (!file) throw new Error(`config base class ${bases[i]} not found under libs/`);
+    files.push(file);
+    for (const v of parseConfigSource(file, readRepoFile(file), new Set([bases[i]]), bases))
+      vars.set(v.name, v);
   }
   return vars.size > 0 ? { app, files, vars } : undefined;
+}
+
+/** The libs/ source file that declares `export class <name>`. */
+function findClassFile(name: string): string | undefined {
+  const declaration = new RegExp(`^export (abstract )?class ${name}\\b`, 'm');
+  const walk = (dir: string): string | undefined => {
+    for (const entry of readdirSync(repoPath(dir), { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        const found = walk(path);
+        if (found) return found;
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('spec.ts')) {
+        if (declaration.test(readRepoFile(path))) return path;
+      }
+    }
+    return undefined;
+  };
+  return walk('libs');
 }

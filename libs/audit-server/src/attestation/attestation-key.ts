@@ -95,7 +95,7 @@ export function IsEd25519PrivateKeyFile(pemProperty: string): PropertyDecorator 
  * (secret) or a file holding it (a mounted Kubernetes secret). Both unset: an ephemeral key, dev only.
  */
 export class AttestationKeyEnv {
-  /** PKCS#8 PEM of the Ed25519 key that signs attestations. */
+  /** Secret: PKCS#8 PEM of the Ed25519 key that signs attestations. */
   @IsOptional()
   @IsEd25519PrivateKeyPem()
   ATTESTATION_PRIVATE_KEY?: string;
