@@ -101,14 +101,14 @@ export async function readTopicSince(topic: string, startOffsets: PartitionOffse
  * thousands of events after a load test); the tests only need what they publish themselves.
  */
 export async function startAtTopicEnd(groupId: string, topic: string): Promise<void> {
+  const ends = await topicEndOffsets(topic);
   const admin = testKafka(`${groupId}-offsets`).admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
     await admin.setOffsets({
       groupId,
       topic,
-      partitions: offsets.map((p) => ({ partition: p.partition, offset: p.high })),
+      partitions: [...ends].map(([partition, high]) => ({ partition, offset: String(high) })),
     });
   } finally {
     await admin.disconnect();
