@@ -1,4 +1,4 @@
-import { codeUnits } from '../normalize/code-units';
+import { adoptCodeUnits, codeUnits } from '../normalize/code-units';
 import { AhoCorasick } from './aho-corasick';
 
 /** What one pass over a text found: positions to look at, in text order. */
@@ -197,6 +197,104 @@ export class SharedScan {
     this.lastText = text;
     this.events = { units, pairAt, pairCount, hitEnd, hitState, hitCount };
     return this.events;
+  }
+
+  /**
+   * Stream use: `text` (starting at absolute `base`) is the text `stream` last covered minus its first
+   * `base - stream.base` characters, plus new characters at the end. Walks only the new characters, from the
+   * automaton and pair state the stream ended in, and makes the result what `scan(text)` returns.
+   *
+   * The events differ from a pass started at the text's first character only where that makes no
+   * difference to a matcher: the carried automaton state also reports patterns that begin before the text
+   * (matchers skip hits starting before their search position), and the trigger pair at position 0 is
+   * the real one (lanes never search that close to a trimmed text's start: `TargetPlan.context`).
+   */
+  follow(stream: StreamScan, text: string, base: number): void {
+    stream.shift(base - stream.base);
+    const n = text.length;
+    if (stream.units.length < n) {
+      const units = new Uint16Array(Math.max(n, stream.units.length * 2));
+      units.set(stream.units.subarray(0, stream.length));
+      stream.units = units;
+      stream.events.units = units;
+    }
+    const { next, symbolOf, width } = this.ac;
+    const pairs = this.pairs;
+    const scanPairs = this.hasPairs;
+    const scanTerms = width > 1;
+    const ev = stream.events;
+    const units = stream.units;
+    let row = stream.row;
+    let prev = stream.prev;
+    for (let i = stream.length; i < n; i++) {
+      const c = text.charCodeAt(i);
+      units[i] = c;
+      if (scanTerms) {
+        row = next[row + symbolOf[c]];
+        if (row < 0) {
+          row = ~row;
+          if (ev.hitCount === ev.hitEnd.length) {
+            ev.hitEnd = grow(ev.hitEnd);
+            ev.hitState = grow(ev.hitState);
+          }
+          ev.hitEnd[ev.hitCount] = i + 1;
+          ev.hitState[ev.hitCount++] = (row / width) | 0;
+        }
+      }
+      const cc = c < 128 ? c : 128;
+      if (scanPairs && pairs[(prev << 8) | cc] !== 0) {
+        if (ev.pairCount === ev.pairAt.length) ev.pairAt = grow(ev.pairAt);
+        ev.pairAt[ev.pairCount++] = i;
+      }
+      prev = cc;
+    }
+    stream.row = row;
+    stream.prev = prev;
+    stream.length = n;
+    adoptCodeUnits(text, units);
+    this.lastText = text;
+    this.events = ev;
+  }
+}
+
+/**
+ * The shared pass of one stream (sessions of one plan may interleave, so this lives in the session):
+ * the text's code units, the events found so far and the automaton / trigger-pair state at the end, so a
+ * push walks only the new characters. Positions are relative to `base`, like the text the lanes see.
+ */
+export class StreamScan {
+  units = new Uint16Array(256);
+  length = 0;
+  base = 0;
+  /** Automaton row and (clamped) previous code unit after `length` characters. */
+  row = 0;
+  prev = 0;
+  readonly events = {
+    units: this.units as Uint8Array | Uint16Array,
+    pairAt: new Int32Array(64),
+    pairCount: 0,
+    hitEnd: new Int32Array(64),
+    hitState: new Int32Array(64),
+    hitCount: 0,
+  };
+
+  /** Drops the first `cut` characters: units and events move down, events before the cut go. */
+  shift(cut: number): void {
+    if (cut <= 0) return;
+    const ev = this.events;
+    this.units.copyWithin(0, cut, this.length);
+    this.length -= cut;
+    this.base += cut;
+    let k = 0;
+    for (let e = 0; e < ev.pairCount; e++) if (ev.pairAt[e] >= cut) ev.pairAt[k++] = ev.pairAt[e] - cut;
+    ev.pairCount = k;
+    k = 0;
+    for (let e = 0; e < ev.hitCount; e++) {
+      if (ev.hitEnd[e] <= cut) continue;
+      ev.hitEnd[k] = ev.hitEnd[e] - cut;
+      ev.hitState[k++] = ev.hitState[e];
+    }
+    ev.hitCount = k;
   }
 }
 

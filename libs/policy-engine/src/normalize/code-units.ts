@@ -43,5 +43,20 @@ export function codeUnits(text: string): Uint8Array | Uint16Array {
 
 /** True when every code unit is below 0x80 (also primes the cache for the scan that follows). */
 export function isAsciiText(text: string): boolean {
-  return codeUnits(text) === bytes;
+  const units = codeUnits(text);
+  if (units === bytes) return true;
+  if (units === wide) return false;
+  for (let i = 0; i < text.length; i++) if (units[i] >= 0x80) return false; // adopted (see below)
+  return true;
+}
+
+/**
+ * Makes `units` (holding `text`'s code units from index 0) the cached conversion of `text`: a stream keeps
+ * its text's units up to date itself, chunk by chunk (see StreamScan), instead of converting the whole
+ * retained text again on every push. The caller must not change `units` while this entry is cached
+ * without adopting again.
+ */
+export function adoptCodeUnits(text: string, units: Uint16Array): void {
+  lastText = text;
+  lastUnits = units;
 }

@@ -1,5 +1,6 @@
 import type { TargetPlan } from '../compile/compiled-rule';
 import { forgetCodeUnits } from '../normalize/code-units';
+import { StreamScan } from '../matchers/shared-scan';
 import { NormBuffer } from '../normalize/norm-buffer';
 import { AllowSpans, ScanLane } from './scan-lane';
 
@@ -12,6 +13,8 @@ export class ScanSession {
   readonly flag: ScanLane;
   readonly signal: ScanLane;
   private readonly lanes: readonly ScanLane[];
+  /** The shared pass carried from push to push (streams only). */
+  private stream: StreamScan | null = null;
 
   constructor(readonly plan: TargetPlan) {
     this.allow = new ScanLane(plan.allowMatchers, false, null);
@@ -35,14 +38,22 @@ export class ScanSession {
 
   push(chunk: string): void {
     this.buf.append(chunk);
+    this.follow();
     for (const lane of this.lanes) lane.textGrew(false);
     this.advance(false);
   }
 
   finish(): void {
     this.buf.flush();
+    this.follow();
     for (const lane of this.lanes) lane.textGrew(true);
     this.advance(true);
+  }
+
+  /** Brings the shared pass up to the buffer's text, walking only what was appended since the last push. */
+  private follow(): void {
+    this.stream ??= new StreamScan();
+    this.plan.scan.follow(this.stream, this.buf.norm, this.buf.normBase);
   }
 
   /** Normalised position before which the text is final (no undecided block/redact match reaches it). */

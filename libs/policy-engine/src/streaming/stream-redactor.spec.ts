@@ -175,6 +175,59 @@ describe('stream redactor', () => {
     );
   });
 
+  it('streams long texts exactly when two streams of one policy interleave their pushes', () => {
+    // Long enough that the retained text is trimmed many times (state carried across pushes and trims).
+    const longText = fc
+      .array(
+        fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom(...FILLER) },
+          { weight: 1, arbitrary: fc.constantFrom(...PLANTED) },
+        ),
+        { minLength: 60, maxLength: 250 },
+      )
+      .map((parts) => parts.join(''));
+    const chunked = longText.chain((text) =>
+      fc.tuple(fc.constant(text), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 })),
+    );
+    fc.assert(
+      fc.property(chunked, chunked, ([a, sizesA], [b, sizesB]) => {
+        const streams = [
+          {
+            text: a,
+            sizes: sizesA,
+            pos: 0,
+            k: 0,
+            out: '',
+            redactor: compiled.createStreamRedactor({ target: 'output' }),
+          },
+          {
+            text: b,
+            sizes: sizesB,
+            pos: 0,
+            k: 0,
+            out: '',
+            redactor: compiled.createStreamRedactor({ target: 'output' }),
+          },
+        ];
+        while (streams.some((s) => s.pos < s.text.length)) {
+          for (const s of streams) {
+            if (s.pos >= s.text.length) continue;
+            const size = s.sizes[s.k++ % s.sizes.length];
+            s.out += s.redactor.push(s.text.slice(s.pos, s.pos + size));
+            s.pos += size;
+          }
+        }
+        for (const s of streams) {
+          s.out += s.redactor.end();
+          const whole = compiled.evaluate(s.text, { target: 'output' });
+          expect(s.out).toBe(whole.text);
+          expect(s.redactor.metadata()).toEqual(whole.metadata);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('never holds back more than maxMatchLength - 1 characters (ASCII texts)', () => {
     const asciiText = textArb.map((t) => t.replace(/[^\x20-\x7e\n]/g, ' '));
     fc.assert(
