@@ -1,11 +1,14 @@
 // A/B: this checkout's policy engine against the engine of an older git revision, in the same process,
 // interleaved (A B A B ...) so both see the same machine load. Prints a table; never a test verdict.
-// Run: node bench/policy-engine/run.cjs bench/policy-engine/ab.bench.ts [--base <rev>] [--quick]
+// Run: node bench/policy-engine/run.cjs bench/policy-engine/ab.bench.ts [--base <rev>] [--quick] [--stream]
+// --stream: only the streaming push cost, for both configurations ((a) all detectors, (b) the big policy),
+// in more interleaved rounds.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as current from '@pgw/policy-engine';
 import { bigConfig, makeText } from './workload';
+import { defaultPolicyConfig } from '@pgw/policy-engine';
 
 const argAt = process.argv.indexOf('--base');
 const base = argAt > 0 ? process.argv[argAt + 1] : '5c80a3f';
@@ -48,6 +51,51 @@ function sample(fn: () => void, budgetMs: number, minRuns: number): number[] {
   return times;
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const fmt2 = (xs: number[]) =>
+  `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+
+/** Median µs per push of 20-character chunks of `streamText` through a fresh output stream redactor. */
+function streamPushes(policy: ReturnType<typeof current.compilePolicy>, streams: number): number[] {
+  const perPush: number[] = [];
+  for (let k = 0; k < streams; k++) {
+    const redactor = policy.createStreamRedactor({ target: 'output' });
+    for (let i = 0; i < streamText.length; i += 20) {
+      const chunk = streamText.slice(i, i + 20);
+      const t0 = process.hrtime.bigint();
+      redactor.push(chunk);
+      perPush.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    redactor.end();
+  }
+  return perPush;
+}
+
+if (process.argv.includes('--stream')) {
+  const streamConfigs = [
+    { label: '(a) all detectors', config: defaultPolicyConfig() },
+    { label: '(b) + 10k terms + 20 regexes', config: bigConfig() },
+  ];
+  const runs = streamConfigs.flatMap((c) =>
+    engines.map((e) => ({ key: `${e.name}|${c.label}`, policy: e.engine.compilePolicy(c.config) })),
+  );
+  const perRound = new Map<string, number[]>();
+  for (let r = 0; r < (quick ? 3 : 9); r++) {
+    for (const run of runs) {
+      perRound.set(run.key, [...(perRound.get(run.key) ?? []), median(streamPushes(run.policy, 2))]);
+    }
+  }
+  console.log(
+    `stream push A/B (20-character chunks of 32 KB, output), median µs per push: median of round medians (min–max)\n`,
+  );
+  console.log(`| config | current | base ${base} | speed-up |`);
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const c of streamConfigs) {
+    const a = perRound.get(`current|${c.label}`) ?? [];
+    const b = perRound.get(`base ${base}|${c.label}`) ?? [];
+    console.log(`| ${c.label} | ${fmt2(a)} | ${fmt2(b)} | ${(median(b) / median(a)).toFixed(2)}x |`);
+  }
+  process.exit(0);
+}
 
 const whole = new Map<string, number[]>();
 const stream = new Map<string, number[]>();
@@ -58,17 +106,7 @@ for (let r = 0; r < rounds; r++) {
       const t = sample(() => e.policy.evaluate(size.text, { target: 'input' }), budget, 5);
       whole.set(key, [...(whole.get(key) ?? []), median(t)]);
     }
-    const perPush: number[] = [];
-    for (let k = 0; k < 2; k++) {
-      const redactor = e.policy.createStreamRedactor({ target: 'output' });
-      for (let i = 0; i < streamText.length; i += 20) {
-        const chunk = streamText.slice(i, i + 20);
-        const t0 = process.hrtime.bigint();
-        redactor.push(chunk);
-        perPush.push(Number(process.hrtime.bigint() - t0) / 1000);
-      }
-      redactor.end();
-    }
+    const perPush = streamPushes(e.policy, 2);
     stream.set(e.name, [...(stream.get(e.name) ?? []), median(perPush)]);
   }
 }

@@ -62,6 +62,16 @@ export class DetectorGroupMatcher implements Matcher {
   // Per-search state (findNext is not re-entrant).
   private best: Candidate | null = null;
   private from = 0;
+  // pendingFrom over every detector but the assignment ones at once, as bitmasks (bit k = entry k): which
+  // entries a character can continue (token) or start; each entry's own window bounds; and scratch.
+  private readonly walkBits: number;
+  private readonly tokenMask = new Int32Array(65536);
+  private readonly startMask = new Int32Array(128);
+  private readonly wordStartBits: number;
+  private readonly viableBits: number;
+  private readonly separatorKs: number[] = [];
+  private readonly lo = new Int32Array(DetectorGroupMatcher.MAX);
+  private readonly walkFrom = new Int32Array(DetectorGroupMatcher.MAX);
 
   constructor(
     entries: readonly DetectorEntry[],
@@ -91,6 +101,25 @@ export class DetectorGroupMatcher implements Matcher {
       for (const trigger of def.triggers) maxBack = Math.max(maxBack, reachOf(trigger, def));
     });
     this.phoneEntry = phone;
+    let walkBits = 0;
+    let wordStartBits = 0;
+    let viableBits = 0;
+    entries.forEach((e, k) => {
+      const def = e.def;
+      if (def.triggers.includes('separator')) {
+        this.separatorKs.push(k);
+        return;
+      }
+      const bit = 1 << k;
+      walkBits |= bit;
+      if (!def.midWord) wordStartBits |= bit;
+      if (def.viablePrefix !== undefined) viableBits |= bit;
+      for (let c = 0; c < 65536; c++) if (def.token[c] === 1) this.tokenMask[c] |= bit;
+      for (let c = 0; c < 128; c++) if (def.start[c] === 1) this.startMask[c] |= bit;
+    });
+    this.walkBits = walkBits;
+    this.wordStartBits = wordStartBits;
+    this.viableBits = viableBits;
     this.window = window;
     this.backReach = backReach;
     this.maxBack = maxBack;
@@ -227,10 +256,6 @@ export class DetectorGroupMatcher implements Matcher {
     return this.best;
   }
 
-  private separatorPending(def: DetectorDef, text: string, lo: number, result: number): number {
-    return separatorPendingImpl(def, text, lo, result);
-  }
-
   /** Attempts the assignment detectors over the identifier before the separator at `sep`. */
   private separator(text: string, units: Uint8Array | Uint16Array, sep: number): void {
     const identEnd = identifierEndBefore(text, sep);
@@ -286,32 +311,71 @@ export class DetectorGroupMatcher implements Matcher {
     };
   }
 
+  /**
+   * Per detector: the last character at or before n - lookahead that is not one of its tokens ends every
+   * attempt starting at or before it (its look-ahead then reads at most up to the text end), so only later
+   * positions can still change; the first of those where the detector can start (start character, word
+   * boundary, viable prefix) is its pending position; the group's is the earliest. All detectors but the
+   * assignment ones walk together: one backward walk for the cuts, one forward walk for the starts.
+   */
   pendingFrom(text: string, from: number): number {
     const n = text.length;
     let result = n;
-    for (const { def } of this.entries) {
-      const lo = Math.max(from - (def.backReach ?? 0), n - (def.maxLength + def.lookahead) + 1, 0);
-      if (lo >= result) continue;
-      if (def.triggers.includes('separator')) {
-        result = this.separatorPending(def, text, lo, result);
-        continue;
+    const { entries, lo, walkFrom, tokenMask } = this;
+    let open = 0;
+    let minLo = n;
+    for (let k = 0, bits = this.walkBits; bits !== 0; k++, bits >>>= 1) {
+      if ((bits & 1) === 0) continue;
+      const def = entries[k].def;
+      const l = Math.max(from - (def.backReach ?? 0), n - (def.maxLength + def.lookahead) + 1, 0);
+      if (l >= n) continue;
+      lo[k] = l;
+      walkFrom[k] = l;
+      open |= 1 << k;
+      if (l < minLo) minLo = l;
+    }
+    const pending = open;
+    // Backward: each detector's last non-token character within [lo, n - lookahead].
+    for (let x = n - 1; x >= minLo && open !== 0; x--) {
+      const miss = open & ~tokenMask[text.charCodeAt(x)];
+      if (miss === 0) continue;
+      for (let k = 0, bits = miss; bits !== 0; k++, bits >>>= 1) {
+        if ((bits & 1) === 0) continue;
+        if (x > Math.min(n - entries[k].def.lookahead, n - 1)) continue; // in its look-ahead: not a cut
+        if (x >= lo[k]) walkFrom[k] = x + 1;
+        open &= ~(1 << k);
       }
-      // A non-token character at q ends every attempt starting at or before it; its look-ahead then reads
-      // at most up to q + lookahead - 1, which must already be here.
-      let q = Math.min(n - def.lookahead, n - 1);
-      const token = def.token;
-      while (q >= lo && token[text.charCodeAt(q)] === 1) q--;
-      for (let p = Math.max(lo, q + 1); p < result; p++) {
-        const c = text.charCodeAt(p);
-        if (c >= 128 || def.start[c] !== 1) continue;
-        if (!def.midWord && p > 0 && ASCII_WORD[text.charCodeAt(p - 1)] === 1) continue;
-        if (def.viablePrefix !== undefined && !def.viablePrefix(text, p)) continue;
-        result = p;
-        break;
+    }
+    // Forward: the first position where a detector whose walk covers it can start.
+    let first = n;
+    for (let k = 0, bits = pending; bits !== 0; k++, bits >>>= 1) {
+      if ((bits & 1) !== 0 && walkFrom[k] < first) first = walkFrom[k];
+    }
+    const startMask = this.startMask;
+    scan: for (let x = first; x < n; x++) {
+      const c = text.charCodeAt(x);
+      if (c >= 128) continue;
+      let hit = startMask[c] & pending;
+      if (hit === 0) continue;
+      if (x > 0 && ASCII_WORD[text.charCodeAt(x - 1)] === 1) hit &= ~this.wordStartBits;
+      for (let k = 0, bits = hit; bits !== 0; k++, bits >>>= 1) {
+        if ((bits & 1) === 0 || walkFrom[k] > x) continue;
+        if ((this.viableBits & (1 << k)) !== 0 && !viable(entries[k].def, text, x)) continue;
+        result = x;
+        break scan;
       }
+    }
+    for (const k of this.separatorKs) {
+      const def = entries[k].def;
+      const l = Math.max(from - (def.backReach ?? 0), n - (def.maxLength + def.lookahead) + 1, 0);
+      if (l < result) result = separatorPendingImpl(def, text, l, result);
     }
     return result;
   }
+}
+
+function viable(def: DetectorDef, text: string, p: number): boolean {
+  return def.viablePrefix === undefined || def.viablePrefix(text, p);
 }
 
 function reachOf(trigger: DetectorTrigger, def: DetectorDef): number {
