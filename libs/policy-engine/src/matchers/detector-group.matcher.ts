@@ -28,6 +28,55 @@ function commonness(c: number): number {
   return c >= 97 && c <= 122 ? 1 : 0;
 }
 
+type QuickFn = (text: string, p: number, memo: ScanMemo) => boolean;
+type ViableFn = (text: string, p: number) => boolean;
+type MatchFn = (text: string, p: number, out: MatchOut) => boolean;
+
+/**
+ * A detector definition flattened into one object shape: definitions are literals of many shapes, and
+ * reading their fields in the hot loops through one (megamorphic) access site costs more than the loops.
+ */
+class FlatDetector {
+  readonly start: Uint8Array;
+  readonly second: Uint8Array | null;
+  readonly token: Uint8Array;
+  readonly maxLength: number;
+  readonly lookahead: number;
+  /** backReach, or 0; `reaches` tells whether it was given at all. */
+  readonly backReach: number;
+  readonly reaches: boolean;
+  /** minDigits, or 0 when not given. */
+  readonly minDigits: number;
+  readonly midWord: boolean;
+  readonly quick: QuickFn | null;
+  readonly viable: ViableFn | null;
+  readonly match: MatchFn;
+  readonly isIp: boolean;
+  readonly isAws: boolean;
+  readonly rule: number;
+  readonly priority: number;
+
+  constructor(entry: DetectorEntry) {
+    const def = entry.def;
+    this.start = def.start;
+    this.second = def.second ?? null;
+    this.token = def.token;
+    this.maxLength = def.maxLength;
+    this.lookahead = def.lookahead;
+    this.backReach = def.backReach ?? 0;
+    this.reaches = def.backReach !== undefined;
+    this.minDigits = def.minDigits ?? 0;
+    this.midWord = def.midWord === true;
+    this.quick = def.quick ?? null;
+    this.viable = def.viablePrefix ?? null;
+    this.match = def.match;
+    this.isIp = def.id === 'ip';
+    this.isAws = def.id === 'aws_secret_key';
+    this.rule = entry.rule;
+    this.priority = entry.priority;
+  }
+}
+
 /**
  * Runs up to 31 detectors in one pass. The text is walked once over a typed array of code units with a
  * 64K-entry table of character pairs that can trigger an attempt (a digit after a non-word character, an
@@ -39,6 +88,7 @@ export class DetectorGroupMatcher implements Matcher {
   static readonly MAX = 31;
   readonly window: number;
   private readonly entries: readonly DetectorEntry[];
+  private readonly flat: readonly FlatDetector[];
   /** Trigger classes per (previous << 8 | current) pair. */
   private readonly pairs = new Uint8Array(65536);
   /** Prefix triggers per pair: entry indexes and offsets back to the attempt, from prefixSlot. */
@@ -68,7 +118,6 @@ export class DetectorGroupMatcher implements Matcher {
   private readonly tokenMask = new Int32Array(65536);
   private readonly startMask = new Int32Array(128);
   private readonly wordStartBits: number;
-  private readonly viableBits: number;
   private readonly separatorKs: number[] = [];
   private readonly lo = new Int32Array(DetectorGroupMatcher.MAX);
   private readonly walkFrom = new Int32Array(DetectorGroupMatcher.MAX);
@@ -79,6 +128,7 @@ export class DetectorGroupMatcher implements Matcher {
   ) {
     if (entries.length > DetectorGroupMatcher.MAX) throw new Error('too many detectors in one group');
     this.entries = entries;
+    this.flat = entries.map((e) => new FlatDetector(e));
     this.lastTried = new Int32Array(entries.length);
     let window = 0;
     let backReach = 0;
@@ -103,7 +153,6 @@ export class DetectorGroupMatcher implements Matcher {
     this.phoneEntry = phone;
     let walkBits = 0;
     let wordStartBits = 0;
-    let viableBits = 0;
     entries.forEach((e, k) => {
       const def = e.def;
       if (def.triggers.includes('separator')) {
@@ -113,13 +162,11 @@ export class DetectorGroupMatcher implements Matcher {
       const bit = 1 << k;
       walkBits |= bit;
       if (!def.midWord) wordStartBits |= bit;
-      if (def.viablePrefix !== undefined) viableBits |= bit;
       for (let c = 0; c < 65536; c++) if (def.token[c] === 1) this.tokenMask[c] |= bit;
       for (let c = 0; c < 128; c++) if (def.start[c] === 1) this.startMask[c] |= bit;
     });
     this.walkBits = walkBits;
     this.wordStartBits = wordStartBits;
-    this.viableBits = viableBits;
     this.window = window;
     this.backReach = backReach;
     this.maxBack = maxBack;
@@ -214,13 +261,13 @@ export class DetectorGroupMatcher implements Matcher {
         // Digits ahead over any digit detector's characters: one count rules out short numbers for all.
         const digits = countDigits(units, i, n, this.digitToken, this.digitReach);
         for (const k of this.digitEntries) {
-          const def = this.entries[k].def;
-          if (def.minDigits !== undefined && digits < def.minDigits) continue;
+          const det = this.flat[k];
+          if (digits < det.minDigits) continue;
           if (k === this.phoneEntry && i > 0) {
             const b = units[i - 1];
             if (b === 43 || b === 40) this.attempt(text, units, k, i - 1);
           }
-          if (def.id === 'ip' && !ipNear(units, i, n)) continue;
+          if (det.isIp && !ipNear(units, i, n)) continue;
           this.attempt(text, units, k, i);
         }
       }
@@ -263,8 +310,7 @@ export class DetectorGroupMatcher implements Matcher {
     while (identStart > 0 && identEnd - identStart < 90 && ASCII_IDENT[units[identStart - 1]] === 1)
       identStart--;
     for (const k of this.separatorEntries) {
-      const def = this.entries[k].def;
-      if (def.id === 'aws_secret_key') {
+      if (this.flat[k].isAws) {
         // The name may contain spaces: look for "aws" anywhere in reach, then try every start before it.
         const lo = Math.max(0, sep - SEPARATOR_REACH);
         if (!hasAws(units, lo, sep)) continue;
@@ -278,27 +324,26 @@ export class DetectorGroupMatcher implements Matcher {
   private attempt(text: string, units: Uint8Array | Uint16Array, k: number, p: number): void {
     if (p < 0 || this.lastTried[k] === p) return;
     this.lastTried[k] = p;
-    const entry = this.entries[k];
-    const def = entry.def;
-    if (p < this.from && def.backReach === undefined) return;
+    const det = this.flat[k];
+    if (p < this.from && !det.reaches) return;
     const c = units[p];
-    if (c >= 128 || def.start[c] !== 1) return;
+    if (c >= 128 || det.start[c] !== 1) return;
     if (p > 0 && ASCII_WORD[units[p - 1]] === 1) return;
-    if (def.second !== undefined) {
+    if (det.second !== null) {
       const c2 = p + 1 < text.length ? units[p + 1] : 0;
-      if (c2 >= 128 || def.second[c2] !== 1) return;
+      if (c2 >= 128 || det.second[c2] !== 1) return;
     }
-    if (def.minDigits !== undefined && !enoughDigits(units, p, def, text.length)) return;
-    if (def.quick !== undefined && !def.quick(text, p, this.memo)) return;
+    if (det.minDigits > 0 && !enoughDigits(units, p, det, text.length)) return;
+    if (det.quick !== null && !det.quick(text, p, this.memo)) return;
     const out = this.out;
-    if (!def.match(text, p, out)) return;
+    if (!det.match(text, p, out)) return;
     if (out.start < this.from) return;
     const best = this.best;
     if (best !== null) {
       if (out.start > best.start) return;
       const len = out.end - out.start;
       const bestLen = best.end - best.start;
-      if (out.start === best.start && (len < bestLen || (len === bestLen && entry.priority >= best.priority)))
+      if (out.start === best.start && (len < bestLen || (len === bestLen && det.priority >= best.priority)))
         return;
     }
     this.best = {
@@ -306,8 +351,8 @@ export class DetectorGroupMatcher implements Matcher {
       end: out.end,
       redactStart: out.redactStart,
       redactEnd: out.redactEnd,
-      rule: entry.rule,
-      priority: entry.priority,
+      rule: det.rule,
+      priority: det.priority,
     };
   }
 
@@ -321,13 +366,13 @@ export class DetectorGroupMatcher implements Matcher {
   pendingFrom(text: string, from: number): number {
     const n = text.length;
     let result = n;
-    const { entries, lo, walkFrom, tokenMask } = this;
+    const { flat, lo, walkFrom, tokenMask } = this;
     let open = 0;
     let minLo = n;
     for (let k = 0, bits = this.walkBits; bits !== 0; k++, bits >>>= 1) {
       if ((bits & 1) === 0) continue;
-      const def = entries[k].def;
-      const l = Math.max(from - (def.backReach ?? 0), n - (def.maxLength + def.lookahead) + 1, 0);
+      const det = flat[k];
+      const l = Math.max(from - det.backReach, n - (det.maxLength + det.lookahead) + 1, 0);
       if (l >= n) continue;
       lo[k] = l;
       walkFrom[k] = l;
@@ -341,7 +386,7 @@ export class DetectorGroupMatcher implements Matcher {
       if (miss === 0) continue;
       for (let k = 0, bits = miss; bits !== 0; k++, bits >>>= 1) {
         if ((bits & 1) === 0) continue;
-        if (x > Math.min(n - entries[k].def.lookahead, n - 1)) continue; // in its look-ahead: not a cut
+        if (x > Math.min(n - flat[k].lookahead, n - 1)) continue; // in its look-ahead: not a cut
         if (x >= lo[k]) walkFrom[k] = x + 1;
         open &= ~(1 << k);
       }
@@ -360,22 +405,19 @@ export class DetectorGroupMatcher implements Matcher {
       if (x > 0 && ASCII_WORD[text.charCodeAt(x - 1)] === 1) hit &= ~this.wordStartBits;
       for (let k = 0, bits = hit; bits !== 0; k++, bits >>>= 1) {
         if ((bits & 1) === 0 || walkFrom[k] > x) continue;
-        if ((this.viableBits & (1 << k)) !== 0 && !viable(entries[k].def, text, x)) continue;
+        const viable = flat[k].viable;
+        if (viable !== null && !viable(text, x)) continue;
         result = x;
         break scan;
       }
     }
     for (const k of this.separatorKs) {
-      const def = entries[k].def;
-      const l = Math.max(from - (def.backReach ?? 0), n - (def.maxLength + def.lookahead) + 1, 0);
-      if (l < result) result = separatorPendingImpl(def, text, l, result);
+      const det = flat[k];
+      const l = Math.max(from - det.backReach, n - (det.maxLength + det.lookahead) + 1, 0);
+      if (l < result) result = separatorPendingImpl(det, text, l, result);
     }
     return result;
   }
-}
-
-function viable(def: DetectorDef, text: string, p: number): boolean {
-  return def.viablePrefix === undefined || def.viablePrefix(text, p);
 }
 
 function reachOf(trigger: DetectorTrigger, def: DetectorDef): number {
@@ -403,10 +445,10 @@ const AWS_WORD = /aws/gi;
  * text, in the identifier before a ':' / '=' (generic), or within 22 characters before an "aws" (AWS
  * secret). Only those candidates are checked, with the same conditions as the generic loop.
  */
-function separatorPendingImpl(def: DetectorDef, text: string, lo: number, result: number): number {
+function separatorPendingImpl(def: FlatDetector, text: string, lo: number, result: number): number {
   const n = text.length;
   let best = result;
-  if (def.id === 'aws_secret_key') {
+  if (def.isAws) {
     let t = n - 1;
     while (t > lo && ASCII_IDENT[text.charCodeAt(t - 1)] === 1) t--;
     best = firstViable(def, text, Math.max(lo, t), n, best);
@@ -447,14 +489,14 @@ function nextSeparator(text: string, from: number): number {
 }
 
 /** The first p in [from, to) (and below `best`) where `def` can still match when text is appended. */
-function firstViable(def: DetectorDef, text: string, from: number, to: number, best: number): number {
+function firstViable(def: FlatDetector, text: string, from: number, to: number, best: number): number {
   const n = text.length;
   const lastRead = Math.min(n - def.lookahead, n - 1);
   for (let p = from; p < to && p < best; p++) {
     const c = text.charCodeAt(p);
     if (c >= 128 || def.start[c] !== 1) continue;
     if (p > 0 && ASCII_WORD[text.charCodeAt(p - 1)] === 1) continue;
-    if (def.viablePrefix !== undefined && !def.viablePrefix(text, p)) continue;
+    if (def.viable !== null && !def.viable(text, p)) continue;
     let cut = false; // a non-token character ends the attempt before the text does: its outcome is final
     for (let q = p; q <= lastRead; q++) {
       if (def.token[text.charCodeAt(q)] !== 1) {
@@ -495,8 +537,8 @@ function countDigits(
   return digits;
 }
 
-function enoughDigits(units: Uint8Array | Uint16Array, p: number, def: DetectorDef, n: number): boolean {
-  const need = def.minDigits as number;
+function enoughDigits(units: Uint8Array | Uint16Array, p: number, def: FlatDetector, n: number): boolean {
+  const need = def.minDigits;
   const token = def.token;
   const stop = Math.min(n, p + def.maxLength);
   let digits = 0;
