@@ -2,7 +2,7 @@ import { ASCII_WORD, asciiSet } from '../normalize/char-tables';
 import { codeUnits } from '../normalize/code-units';
 import { type DetectorDef, type DetectorTrigger, type MatchOut, ScanMemo } from '../detectors/detector.types';
 import { type Candidate, type Matcher } from './matcher.types';
-import { firstAtOrAfter, type SharedScan } from './shared-scan';
+import { firstAtOrAfter, type ScanEvents, type SharedScan } from './shared-scan';
 
 const ASCII_IDENT = asciiSet('A-Za-z0-9_.\\-');
 const EMAIL_LOCAL = asciiSet('A-Za-z0-9._%+\\-');
@@ -105,6 +105,8 @@ export class DetectorGroupMatcher implements Matcher {
   private readonly digitToken = new Uint8Array(65536);
   private digitReach = 0;
   private readonly maxBack: number;
+  /** Trigger classes with an entry that may attempt before the search start (backReach). */
+  private earlyBits = 0;
   private readonly backReach: number;
   private readonly lastTried: Int32Array;
   private readonly memo = new ScanMemo();
@@ -151,6 +153,17 @@ export class DetectorGroupMatcher implements Matcher {
       for (const trigger of def.triggers) maxBack = Math.max(maxBack, reachOf(trigger, def));
     });
     this.phoneEntry = phone;
+    const classBits: Record<DetectorTrigger, number> = {
+      digit: T_DIGIT,
+      'upper-digit': T_UPPER_DIGIT,
+      at: T_AT,
+      separator: T_SEP,
+      colon: T_SEP,
+      prefix: T_PREFIX,
+    };
+    for (const e of entries) {
+      if (e.def.backReach !== undefined) for (const t of e.def.triggers) this.earlyBits |= classBits[t];
+    }
     let walkBits = 0;
     let wordStartBits = 0;
     entries.forEach((e, k) => {
@@ -255,7 +268,8 @@ export class DetectorGroupMatcher implements Matcher {
       if (c > 128) c = 128;
       let prev = i > 0 ? units[i - 1] : 0;
       if (prev > 128) prev = 128;
-      const bits = pairs[(prev << 8) | c];
+      // Every attempt starts at or before its trigger: before `from` only entries with backReach can match.
+      const bits = i < from ? pairs[(prev << 8) | c] & this.earlyBits : pairs[(prev << 8) | c];
       if (bits === 0) continue;
       if ((bits & T_DIGIT) !== 0) {
         // Digits ahead over any digit detector's characters: one count rules out short numbers for all.
@@ -356,6 +370,10 @@ export class DetectorGroupMatcher implements Matcher {
     };
   }
 
+  private separatorPending(det: FlatDetector, text: string, lo: number, result: number): number {
+    return separatorPendingImpl(det, text, lo, result, codeUnits(text), this.scan.scan(text));
+  }
+
   /**
    * Per detector: the last character at or before n - lookahead that is not one of its tokens ends every
    * attempt starting at or before it (its look-ahead then reads at most up to the text end), so only later
@@ -414,7 +432,7 @@ export class DetectorGroupMatcher implements Matcher {
     for (const k of this.separatorKs) {
       const det = flat[k];
       const l = Math.max(from - det.backReach, n - (det.maxLength + det.lookahead) + 1, 0);
-      if (l < result) result = separatorPendingImpl(det, text, l, result);
+      if (l < result) result = this.separatorPending(det, text, l, result);
     }
     return result;
   }
@@ -437,55 +455,58 @@ function reachOf(trigger: DetectorTrigger, def: DetectorDef): number {
   }
 }
 
-const AWS_WORD = /aws/gi;
-
 /**
  * pendingFrom for the assignment detectors, whose characters include spaces (so the generic loop would
  * walk their whole window on every push): a viable attempt lies in the identifier run at the end of the
  * text, in the identifier before a ':' / '=' (generic), or within 22 characters before an "aws" (AWS
- * secret). Only those candidates are checked, with the same conditions as the generic loop.
+ * secret). Only those candidates are checked, with the same conditions as the generic loop. The separators
+ * come from the shared pass (every ':' and '=' is a trigger of these detectors), not from a new search.
  */
-function separatorPendingImpl(def: FlatDetector, text: string, lo: number, result: number): number {
+function separatorPendingImpl(
+  def: FlatDetector,
+  text: string,
+  lo: number,
+  result: number,
+  units: Uint8Array | Uint16Array,
+  events: ScanEvents,
+): number {
   const n = text.length;
   let best = result;
   if (def.isAws) {
     let t = n - 1;
-    while (t > lo && ASCII_IDENT[text.charCodeAt(t - 1)] === 1) t--;
+    while (t > lo && ASCII_IDENT[units[t - 1]] === 1) t--;
     best = firstViable(def, text, Math.max(lo, t), n, best);
-    AWS_WORD.lastIndex = lo;
-    while (AWS_WORD.test(text)) {
-      const a = AWS_WORD.lastIndex - 3;
+    // Every "aws" (any case) from lo.
+    for (let a = lo; a + 2 < n; a++) {
+      if ((units[a] | 32) !== 97 || (units[a + 1] | 32) !== 119 || (units[a + 2] | 32) !== 115) continue;
       best = firstViable(def, text, Math.max(lo, a - 22), a + 1, best);
+      a += 2;
     }
     return best;
   }
   let j = n;
-  for (let k = 0; k < 3 && j > lo && text.charCodeAt(j - 1) === 32; k++) j--;
-  if (j > lo && (text.charCodeAt(j - 1) === 34 || text.charCodeAt(j - 1) === 39)) j--;
+  for (let k = 0; k < 3 && j > lo && units[j - 1] === 32; k++) j--;
+  if (j > lo && (units[j - 1] === 34 || units[j - 1] === 39)) j--;
   let t = j;
-  while (t > lo && ASCII_IDENT[text.charCodeAt(t - 1)] === 1) t--;
+  while (t > lo && ASCII_IDENT[units[t - 1]] === 1) t--;
   best = firstViable(def, text, Math.max(lo, t), n, best);
-  for (let s = nextSeparator(text, lo); s !== -1 && s < best + 128; s = nextSeparator(text, s + 1)) {
+  const { pairAt, pairCount } = events;
+  for (let e = firstAtOrAfter(pairAt, pairCount, lo); e < pairCount; e++) {
+    const s = pairAt[e];
+    if (s >= best + 128) break;
+    if (units[s] !== 58 && units[s] !== 61) continue;
     const identEnd = identifierEndBefore(text, s);
     let identStart = identEnd;
     while (
       identStart > 0 &&
       identEnd - identStart < 96 && // viablePrefix accepts identifiers up to 91 characters
-      ASCII_IDENT[text.charCodeAt(identStart - 1)] === 1
+      ASCII_IDENT[units[identStart - 1]] === 1
     ) {
       identStart--;
     }
     best = firstViable(def, text, Math.max(lo, identStart), identEnd, best);
   }
   return best;
-}
-
-function nextSeparator(text: string, from: number): number {
-  const colon = text.indexOf(':', from);
-  const eq = text.indexOf('=', from);
-  if (colon === -1) return eq;
-  if (eq === -1) return colon;
-  return colon < eq ? colon : eq;
 }
 
 /** The first p in [from, to) (and below `best`) where `def` can still match when text is appended. */
