@@ -123,6 +123,10 @@ export class DetectorGroupMatcher implements Matcher {
   private readonly separatorKs: number[] = [];
   private readonly lo = new Int32Array(DetectorGroupMatcher.MAX);
   private readonly walkFrom = new Int32Array(DetectorGroupMatcher.MAX);
+  /** Per entry: backReach (0 if none), maxLength + lookahead, and max(lookahead, 1) (cuts lie at or before n - that). */
+  private readonly backReaches = new Int32Array(DetectorGroupMatcher.MAX);
+  private readonly windows = new Int32Array(DetectorGroupMatcher.MAX);
+  private readonly cutBacks = new Int32Array(DetectorGroupMatcher.MAX);
 
   constructor(
     entries: readonly DetectorEntry[],
@@ -174,6 +178,9 @@ export class DetectorGroupMatcher implements Matcher {
       }
       const bit = 1 << k;
       walkBits |= bit;
+      this.backReaches[k] = def.backReach ?? 0;
+      this.windows[k] = def.maxLength + def.lookahead;
+      this.cutBacks[k] = Math.max(def.lookahead, 1);
       if (!def.midWord) wordStartBits |= bit;
       for (let c = 0; c < 65536; c++) if (def.token[c] === 1) this.tokenMask[c] |= bit;
       for (let c = 0; c < 128; c++) if (def.start[c] === 1) this.startMask[c] |= bit;
@@ -384,13 +391,12 @@ export class DetectorGroupMatcher implements Matcher {
   pendingFrom(text: string, from: number): number {
     const n = text.length;
     let result = n;
-    const { flat, lo, walkFrom, tokenMask } = this;
+    const { flat, lo, walkFrom, tokenMask, backReaches, windows, cutBacks } = this;
     let open = 0;
     let minLo = n;
-    for (let k = 0, bits = this.walkBits; bits !== 0; k++, bits >>>= 1) {
-      if ((bits & 1) === 0) continue;
-      const det = flat[k];
-      const l = Math.max(from - det.backReach, n - (det.maxLength + det.lookahead) + 1, 0);
+    for (let bits = this.walkBits; bits !== 0; bits &= bits - 1) {
+      const k = 31 - Math.clz32(bits & -bits);
+      const l = Math.max(from - backReaches[k], n - windows[k] + 1, 0);
       if (l >= n) continue;
       lo[k] = l;
       walkFrom[k] = l;
@@ -398,21 +404,21 @@ export class DetectorGroupMatcher implements Matcher {
       if (l < minLo) minLo = l;
     }
     const pending = open;
-    // Backward: each detector's last non-token character within [lo, n - lookahead].
+    // Backward: each detector's last non-token character within [lo, n - max(lookahead, 1)].
     for (let x = n - 1; x >= minLo && open !== 0; x--) {
       const miss = open & ~tokenMask[text.charCodeAt(x)];
-      if (miss === 0) continue;
-      for (let k = 0, bits = miss; bits !== 0; k++, bits >>>= 1) {
-        if ((bits & 1) === 0) continue;
-        if (x > Math.min(n - flat[k].lookahead, n - 1)) continue; // in its look-ahead: not a cut
+      for (let bits = miss; bits !== 0; bits &= bits - 1) {
+        const k = 31 - Math.clz32(bits & -bits);
+        if (x > n - cutBacks[k]) continue; // in its look-ahead: not a cut
         if (x >= lo[k]) walkFrom[k] = x + 1;
         open &= ~(1 << k);
       }
     }
     // Forward: the first position where a detector whose walk covers it can start.
     let first = n;
-    for (let k = 0, bits = pending; bits !== 0; k++, bits >>>= 1) {
-      if ((bits & 1) !== 0 && walkFrom[k] < first) first = walkFrom[k];
+    for (let bits = pending; bits !== 0; bits &= bits - 1) {
+      const k = 31 - Math.clz32(bits & -bits);
+      if (walkFrom[k] < first) first = walkFrom[k];
     }
     const startMask = this.startMask;
     scan: for (let x = first; x < n; x++) {
@@ -421,8 +427,9 @@ export class DetectorGroupMatcher implements Matcher {
       let hit = startMask[c] & pending;
       if (hit === 0) continue;
       if (x > 0 && ASCII_WORD[text.charCodeAt(x - 1)] === 1) hit &= ~this.wordStartBits;
-      for (let k = 0, bits = hit; bits !== 0; k++, bits >>>= 1) {
-        if ((bits & 1) === 0 || walkFrom[k] > x) continue;
+      for (let bits = hit; bits !== 0; bits &= bits - 1) {
+        const k = 31 - Math.clz32(bits & -bits);
+        if (walkFrom[k] > x) continue;
         const viable = flat[k].viable;
         if (viable !== null && !viable(text, x)) continue;
         result = x;

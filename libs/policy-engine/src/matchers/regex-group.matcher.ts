@@ -44,6 +44,10 @@ export class RegexGroupMatcher implements Matcher {
       });
       this.tokenMask = tokenMask;
       this.firstMask = firstMask;
+      specs.forEach((spec, k) => {
+        this.windows[k] = spec.shape.window;
+        this.lookaheads[k] = spec.shape.lookahead;
+      });
     }
   }
 
@@ -52,6 +56,9 @@ export class RegexGroupMatcher implements Matcher {
   private readonly lo = new Int32Array(31);
   private readonly cutAt = new Int32Array(31);
   private readonly start = new Int32Array(31);
+  /** Each member's window and look-ahead (read per call: kept out of the spec objects). */
+  private readonly windows = new Int32Array(31);
+  private readonly lookaheads = new Int32Array(31);
   /** Per character, the members whose token / first-character set holds it (bit k = member k). */
   private readonly tokenMask: Int32Array | null = null;
   private readonly firstMask: Int32Array | null = null;
@@ -126,44 +133,45 @@ export class RegexGroupMatcher implements Matcher {
     // All members at once with bitmasks; the same answer as the minimum of RegexMatcher.pendingFrom:
     // member k looks at [lo_k, n) and is cut by its last non-token character at or before n - la_k.
     const n = text.length;
-    const specs = this.specs;
-    const count = specs.length;
+    const count = this.specs.length;
     const tokenMask = this.tokenMask;
     const firstMask = this.firstMask;
-    const { lo, cutAt, start } = this;
+    const { lo, cutAt, start, windows, lookaheads } = this;
     let pending = 0;
     let minLo = n;
     for (let k = 0; k < count; k++) {
-      const shape = specs[k].shape;
-      lo[k] = Math.max(from, n - shape.window + 1);
-      cutAt[k] = Math.min(n - shape.lookahead, n - 1);
-      if (lo[k] < n) {
+      const l = Math.max(from, n - windows[k] + 1);
+      lo[k] = l;
+      start[k] = l;
+      cutAt[k] = Math.min(n - lookaheads[k], n - 1);
+      if (l < n) {
         pending |= 1 << k;
-        if (lo[k] < minLo) minLo = lo[k];
+        if (l < minLo) minLo = l;
       }
     }
-    // Backward: find each member's last non-token character (its scan then starts right after it).
-    for (let k = 0; k < count; k++) start[k] = lo[k];
+    // Backward: find each member's last non-token character in [lo_k, cutAt_k] (its scan then starts
+    // right after it; without one, at lo_k). A miss below lo_k only ends that member's walk.
     let open = pending;
     for (let x = n - 1; x >= minLo && open !== 0; x--) {
       const miss = open & ~tokenMask[text.charCodeAt(x)];
-      if (miss === 0) continue;
-      for (let k = 0; k < count; k++) {
-        const bit = 1 << k;
-        if ((miss & bit) === 0 || x > cutAt[k]) continue;
+      for (let bits = miss; bits !== 0; bits &= bits - 1) {
+        const k = 31 - Math.clz32(bits & -bits);
+        if (x > cutAt[k]) continue;
         if (x >= lo[k]) start[k] = x + 1;
-        open &= ~bit;
+        open &= ~(1 << k);
       }
-      // Members whose window begins above x are done with the backward walk too.
-      for (let k = 0; k < count; k++) if ((open & (1 << k)) !== 0 && x <= lo[k]) open &= ~(1 << k);
     }
     // Forward: the first position where some member that may start there has a first character.
     let first = n;
-    for (let k = 0; k < count; k++) if ((pending & (1 << k)) !== 0 && start[k] < first) first = start[k];
+    for (let bits = pending; bits !== 0; bits &= bits - 1) {
+      const k = 31 - Math.clz32(bits & -bits);
+      if (start[k] < first) first = start[k];
+    }
     for (let x = first; x < n; x++) {
       const hit = firstMask[text.charCodeAt(x)] & pending;
-      if (hit === 0) continue;
-      for (let k = 0; k < count; k++) if ((hit & (1 << k)) !== 0 && start[k] <= x) return x;
+      for (let bits = hit; bits !== 0; bits &= bits - 1) {
+        if (start[31 - Math.clz32(bits & -bits)] <= x) return x;
+      }
     }
     return n;
   }
