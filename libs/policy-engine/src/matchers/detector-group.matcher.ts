@@ -20,6 +20,8 @@ const T_UPPER_DIGIT = 2;
 const T_AT = 4;
 const T_SEP = 8;
 const T_PREFIX = 16;
+/** "aw" in any case: where the AWS secret detector's pendingFrom looks for "aws" (no attempt of its own). */
+const T_AW = 32;
 /** How far before its trigger an attempt can start ('separator': identifier + quote + blanks). */
 const SEPARATOR_REACH = 112;
 
@@ -222,6 +224,8 @@ export class DetectorGroupMatcher implements Matcher {
         this.separatorEntries.push(k);
         t.anyPrev(58, T_SEP);
         t.anyPrev(61, T_SEP);
+        if (def.id === 'aws_secret_key')
+          for (const a of [65, 97]) for (const w of [87, 119]) t.mark(a, w, T_AW);
         return;
       case 'colon':
         this.colonEntries.push(k);
@@ -483,11 +487,13 @@ function separatorPendingImpl(
     let t = n - 1;
     while (t > lo && ASCII_IDENT[units[t - 1]] === 1) t--;
     best = firstViable(def, text, Math.max(lo, t), n, best);
-    // Every "aws" (any case) from lo.
-    for (let a = lo; a + 2 < n; a++) {
-      if ((units[a] | 32) !== 97 || (units[a + 1] | 32) !== 119 || (units[a + 2] | 32) !== 115) continue;
-      best = firstViable(def, text, Math.max(lo, a - 22), a + 1, best);
-      a += 2;
+    // Every "aws" (any case) from lo: its "aw" is a trigger pair of the shared pass (T_AW).
+    const { pairAt, pairCount } = events;
+    for (let e = firstAtOrAfter(pairAt, pairCount, lo + 1); e < pairCount; e++) {
+      const w = pairAt[e];
+      if (w + 1 >= n || (units[w + 1] | 32) !== 115 || (units[w] | 32) !== 119 || (units[w - 1] | 32) !== 97)
+        continue;
+      best = firstViable(def, text, Math.max(lo, w - 23), w, best);
     }
     return best;
   }
