@@ -120,6 +120,8 @@ export class DetectorGroupMatcher implements Matcher {
   // entries a character can continue (token) or start; each entry's own window bounds; and scratch.
   private readonly walkBits: number;
   private readonly tokenMask = new Int32Array(65536);
+  /** tokenMask for ASCII: small enough to stay in cache next to the other tables. */
+  private readonly tokenLow = new Int32Array(128);
   private readonly startMask = new Int32Array(128);
   private readonly wordStartBits: number;
   private readonly separatorKs: number[] = [];
@@ -188,6 +190,7 @@ export class DetectorGroupMatcher implements Matcher {
       for (let c = 0; c < 128; c++) if (def.start[c] === 1) this.startMask[c] |= bit;
     });
     this.walkBits = walkBits;
+    this.tokenLow.set(this.tokenMask.subarray(0, 128));
     this.wordStartBits = wordStartBits;
     this.window = window;
     this.backReach = backReach;
@@ -395,7 +398,7 @@ export class DetectorGroupMatcher implements Matcher {
   pendingFrom(text: string, from: number): number {
     const n = text.length;
     let result = n;
-    const { flat, lo, walkFrom, tokenMask, backReaches, windows, cutBacks } = this;
+    const { flat, lo, walkFrom, tokenMask, tokenLow, backReaches, windows, cutBacks } = this;
     let open = 0;
     let minLo = n;
     for (let bits = this.walkBits; bits !== 0; bits &= bits - 1) {
@@ -410,7 +413,8 @@ export class DetectorGroupMatcher implements Matcher {
     const pending = open;
     // Backward: each detector's last non-token character within [lo, n - max(lookahead, 1)].
     for (let x = n - 1; x >= minLo && open !== 0; x--) {
-      const miss = open & ~tokenMask[text.charCodeAt(x)];
+      const c = text.charCodeAt(x);
+      const miss = open & ~(c < 128 ? tokenLow[c] : tokenMask[c]);
       for (let bits = miss; bits !== 0; bits &= bits - 1) {
         const k = 31 - Math.clz32(bits & -bits);
         if (x > n - cutBacks[k]) continue; // in its look-ahead: not a cut

@@ -44,6 +44,8 @@ export class RegexGroupMatcher implements Matcher {
       });
       this.tokenMask = tokenMask;
       this.firstMask = firstMask;
+      this.tokenLow = tokenMask.slice(0, 128);
+      this.firstLow = firstMask.slice(0, 128);
       specs.forEach((spec, k) => {
         this.windows[k] = spec.shape.window;
         this.lookaheads[k] = spec.shape.lookahead;
@@ -62,6 +64,9 @@ export class RegexGroupMatcher implements Matcher {
   /** Per character, the members whose token / first-character set holds it (bit k = member k). */
   private readonly tokenMask: Int32Array | null = null;
   private readonly firstMask: Int32Array | null = null;
+  /** Their ASCII part: small enough to stay in cache next to the other tables. */
+  private readonly tokenLow = new Int32Array(128);
+  private readonly firstLow = new Int32Array(128);
 
   /** One matcher per flag set where combining is safe; lone regexes keep their own matcher. */
   static build(specs: readonly RegexSpec[]): Matcher[] {
@@ -136,7 +141,7 @@ export class RegexGroupMatcher implements Matcher {
     const count = this.specs.length;
     const tokenMask = this.tokenMask;
     const firstMask = this.firstMask;
-    const { lo, cutAt, start, windows, lookaheads } = this;
+    const { lo, cutAt, start, windows, lookaheads, tokenLow, firstLow } = this;
     let pending = 0;
     let minLo = n;
     for (let k = 0; k < count; k++) {
@@ -153,7 +158,8 @@ export class RegexGroupMatcher implements Matcher {
     // right after it; without one, at lo_k). A miss below lo_k only ends that member's walk.
     let open = pending;
     for (let x = n - 1; x >= minLo && open !== 0; x--) {
-      const miss = open & ~tokenMask[text.charCodeAt(x)];
+      const c = text.charCodeAt(x);
+      const miss = open & ~(c < 128 ? tokenLow[c] : tokenMask[c]);
       for (let bits = miss; bits !== 0; bits &= bits - 1) {
         const k = 31 - Math.clz32(bits & -bits);
         if (x > cutAt[k]) continue;
@@ -168,7 +174,8 @@ export class RegexGroupMatcher implements Matcher {
       if (start[k] < first) first = start[k];
     }
     for (let x = first; x < n; x++) {
-      const hit = firstMask[text.charCodeAt(x)] & pending;
+      const c = text.charCodeAt(x);
+      const hit = (c < 128 ? firstLow[c] : firstMask[c]) & pending;
       for (let bits = hit; bits !== 0; bits &= bits - 1) {
         if (start[31 - Math.clz32(bits & -bits)] <= x) return x;
       }
