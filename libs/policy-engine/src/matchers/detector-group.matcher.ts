@@ -2,6 +2,7 @@ import { ASCII_WORD, asciiSet } from '../normalize/char-tables';
 import { codeUnits } from '../normalize/code-units';
 import { type DetectorDef, type DetectorTrigger, type MatchOut, ScanMemo } from '../detectors/detector.types';
 import { type Candidate, type Matcher } from './matcher.types';
+import { CutWalk } from './cut-walk';
 import { firstAtOrAfter, type ScanEvents, type SharedScan } from './shared-scan';
 
 const ASCII_IDENT = asciiSet('A-Za-z0-9_.\\-');
@@ -122,6 +123,9 @@ export class DetectorGroupMatcher implements Matcher {
   private readonly tokenMask = new Int32Array(65536);
   /** tokenMask for ASCII: small enough to stay in cache next to the other tables. */
   private readonly tokenLow = new Int32Array(128);
+  private readonly cutWalk: CutWalk;
+  /** Smallest window of the walking detectors (-Infinity: never walk them uniformly, see pendingFrom). */
+  private readonly minWalkWindow: number;
   private readonly startMask = new Int32Array(128);
   private readonly wordStartBits: number;
   private readonly separatorKs: number[] = [];
@@ -191,6 +195,18 @@ export class DetectorGroupMatcher implements Matcher {
     });
     this.walkBits = walkBits;
     this.tokenLow.set(this.tokenMask.subarray(0, 128));
+    this.cutWalk = new CutWalk(
+      this.tokenMask,
+      entries.map((e) => e.def.lookahead),
+    );
+    let minWalkWindow = Infinity;
+    let uniform = walkBits !== 0;
+    entries.forEach((e, k) => {
+      if ((walkBits & (1 << k)) === 0) return;
+      if (e.def.backReach !== undefined) uniform = false;
+      minWalkWindow = Math.min(minWalkWindow, e.def.maxLength + e.def.lookahead);
+    });
+    this.minWalkWindow = uniform ? minWalkWindow : -Infinity;
     this.wordStartBits = wordStartBits;
     this.window = window;
     this.backReach = backReach;
@@ -397,6 +413,46 @@ export class DetectorGroupMatcher implements Matcher {
    */
   pendingFrom(text: string, from: number): number {
     const n = text.length;
+    let result =
+      from >= 0 && from < n && n - this.minWalkWindow + 1 <= from
+        ? this.walkPendingUniform(text, from)
+        : this.walkPending(text, from);
+    for (const k of this.separatorKs) {
+      const det = this.flat[k];
+      const l = Math.max(from - det.backReach, n - (det.maxLength + det.lookahead) + 1, 0);
+      if (l < result) result = this.separatorPending(det, text, l, result);
+    }
+    return result;
+  }
+
+  /**
+   * The walking detectors' pending position when all of them look at [from, n) (their windows reach back
+   * past `from`, and none has a backReach): one shared backward walk (CutWalk), then forward.
+   */
+  private walkPendingUniform(text: string, from: number): number {
+    const n = text.length;
+    const { flat, cutWalk, startMask, wordStartBits } = this;
+    const { recFrom, recBits } = cutWalk;
+    let active = cutWalk.walk(text, from, this.walkBits);
+    let r = cutWalk.recs - 1;
+    for (let x = active !== 0 ? from : recFrom[r]; x < n; x++) {
+      while (r >= 0 && recFrom[r] <= x) active |= recBits[r--];
+      const c = text.charCodeAt(x);
+      if (c >= 128) continue;
+      let hit = startMask[c] & active;
+      if (hit === 0) continue;
+      if (x > 0 && ASCII_WORD[text.charCodeAt(x - 1)] === 1) hit &= ~wordStartBits;
+      for (let bits = hit; bits !== 0; bits &= bits - 1) {
+        const viable = flat[31 - Math.clz32(bits & -bits)].viable;
+        if (viable === null || viable(text, x)) return x;
+      }
+    }
+    return n;
+  }
+
+  /** The walking detectors' pending position in general (each with its own [lo, n)). */
+  private walkPending(text: string, from: number): number {
+    const n = text.length;
     let result = n;
     const { flat, lo, walkFrom, tokenMask, tokenLow, backReaches, windows, cutBacks } = this;
     let open = 0;
@@ -443,11 +499,6 @@ export class DetectorGroupMatcher implements Matcher {
         result = x;
         break scan;
       }
-    }
-    for (const k of this.separatorKs) {
-      const det = flat[k];
-      const l = Math.max(from - det.backReach, n - (det.maxLength + det.lookahead) + 1, 0);
-      if (l < result) result = this.separatorPending(det, text, l, result);
     }
     return result;
   }

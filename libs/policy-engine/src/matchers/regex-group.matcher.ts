@@ -1,3 +1,4 @@
+import { CutWalk } from './cut-walk';
 import type { Candidate, Matcher } from './matcher.types';
 import { RegexMatcher, type RegexShape } from './regex.matcher';
 
@@ -49,7 +50,13 @@ export class RegexGroupMatcher implements Matcher {
       specs.forEach((spec, k) => {
         this.windows[k] = spec.shape.window;
         this.lookaheads[k] = spec.shape.lookahead;
+        this.allBits |= 1 << k;
       });
+      this.minWindow = specs.reduce((w, s) => Math.min(w, s.shape.window), Infinity);
+      this.cutWalk = new CutWalk(
+        tokenMask,
+        specs.map((s) => s.shape.lookahead),
+      );
     }
   }
 
@@ -67,6 +74,10 @@ export class RegexGroupMatcher implements Matcher {
   /** Their ASCII part: small enough to stay in cache next to the other tables. */
   private readonly tokenLow = new Int32Array(128);
   private readonly firstLow = new Int32Array(128);
+  /** For texts where every member's window reaches back past `from` (see pendingFrom). */
+  private readonly cutWalk: CutWalk | null = null;
+  private readonly minWindow: number = Infinity;
+  private allBits = 0;
 
   /** One matcher per flag set where combining is safe; lone regexes keep their own matcher. */
   static build(specs: readonly RegexSpec[]): Matcher[] {
@@ -138,6 +149,9 @@ export class RegexGroupMatcher implements Matcher {
     // All members at once with bitmasks; the same answer as the minimum of RegexMatcher.pendingFrom:
     // member k looks at [lo_k, n) and is cut by its last non-token character at or before n - la_k.
     const n = text.length;
+    if (from < n && n - this.minWindow + 1 <= from && this.cutWalk !== null) {
+      return this.pendingFromUniform(text, from, this.cutWalk, this.firstMask);
+    }
     const count = this.specs.length;
     const tokenMask = this.tokenMask;
     const firstMask = this.firstMask;
@@ -179,6 +193,21 @@ export class RegexGroupMatcher implements Matcher {
       for (let bits = hit; bits !== 0; bits &= bits - 1) {
         if (start[31 - Math.clz32(bits & -bits)] <= x) return x;
       }
+    }
+    return n;
+  }
+
+  /** pendingFrom when every member looks at [from, n): one shared backward walk, then forward. */
+  private pendingFromUniform(text: string, from: number, walk: CutWalk, firstMask: Int32Array): number {
+    const n = text.length;
+    const firstLow = this.firstLow;
+    const { recFrom, recBits } = walk;
+    let active = walk.walk(text, from, this.allBits);
+    let r = walk.recs - 1;
+    for (let x = active !== 0 ? from : recFrom[r]; x < n; x++) {
+      while (r >= 0 && recFrom[r] <= x) active |= recBits[r--];
+      const c = text.charCodeAt(x);
+      if (((c < 128 ? firstLow[c] : firstMask[c]) & active) !== 0) return x;
     }
     return n;
   }

@@ -171,6 +171,14 @@ describe('trigger-driven detector scan', () => {
       }),
       { numRuns: 3000 },
     );
+    // Searches near the end (as a stream's lanes make them): every window reaches back past `from`.
+    fc.assert(
+      fc.property(textArb, fc.nat({ max: 12 }), (text, back) => {
+        const from = Math.max(0, text.length - back);
+        expect(group.pendingFrom(text, from)).toBe(naivePendingFrom(text, from));
+      }),
+      { numRuns: 3000 },
+    );
     // Found by the property above: a 91-character identifier before '=' is still a viable assignment.
     const long =
       '4111 1111 1111 1111github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz10.0.0.1.aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -228,6 +236,52 @@ describe('combined user regexes', () => {
         expect(combined.findNext(t, from)).toEqual(best);
         expect(combined.pendingFrom(t, from)).toBe(
           Math.min(t.length, ...singles.map((m) => m.pendingFrom(t, from))),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reports the same pending position when every window reaches back past the search start', () => {
+    // Long windows only: the group then takes its shared-walk path (see CutWalk) for searches near the end.
+    const long = [
+      'INC-\\d{6,8}',
+      'TKT#\\d{5,7}',
+      'internal-[a-z]{3,10}',
+      '[A-Z]{3}-\\d{2,4}(?![0-9])',
+      'ab c{8}',
+    ].map((source, k): RegexSpec => {
+      const a = analyzeRegex(source, '');
+      return {
+        source,
+        flags: '',
+        rule: k,
+        priority: k,
+        shape: { window: a.maxLength + a.lookahead, lookahead: a.lookahead, first: a.first, token: a.token },
+      };
+    });
+    const [group] = RegexGroupMatcher.build(long);
+    const alone = long.map((s) => new RegexMatcher(s.source, s.flags, s.rule, s.priority, s.shape));
+    const pieces = fc.constantFrom(
+      'INC-',
+      '123',
+      '1',
+      'ABC-',
+      'AB',
+      'internal-',
+      'abc',
+      'ab c',
+      'cc',
+      'TKT#',
+      ' ',
+      '-',
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }), fc.nat({ max: 12 }), (parts, back) => {
+        const t = parts.join('');
+        const from = Math.max(0, t.length - back);
+        expect(group.pendingFrom(t, from)).toBe(
+          Math.min(t.length, ...alone.map((m) => m.pendingFrom(t, from))),
         );
       }),
       { numRuns: 3000 },
