@@ -124,8 +124,7 @@ export class DetectorGroupMatcher implements Matcher {
   /** tokenMask for ASCII: small enough to stay in cache next to the other tables. */
   private readonly tokenLow = new Int32Array(128);
   private readonly cutWalk: CutWalk;
-  /** Smallest window of the walking detectors (-Infinity: never walk them uniformly, see pendingFrom). */
-  private readonly minWalkWindow: number;
+  private readonly walkUniform: boolean;
   private readonly startMask = new Int32Array(128);
   private readonly wordStartBits: number;
   private readonly separatorKs: number[] = [];
@@ -198,15 +197,11 @@ export class DetectorGroupMatcher implements Matcher {
     this.cutWalk = new CutWalk(
       this.tokenMask,
       entries.map((e) => e.def.lookahead),
+      entries.map((e) => e.def.maxLength + e.def.lookahead),
     );
-    let minWalkWindow = Infinity;
-    let uniform = walkBits !== 0;
-    entries.forEach((e, k) => {
-      if ((walkBits & (1 << k)) === 0) return;
-      if (e.def.backReach !== undefined) uniform = false;
-      minWalkWindow = Math.min(minWalkWindow, e.def.maxLength + e.def.lookahead);
-    });
-    this.minWalkWindow = uniform ? minWalkWindow : -Infinity;
+    // The shared walk assumes windows measured from the search start: no walking detector reaches back.
+    this.walkUniform =
+      walkBits !== 0 && entries.every((e, k) => (walkBits & (1 << k)) === 0 || !e.def.backReach);
     this.wordStartBits = wordStartBits;
     this.window = window;
     this.backReach = backReach;
@@ -414,7 +409,7 @@ export class DetectorGroupMatcher implements Matcher {
   pendingFrom(text: string, from: number): number {
     const n = text.length;
     let result =
-      from >= 0 && from < n && n - this.minWalkWindow + 1 <= from
+      this.walkUniform && from >= 0 && from < n && n - from <= CutWalk.REACH
         ? this.walkPendingUniform(text, from)
         : this.walkPending(text, from);
     for (const k of this.separatorKs) {
@@ -425,10 +420,7 @@ export class DetectorGroupMatcher implements Matcher {
     return result;
   }
 
-  /**
-   * The walking detectors' pending position when all of them look at [from, n) (their windows reach back
-   * past `from`, and none has a backReach): one shared backward walk (CutWalk), then forward.
-   */
+  /** The walking detectors' pending position near the text end: one shared backward walk (CutWalk), then forward. */
   private walkPendingUniform(text: string, from: number): number {
     const n = text.length;
     const { flat, cutWalk, startMask, wordStartBits } = this;

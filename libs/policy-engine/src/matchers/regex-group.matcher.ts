@@ -52,10 +52,10 @@ export class RegexGroupMatcher implements Matcher {
         this.lookaheads[k] = spec.shape.lookahead;
         this.allBits |= 1 << k;
       });
-      this.minWindow = specs.reduce((w, s) => Math.min(w, s.shape.window), Infinity);
       this.cutWalk = new CutWalk(
         tokenMask,
         specs.map((s) => s.shape.lookahead),
+        specs.map((s) => s.shape.window),
       );
     }
   }
@@ -74,9 +74,8 @@ export class RegexGroupMatcher implements Matcher {
   /** Their ASCII part: small enough to stay in cache next to the other tables. */
   private readonly tokenLow = new Int32Array(128);
   private readonly firstLow = new Int32Array(128);
-  /** For texts where every member's window reaches back past `from` (see pendingFrom). */
+  /** For searches near the text end (see pendingFrom). */
   private readonly cutWalk: CutWalk | null = null;
-  private readonly minWindow: number = Infinity;
   private allBits = 0;
 
   /** One matcher per flag set where combining is safe; lone regexes keep their own matcher. */
@@ -149,7 +148,7 @@ export class RegexGroupMatcher implements Matcher {
     // All members at once with bitmasks; the same answer as the minimum of RegexMatcher.pendingFrom:
     // member k looks at [lo_k, n) and is cut by its last non-token character at or before n - la_k.
     const n = text.length;
-    if (from < n && n - this.minWindow + 1 <= from && this.cutWalk !== null) {
+    if (from >= 0 && from < n && n - from <= CutWalk.REACH && this.cutWalk !== null) {
       return this.pendingFromUniform(text, from, this.cutWalk, this.firstMask);
     }
     const count = this.specs.length;
@@ -197,7 +196,7 @@ export class RegexGroupMatcher implements Matcher {
     return n;
   }
 
-  /** pendingFrom when every member looks at [from, n): one shared backward walk, then forward. */
+  /** pendingFrom near the text end: one shared backward walk (CutWalk), then forward. */
   private pendingFromUniform(text: string, from: number, walk: CutWalk, firstMask: Int32Array): number {
     const n = text.length;
     const firstLow = this.firstLow;

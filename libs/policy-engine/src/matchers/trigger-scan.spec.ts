@@ -171,7 +171,7 @@ describe('trigger-driven detector scan', () => {
       }),
       { numRuns: 3000 },
     );
-    // Searches near the end (as a stream's lanes make them): every window reaches back past `from`.
+    // Searches near the end, as a stream's lanes make them (the shared-walk path, see CutWalk).
     fc.assert(
       fc.property(textArb, fc.nat({ max: 12 }), (text, back) => {
         const from = Math.max(0, text.length - back);
@@ -242,8 +242,8 @@ describe('combined user regexes', () => {
     );
   });
 
-  it('reports the same pending position when every window reaches back past the search start', () => {
-    // Long windows only: the group then takes its shared-walk path (see CutWalk) for searches near the end.
+  it('reports the same pending position for searches near the text end', () => {
+    // Searches near the end, as stream lanes make them (the shared-walk path, see CutWalk).
     const long = [
       'INC-\\d{6,8}',
       'TKT#\\d{5,7}',
