@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     conns: { type: 'string', default: '16,64' },
     'ttfb-requests': { type: 'string', default: '300' },
     'no-portkey': { type: 'boolean', default: false },
+    // Another build's dist/ (e.g. from `git worktree add`): its gateway runs beside ours, interleaved.
+    baseline: { type: 'string' },
   },
 });
 const DURATION = Number(args.duration);
@@ -295,39 +297,48 @@ async function main() {
   )
     .split(' ')
     .filter(Boolean);
-  const gateway = start(
-    'gateway',
-    process.execPath,
-    [...gatewayFlags, join(root, 'dist/apps/gateway/src/main.js')],
-    {
-      PORT: String(GATEWAY_PORT),
-      HOST: '127.0.0.1',
-      KAFKA_BROKERS,
-      UPSTREAM_BASE_URL: mockUrl,
-      UPSTREAM_API_KEY: 'bench',
-      SPILL_DIR: mkdtempSync(join(tmpdir(), 'pgw-bench-spill-')),
-      INSTANCE_ID: 'bench-gateway',
-    },
-  );
-  const gatewayBase = `http://127.0.0.1:${GATEWAY_PORT}`;
   const gatewayHeaders = { authorization: `Bearer ${apiKey}` };
-  await waitUntil(async () => (await fetch(`${gatewayBase}/readyz`)).status === 200, 'gateway ready');
-  await waitUntil(
-    async () =>
-      (
-        await fetch(`${gatewayBase}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...gatewayHeaders },
-          body: body(false),
-        })
-      ).status === 200,
-    'gateway serving the bench key',
-  );
+  const startGateway = async (name, distDir, port) => {
+    const child = start(
+      name,
+      process.execPath,
+      [...gatewayFlags, join(distDir, 'apps/gateway/src/main.js')],
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        KAFKA_BROKERS,
+        UPSTREAM_BASE_URL: mockUrl,
+        UPSTREAM_API_KEY: 'bench',
+        SPILL_DIR: mkdtempSync(join(tmpdir(), 'pgw-bench-spill-')),
+        INSTANCE_ID: `bench-${name.replace(/\W+/g, '-')}`,
+      },
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const exited = new Promise((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`${name} exited (${code}): is port ${port} taken?`))),
+    );
+    const serving = async () => {
+      await waitUntil(async () => (await fetch(`${base}/readyz`)).status === 200, `${name} ready`);
+      await waitUntil(
+        async () =>
+          (
+            await fetch(`${base}/v1/chat/completions`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...gatewayHeaders },
+              body: body(false),
+            })
+          ).status === 200,
+        `${name} serving the bench key`,
+      );
+    };
+    await Promise.race([serving(), exited]);
+    return { name, base, headers: gatewayHeaders, pid: child.pid, gateway: true };
+  };
 
-  const targets = [
-    { name: 'direct (mock)', base: mockBase, headers: {}, pid: mock.pid },
-    { name: 'policy gateway', base: gatewayBase, headers: gatewayHeaders, pid: gateway.pid },
-  ];
+  const gatewayTarget = await startGateway('policy gateway', join(root, 'dist'), GATEWAY_PORT);
+  const gatewayBase = gatewayTarget.base;
+  const targets = [{ name: 'direct (mock)', base: mockBase, headers: {}, pid: mock.pid }, gatewayTarget];
+  if (args.baseline) targets.push(await startGateway('baseline gateway', args.baseline, GATEWAY_PORT + 1));
   if (!args['no-portkey']) {
     const portkeyMain = join(root, 'bench/gateway/node_modules/@portkey-ai/gateway/build/start-server.js');
     const portkey = start('portkey', process.execPath, [portkeyMain]);
@@ -420,41 +431,37 @@ async function main() {
   // paced arrivals (the figure the target is about), and autocannon's overallRate for reference.
   const gatewayMax = median(results.get(`false|${CONNS[0]}|policy gateway`).map((r) => r.rps));
   const rate = Math.max(100, Math.floor(gatewayMax / 2));
-  const half = { direct: [], gateway: [], acDirect: [], acGateway: [] };
+  const halfTargets = targets.filter((t) => t.name === 'direct (mock)' || t.gateway);
+  const half = { paced: new Map(), bursts: new Map() };
+  for (const t of halfTargets) for (const runs of [half.paced, half.bursts]) runs.set(t.name, []);
   for (let rep = 0; rep < REPS; rep++) {
-    half.direct.push(await paced(targets[0], { connections: CONNS[0], stream: false, rate }));
-    half.gateway.push(
-      await paced(targets[1], { connections: CONNS[0], stream: false, rate, sampleRss: targets[1].pid }),
-    );
-    half.acDirect.push(await load(targets[0], { connections: CONNS[0], stream: false, rate }));
-    half.acGateway.push(await load(targets[1], { connections: CONNS[0], stream: false, rate }));
+    for (const t of halfTargets) {
+      const sampleRss = t.gateway ? t.pid : undefined;
+      half.paced.get(t.name).push(await paced(t, { connections: CONNS[0], stream: false, rate, sampleRss }));
+    }
+    for (const t of halfTargets) {
+      half.bursts.get(t.name).push(await load(t, { connections: CONNS[0], stream: false, rate }));
+    }
   }
   const p = (runs, key) => median(runs.map((r) => r[key]));
-  const halfRows = (label, direct, gateway) => [
-    [
-      `direct (mock), ${label}`,
-      fmt(p(direct, 'rps'), 0),
-      fmt(p(direct, 'p50'), 3),
-      fmt(p(direct, 'p99'), 3),
-      '',
-      '',
-    ],
-    [
-      `policy gateway, ${label}`,
-      fmt(p(gateway, 'rps'), 0),
-      fmt(p(gateway, 'p50'), 3),
-      fmt(p(gateway, 'p99'), 3),
-      fmt(p(gateway, 'p50') - p(direct, 'p50'), 3),
-      fmt(p(gateway, 'p99') - p(direct, 'p99'), 3),
-    ],
-  ];
+  const halfRows = (label, byTarget) => {
+    const direct = byTarget.get('direct (mock)');
+    return halfTargets.map((t) => {
+      const runs = byTarget.get(t.name);
+      return [
+        `${t.name}, ${label}`,
+        fmt(p(runs, 'rps'), 0),
+        fmt(p(runs, 'p50'), 3),
+        fmt(p(runs, 'p99'), 3),
+        t.gateway ? fmt(p(runs, 'p50') - p(direct, 'p50'), 3) : '',
+        t.gateway ? fmt(p(runs, 'p99') - p(direct, 'p99'), 3) : '',
+      ];
+    });
+  };
   table(
     `Added latency at half of the gateway's max load (${rate} req/s, ${CONNS[0]} conns, non-streamed)`,
     ['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50 ms', 'added p99 ms'],
-    [
-      ...halfRows('paced', half.direct, half.gateway),
-      ...halfRows('autocannon bursts', half.acDirect, half.acGateway),
-    ],
+    [...halfRows('paced', half.paced), ...halfRows('autocannon bursts', half.bursts)],
   );
 
   // Streaming time to first byte, sequential, interleaved in blocks.
@@ -481,7 +488,7 @@ async function main() {
   const metrics = await (await fetch(`${gatewayBase}/metrics`)).text();
   const spill = metrics.match(/^pgw_gateway_event_spill_depth (\d+)/m)?.[1];
   console.log(
-    `\nGateway RSS now ${rssMb(gateway.pid)} MB; event spill depth ${spill}; Kafka connected: ${/^pgw_gateway_kafka_connected 1/m.test(metrics)}`,
+    `\nGateway RSS now ${rssMb(gatewayTarget.pid)} MB; event spill depth ${spill}; Kafka connected: ${/^pgw_gateway_kafka_connected 1/m.test(metrics)}`,
   );
   stopAll();
   process.exit(0);

@@ -1,6 +1,7 @@
 // What the load benches share: child processes, polling, statistics, tables, and seeding a project and
 // key straight onto the gateway's state topics (no policy service needed).
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
@@ -18,6 +19,12 @@ export function start(name, command, argv, env = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr.on('data', (d) => process.env.BENCH_VERBOSE && process.stderr.write(`[${name}] ${d}`));
+  // BENCH_LOG_DIR keeps each child's output (e.g. a gateway run with --trace-gc) in <dir>/<name>.log.
+  if (process.env.BENCH_LOG_DIR) {
+    const log = createWriteStream(join(process.env.BENCH_LOG_DIR, `${name.replace(/\W+/g, '-')}.log`));
+    child.stdout.on('data', (d) => log.write(d));
+    child.stderr.on('data', (d) => log.write(d));
+  }
   children.push(child);
   return child;
 }
@@ -25,7 +32,9 @@ export function stopAll() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
 process.on('exit', stopAll);
+// Exiting through process.exit runs the 'exit' hook above, so no child outlives the bench.
 process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Polls `probe` until it returns true (errors count as "not yet"). */

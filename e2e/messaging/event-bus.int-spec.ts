@@ -1,11 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { TOPICS } from '@pgw/contracts';
-import { TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
-import { InProcessEventBus, KafkaEventBus, type EventBus, type IncomingMessage } from '@pgw/messaging';
+import {
+  readTopicSince,
+  TEST_KAFKA_BROKERS,
+  topicEndOffsets,
+  waitFor,
+  type PartitionOffsets,
+} from '@pgw/testing';
+import {
+  InProcessEventBus,
+  KafkaEventBus,
+  ThreadedKafkaEventBus,
+  type EventBus,
+  type IncomingMessage,
+} from '@pgw/messaging';
 
 /** The same contract, checked on both adapters: the real broker and the in-process bus. */
 describe.each([
   ['kafka', () => new KafkaEventBus({ brokers: TEST_KAFKA_BROKERS, clientId: `bus-test-${randomUUID()}` })],
+  [
+    'kafka, producer on a worker thread',
+    () => new ThreadedKafkaEventBus({ brokers: TEST_KAFKA_BROKERS, clientId: `bus-test-${randomUUID()}` }),
+  ],
   ['in-process', () => new InProcessEventBus()],
 ])('event bus (%s)', (_name, makeBus: () => EventBus) => {
   let bus: EventBus;
@@ -69,5 +89,76 @@ describe.each([
     await bus.publishAndWait(TOPICS.projectState, [{ key, value: null }]);
     await waitFor(() => latest.get(key) === null, { description: 'the tombstone' });
     await follower.close();
+  });
+});
+
+describe('event bus (kafka, producer on a worker thread): failures', () => {
+  const valuesOf = async (topic: string, since: PartitionOffsets, run: string) =>
+    (await readTopicSince(topic, since)).map((m) => m.value ?? '').filter((value) => value.startsWith(run));
+
+  it('spills what the broker cannot take and replays it in order, with the same values, once it can', async () => {
+    const run = randomUUID();
+    const spillPath = join(mkdtempSync(join(tmpdir(), 'pgw-thread-spill-')), 'events.spill.jsonl');
+    const since = await topicEndOffsets(TOPICS.usage);
+    const offline = new ThreadedKafkaEventBus({
+      brokers: ['127.0.0.1:1'],
+      clientId: `bus-test-${run}`,
+      spillPath,
+      logger: () => undefined,
+    });
+    const sent = Array.from({ length: 50 }, (_, i) => `${run}:${i}`);
+    for (const value of sent) offline.publish(TOPICS.usage, [{ key: 'one-partition', value }]);
+    await offline.flush();
+    expect(offline.health()).toMatchObject({ connected: false, spilled: 50 });
+    await offline.close();
+
+    const online = new ThreadedKafkaEventBus({
+      brokers: TEST_KAFKA_BROKERS,
+      clientId: `bus-test-${run}`,
+      spillPath,
+    });
+    try {
+      await waitFor(() => online.health().spilled === 0, { timeoutMs: 30_000, description: 'the replay' });
+      await waitFor(async () => (await valuesOf(TOPICS.usage, since, run)).length >= sent.length, {
+        description: 'the replayed messages on the topic',
+      });
+      expect(await valuesOf(TOPICS.usage, since, run)).toEqual(sent);
+    } finally {
+      await online.close();
+    }
+  });
+
+  it('starts a dead Kafka thread again: publishing goes on and followers are registered again', async () => {
+    const run = randomUUID();
+    const since = await topicEndOffsets(TOPICS.usage);
+    const logs: string[] = [];
+    const bus = new ThreadedKafkaEventBus({
+      brokers: TEST_KAFKA_BROKERS,
+      clientId: `bus-test-${run}`,
+      logger: (message) => logs.push(message),
+      restartDelayMs: 50,
+    });
+    try {
+      const seen: string[] = [];
+      const follower = await bus.follow({
+        topics: [TOPICS.projectState],
+        onMessage: (m) => m.key === run && seen.push(m.value?.toString() ?? ''),
+      });
+      await follower.caughtUp;
+      // The thread is private: a test is the only place that kills it on purpose.
+      await (bus as unknown as { worker: Worker }).worker.terminate();
+      await waitFor(() => logs.some((line) => line.includes('kafka thread exited')), {
+        description: 'the exit noticed',
+      });
+      bus.publish(TOPICS.usage, [{ key: 'k', value: `${run}:after` }]);
+      await waitFor(async () => (await valuesOf(TOPICS.usage, since, run)).length === 1, {
+        description: 'the message published after the thread died',
+      });
+      await bus.publishAndWait(TOPICS.projectState, [{ key: run, value: 'state after the restart' }]);
+      await waitFor(() => seen.includes('state after the restart'), { description: 'the follower again' });
+      expect(bus.health().spilled).toBe(0);
+    } finally {
+      await bus.close();
+    }
   });
 });

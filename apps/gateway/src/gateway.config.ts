@@ -17,6 +17,7 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import type { GatewayServerOptions, ModelRoute } from '@pgw/gateway-server';
+import { ThreadedKafkaEventBus } from '@pgw/messaging';
 import { toBoolean } from '@pgw/server-kit';
 
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
@@ -185,6 +186,21 @@ export class GatewayConfig {
 
   get spillPath(): string {
     return join(this.SPILL_DIR, `gateway-${this.INSTANCE_ID}.spill.jsonl`);
+  }
+
+  /**
+   * The event bus as the gateway runs it: Kafka on a worker thread (kafkajs's encoding and garbage stay
+   * off the request loop), events spilled to the instance's file while the broker is away.
+   */
+  createEventBus(): ThreadedKafkaEventBus {
+    return new ThreadedKafkaEventBus({
+      brokers: this.kafkaBrokers,
+      clientId: `pgw-gateway-${this.INSTANCE_ID}`,
+      spillPath: this.spillPath,
+      // Events are fire-and-forget for the request; a longer linger means fewer, larger produce requests.
+      lingerMs: 20,
+      maxBatchMessages: 2_000,
+    });
   }
 
   /** What the app passes to GatewayServerModule.forRoot. */

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KafkaEventBus } from '@pgw/messaging';
 import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
 import { GatewayAppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
@@ -22,14 +21,7 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     exitOnConfigError(error);
   }
-  const bus = new KafkaEventBus({
-    brokers: config.kafkaBrokers,
-    clientId: `pgw-gateway-${config.INSTANCE_ID}`,
-    spillPath: config.spillPath,
-    // Events are fire-and-forget for the request; a longer linger means fewer, larger produce requests.
-    lingerMs: 20,
-    maxBatchMessages: 2_000,
-  });
+  const bus = config.createEventBus();
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayAppModule.forRoot(config.toServerOptions(), bus),
     new FastifyAdapter({ bodyLimit: config.MAX_BODY_BYTES, keepAliveTimeout: 65_000 }),

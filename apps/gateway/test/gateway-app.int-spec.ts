@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KafkaEventBus } from '@pgw/messaging';
 import { loadConfig } from '@pgw/server-kit';
 import { MockUpstream, TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
 import { GatewayAppModule } from '../src/app.module';
@@ -17,12 +19,10 @@ describe('gateway app: config → GatewayServerModule → probes', () => {
     const config = loadConfig(GatewayConfig, {
       UPSTREAM_BASE_URL: mock.baseUrl,
       KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+      SPILL_DIR: mkdtempSync(join(tmpdir(), 'pgw-gateway-app-')),
       INSTANCE_ID: `app-test-${process.env.PGW_TEST_RUN_ID ?? Date.now()}`,
     });
-    const bus = new KafkaEventBus({
-      brokers: config.kafkaBrokers,
-      clientId: `pgw-gateway-${config.INSTANCE_ID}`,
-    });
+    const bus = config.createEventBus(); // as main.ts runs it: Kafka on a worker thread
     app = await NestFactory.create<NestFastifyApplication>(
       GatewayAppModule.forRoot(config.toServerOptions(), bus),
       new FastifyAdapter(),

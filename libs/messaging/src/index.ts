@@ -6,3 +6,4 @@ export * from './kafka/kafka-event-bus';
 export * from './kafka/spill-file';
 export * from './nest/event-bus.transport';
 export * from './nest/event-bus.module';
+export * from './kafka/kafka-thread/threaded-kafka-event-bus';

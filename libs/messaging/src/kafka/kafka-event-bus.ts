@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type {
   BusHealth,
   ConsumeOptions,
@@ -49,6 +49,7 @@ export class KafkaEventBus implements EventBus {
   constructor(private readonly options: KafkaEventBusOptions) {
     process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
     this.log = options.logger ?? ((message) => console.warn(`[kafka] ${message}`));
+    const { Kafka, logLevel, Partitioners } = loadKafkajs();
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -330,6 +331,15 @@ function toIncoming(
     key: message.key ? message.key.toString() : null,
     value: message.value,
   };
+}
+
+/**
+ * kafkajs is required when a bus is created, not when this module is imported: a process that talks to
+ * Kafka only through ThreadedKafkaEventBus never loads it on its main thread (~12 MB of RSS).
+ */
+function loadKafkajs(): typeof import('kafkajs') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('kafkajs') as typeof import('kafkajs');
 }
 
 function describe(error: unknown): string {
