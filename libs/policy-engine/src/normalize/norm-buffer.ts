@@ -12,13 +12,19 @@ export class NormBuffer {
   /** Normalised text from `normBase`. */
   norm = '';
   normBase = 0;
-  /** Original text from `origBase` (kept only until it has been released). */
-  orig = '';
+  /** Original text from `origBase` (kept only until it has been released; see origIsNorm). */
+  private orig = '';
   origBase = 0;
   /** Original code units accepted so far (excludes a dangling high surrogate). */
   origTotal = 0;
 
   private delta = 0;
+  /**
+   * True while nothing seen needed normalisation: the original text then equals the normalised one
+   * (delta 0), so `orig` is not kept at all and original slices come from `norm` (no second string to
+   * concatenate, flatten and trim on every chunk).
+   */
+  private origIsNorm = true;
   private starts: number[] | null = null;
   private ends: number[] | null = null;
   private danglingHigh = '';
@@ -50,9 +56,14 @@ export class NormBuffer {
   private accept(chunk: string): void {
     if (chunk.length === 0) return;
     const origStart = this.origTotal;
-    this.orig += chunk;
+    const plain = !needsNormalization(chunk);
+    if (this.origIsNorm && !plain) {
+      this.orig = this.norm.slice(this.origBase - this.normBase);
+      this.origIsNorm = false;
+    }
+    if (!this.origIsNorm) this.orig += chunk;
     this.origTotal += chunk.length;
-    if (!needsNormalization(chunk)) {
+    if (plain) {
       this.norm += chunk;
       if (this.starts && this.ends) {
         for (let i = 0; i < chunk.length; i++) {
@@ -122,12 +133,13 @@ export class NormBuffer {
   trimOrig(abs: number): void {
     const cut = abs - this.origBase;
     if (cut <= 0) return;
-    this.orig = this.orig.slice(cut);
+    if (!this.origIsNorm) this.orig = this.orig.slice(cut);
     this.origBase = abs;
   }
 
   /** Original text between two absolute original offsets (must not be trimmed yet). */
   origSlice(from: number, to: number): string {
+    if (this.origIsNorm) return this.norm.slice(from - this.normBase, to - this.normBase);
     return this.orig.slice(from - this.origBase, to - this.origBase);
   }
 
