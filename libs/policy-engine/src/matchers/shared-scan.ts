@@ -212,22 +212,21 @@ export class SharedScan {
   follow(stream: StreamScan, text: string, base: number): void {
     stream.shift(base - stream.base);
     const n = text.length;
-    if (stream.units.length < n) {
-      const units = new Uint16Array(Math.max(n, stream.units.length * 2));
-      units.set(stream.units.subarray(0, stream.length));
-      stream.units = units;
-      stream.events.units = units;
-    }
+    if (stream.units.length < n) stream.resize(Math.max(n, stream.units.length * 2), false);
     const { next, symbolOf, width } = this.ac;
     const pairs = this.pairs;
     const scanPairs = this.hasPairs;
     const scanTerms = width > 1;
     const ev = stream.events;
-    const units = stream.units;
+    let units = stream.units;
     let row = stream.row;
     let prev = stream.prev;
     for (let i = stream.length; i < n; i++) {
       const c = text.charCodeAt(i);
+      if (c >= 128 && units instanceof Uint8Array) {
+        stream.length = i;
+        units = stream.resize(units.length, true);
+      }
       units[i] = c;
       if (scanTerms) {
         row = next[row + symbolOf[c]];
@@ -263,20 +262,31 @@ export class SharedScan {
  * push walks only the new characters. Positions are relative to `base`, like the text the lanes see.
  */
 export class StreamScan {
-  units = new Uint16Array(256);
+  /** Bytes while the text is ASCII (as whole-text evaluations see it), 16-bit units from the first other. */
+  units: Uint8Array | Uint16Array = new Uint8Array(256);
   length = 0;
   base = 0;
   /** Automaton row and (clamped) previous code unit after `length` characters. */
   row = 0;
   prev = 0;
   readonly events = {
-    units: this.units as Uint8Array | Uint16Array,
+    units: this.units,
     pairAt: new Int32Array(64),
     pairCount: 0,
     hitEnd: new Int32Array(64),
     hitState: new Int32Array(64),
     hitCount: 0,
   };
+
+  /** New units array of `capacity` (16-bit when `wide`, else the current kind) holding the current units. */
+  resize(capacity: number, wide: boolean): Uint8Array | Uint16Array {
+    const units =
+      wide || this.units instanceof Uint16Array ? new Uint16Array(capacity) : new Uint8Array(capacity);
+    units.set(this.units.subarray(0, this.length));
+    this.units = units;
+    this.events.units = units;
+    return units;
+  }
 
   /** Drops the first `cut` characters: units and events move down, events before the cut go. */
   shift(cut: number): void {

@@ -56,7 +56,7 @@ export function isAsciiText(text: string): boolean {
  * retained text again on every push. The caller must not change `units` while this entry is cached
  * without adopting again.
  */
-export function adoptCodeUnits(text: string, units: Uint16Array): void {
+export function adoptCodeUnits(text: string, units: Uint8Array | Uint16Array): void {
   lastText = text;
   lastUnits = units;
 }
