@@ -275,18 +275,21 @@ export class DetectorGroupMatcher implements Matcher {
 
   findNext(text: string, from: number): Candidate | null {
     const n = text.length;
+    const scanStart = Math.max(0, from - this.backReach);
+    const events = this.scan.scan(text);
+    const at = events.pairAt;
+    const count = events.pairCount;
+    const e0 = firstAtOrAfter(at, count, scanStart);
+    if (e0 === count) return null; // no trigger in reach (most pushes of a stream)
     const units = codeUnits(text);
     const pairs = this.pairs;
     this.memo.reset(text);
     this.best = null;
     this.from = from;
-    this.lastTried.fill(-1);
-    const scanStart = Math.max(0, from - this.backReach);
-    const events = this.scan.scan(text);
-    const at = events.pairAt;
-    const count = events.pairCount;
+    const lastTried = this.lastTried;
+    for (let k = 0; k < lastTried.length; k++) lastTried[k] = -1;
     let end = n;
-    for (let e = firstAtOrAfter(at, count, scanStart); e < count; e++) {
+    for (let e = e0; e < count; e++) {
       const i = at[e];
       if (i >= end) break;
       let c = units[i];
