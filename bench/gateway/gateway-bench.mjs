@@ -14,6 +14,7 @@ import {
   fromDist,
   median,
   percentile,
+  pinProcesses,
   publishProjectAndKey,
   range,
   root,
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     'no-portkey': { type: 'boolean', default: false },
     // Another build's dist/ (e.g. from `git worktree add`): its gateway runs beside ours, interleaved.
     baseline: { type: 'string' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -280,6 +282,8 @@ async function ttfb(target, count) {
 
 async function main() {
   execFileSync('bash', [join(root, 'scripts/kafka/kafka.sh'), 'start'], { stdio: 'inherit' });
+  if (args.pin) process.env.BENCH_PIN = '1';
+  pinProcesses();
   const mock = start('mock', process.execPath, [
     join(root, 'dist/libs/testing/src/mock-upstream/serve-mock-upstream.js'),
   ]);

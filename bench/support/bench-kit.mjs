@@ -1,7 +1,8 @@
 // What the load benches share: child processes, polling, statistics, tables, and seeding a project and
 // key straight onto the gateway's state topics (no policy service needed).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
@@ -11,9 +12,33 @@ const require = createRequire(import.meta.url);
 export const fromDist = (path) => require(join(root, 'dist', path));
 
 const children = [];
+/**
+ * CPU pinning (BENCH_PIN=1, or a bench's --pin): the load generator on CPU 0, every server it measures
+ * (mock upstream, gateways, Portkey, the Kafka broker) on CPU 1, so the client's own work never takes
+ * the servers' CPU and the servers share one core among themselves, as a gateway and its neighbours
+ * would on a small node. Applied the same way to every target.
+ */
+export const CLIENT_CPU = '0';
+export const SERVER_CPU = '1';
+export function pinned() {
+  return process.env.BENCH_PIN === '1';
+}
+export function pinProcesses() {
+  if (!pinned()) return;
+  execFileSync('taskset', ['-a', '-p', '-c', CLIENT_CPU, String(process.pid)], { stdio: 'ignore' });
+  const status = execFileSync('bash', [join(root, 'scripts/kafka/kafka.sh'), 'status'], { encoding: 'utf8' });
+  const broker = status.match(/pid (\d+)/)?.[1];
+  if (!broker) return;
+  execFileSync('taskset', ['-a', '-p', '-c', SERVER_CPU, broker], { stdio: 'ignore' });
+  // The broker outlives the bench (tests share it): give it every CPU back.
+  const all = `0-${availableParallelism() - 1}`;
+  process.on('exit', () => execFileSync('taskset', ['-a', '-p', '-c', all, broker], { stdio: 'ignore' }));
+}
+
 /** Starts a child process whose stderr shows only with BENCH_VERBOSE; every child dies with the bench. */
 export function start(name, command, argv, env = {}) {
-  const child = spawn(command, argv, {
+  const [file, args] = pinned() ? ['taskset', ['-c', SERVER_CPU, command, ...argv]] : [command, argv];
+  const child = spawn(file, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
