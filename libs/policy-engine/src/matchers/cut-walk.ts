@@ -52,16 +52,16 @@ export class CutWalk {
   }
 
   /**
-   * Walks back from the end of `text` to `from` (at most REACH characters) for the members in `open`.
+   * Walks back from the end of a text (its `n` code units) to `from` (at most REACH characters) for the
+   * members in `open`.
    * Returns the members whose scan starts at `from`; the others are in the records (scan from recFrom).
    */
-  walk(text: string, from: number, open: number): number {
-    const n = text.length;
+  walk(units: Uint8Array | Uint16Array, n: number, from: number, open: number): number {
     const { tokenLow, tokenMask, cutReady, maxCutBack, expired, minWindow, recFrom, recBits } = this;
     let recs = 0;
     for (let x = n - 1; x >= from && open !== 0; x--) {
       const d = n - x;
-      const c = text.charCodeAt(x);
+      const c = units[x];
       let cut = open & ~(c < 128 ? tokenLow[c] : tokenMask[c]);
       if (d < maxCutBack) cut &= cutReady[d]; // in a member's look-ahead: not its cut
       if (d >= minWindow) cut |= open & expired[d]; // x is before the member's window: it starts at x + 1

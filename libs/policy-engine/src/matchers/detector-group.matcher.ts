@@ -428,15 +428,16 @@ export class DetectorGroupMatcher implements Matcher {
     const n = text.length;
     const { flat, cutWalk, startMask, wordStartBits } = this;
     const { recFrom, recBits } = cutWalk;
-    let active = cutWalk.walk(text, from, this.walkBits);
+    const units = codeUnits(text);
+    let active = cutWalk.walk(units, n, from, this.walkBits);
     let r = cutWalk.recs - 1;
     for (let x = active !== 0 ? from : recFrom[r]; x < n; x++) {
       while (r >= 0 && recFrom[r] <= x) active |= recBits[r--];
-      const c = text.charCodeAt(x);
+      const c = units[x];
       if (c >= 128) continue;
       let hit = startMask[c] & active;
       if (hit === 0) continue;
-      if (x > 0 && ASCII_WORD[text.charCodeAt(x - 1)] === 1) hit &= ~wordStartBits;
+      if (x > 0 && ASCII_WORD[units[x - 1]] === 1) hit &= ~wordStartBits;
       for (let bits = hit; bits !== 0; bits &= bits - 1) {
         const viable = flat[31 - Math.clz32(bits & -bits)].viable;
         if (viable === null || viable(text, x)) return x;

@@ -1,3 +1,4 @@
+import { codeUnits } from '../normalize/code-units';
 import { CutWalk } from './cut-walk';
 import type { Candidate, Matcher } from './matcher.types';
 import { RegexMatcher, type RegexShape } from './regex.matcher';
@@ -201,11 +202,12 @@ export class RegexGroupMatcher implements Matcher {
     const n = text.length;
     const firstLow = this.firstLow;
     const { recFrom, recBits } = walk;
-    let active = walk.walk(text, from, this.allBits);
+    const units = codeUnits(text);
+    let active = walk.walk(units, n, from, this.allBits);
     let r = walk.recs - 1;
     for (let x = active !== 0 ? from : recFrom[r]; x < n; x++) {
       while (r >= 0 && recFrom[r] <= x) active |= recBits[r--];
-      const c = text.charCodeAt(x);
+      const c = units[x];
       if (((c < 128 ? firstLow[c] : firstMask[c]) & active) !== 0) return x;
     }
     return n;
