@@ -127,12 +127,12 @@ export class AhoCorasick {
     this.next = go;
   }
 
-  /** State after reading text[from..to) from the root. */
-  run(text: string, from: number, to: number): number {
+  /** State after reading units[from..to) (a text's code units) from the root. */
+  run(units: Uint8Array | Uint16Array, from: number, to: number): number {
     const { next, symbolOf } = this;
     let row = 0;
     for (let i = from; i < to; i++) {
-      row = next[row + symbolOf[text.charCodeAt(i)]];
+      row = next[row + symbolOf[units[i]]];
       if (row < 0) row = ~row;
     }
     return row / this.width;

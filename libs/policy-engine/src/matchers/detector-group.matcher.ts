@@ -347,7 +347,7 @@ export class DetectorGroupMatcher implements Matcher {
 
   /** Attempts the assignment detectors over the identifier before the separator at `sep`. */
   private separator(text: string, units: Uint8Array | Uint16Array, sep: number): void {
-    const identEnd = identifierEndBefore(text, sep);
+    const identEnd = identifierEndBefore(units, sep);
     let identStart = identEnd;
     while (identStart > 0 && identEnd - identStart < 90 && ASCII_IDENT[units[identStart - 1]] === 1)
       identStart--;
@@ -537,14 +537,14 @@ function separatorPendingImpl(
   if (def.isAws) {
     let t = n - 1;
     while (t > lo && ASCII_IDENT[units[t - 1]] === 1) t--;
-    best = firstViable(def, text, Math.max(lo, t), n, best);
+    best = firstViable(def, text, units, Math.max(lo, t), n, best);
     // Every "aws" (any case) from lo: its "aw" is a trigger pair of the shared pass (T_AW).
     const { pairAt, pairCount } = events;
     for (let e = firstAtOrAfter(pairAt, pairCount, lo + 1); e < pairCount; e++) {
       const w = pairAt[e];
       if (w + 1 >= n || (units[w + 1] | 32) !== 115 || (units[w] | 32) !== 119 || (units[w - 1] | 32) !== 97)
         continue;
-      best = firstViable(def, text, Math.max(lo, w - 23), w, best);
+      best = firstViable(def, text, units, Math.max(lo, w - 23), w, best);
     }
     return best;
   }
@@ -553,13 +553,13 @@ function separatorPendingImpl(
   if (j > lo && (units[j - 1] === 34 || units[j - 1] === 39)) j--;
   let t = j;
   while (t > lo && ASCII_IDENT[units[t - 1]] === 1) t--;
-  best = firstViable(def, text, Math.max(lo, t), n, best);
+  best = firstViable(def, text, units, Math.max(lo, t), n, best);
   const { pairAt, pairCount } = events;
   for (let e = firstAtOrAfter(pairAt, pairCount, lo); e < pairCount; e++) {
     const s = pairAt[e];
     if (s >= best + 128) break;
     if (units[s] !== 58 && units[s] !== 61) continue;
-    const identEnd = identifierEndBefore(text, s);
+    const identEnd = identifierEndBefore(units, s);
     let identStart = identEnd;
     while (
       identStart > 0 &&
@@ -568,23 +568,30 @@ function separatorPendingImpl(
     ) {
       identStart--;
     }
-    best = firstViable(def, text, Math.max(lo, identStart), identEnd, best);
+    best = firstViable(def, text, units, Math.max(lo, identStart), identEnd, best);
   }
   return best;
 }
 
 /** The first p in [from, to) (and below `best`) where `def` can still match when text is appended. */
-function firstViable(def: FlatDetector, text: string, from: number, to: number, best: number): number {
+function firstViable(
+  def: FlatDetector,
+  text: string,
+  units: Uint8Array | Uint16Array,
+  from: number,
+  to: number,
+  best: number,
+): number {
   const n = text.length;
   const lastRead = Math.min(n - def.lookahead, n - 1);
   for (let p = from; p < to && p < best; p++) {
-    const c = text.charCodeAt(p);
+    const c = units[p];
     if (c >= 128 || def.start[c] !== 1) continue;
-    if (p > 0 && ASCII_WORD[text.charCodeAt(p - 1)] === 1) continue;
+    if (p > 0 && ASCII_WORD[units[p - 1]] === 1) continue;
     if (def.viable !== null && !def.viable(text, p)) continue;
     let cut = false; // a non-token character ends the attempt before the text does: its outcome is final
     for (let q = p; q <= lastRead; q++) {
-      if (def.token[text.charCodeAt(q)] !== 1) {
+      if (def.token[units[q]] !== 1) {
         cut = true;
         break;
       }
@@ -644,15 +651,15 @@ function hasAws(units: Uint8Array | Uint16Array, lo: number, hi: number): boolea
 }
 
 /** Where an identifier would end before the separator at `sep`: skips up to 3 blanks and one quote. */
-function identifierEndBefore(text: string, sep: number): number {
+function identifierEndBefore(units: Uint8Array | Uint16Array, sep: number): number {
   let j = sep;
   for (let k = 0; k < 3 && j > 0; k++) {
-    const c = text.charCodeAt(j - 1);
+    const c = units[j - 1];
     if (c !== 32 && c !== 9) break;
     j--;
   }
   if (j > 0) {
-    const q = text.charCodeAt(j - 1);
+    const q = units[j - 1];
     if (q === 34 || q === 39) j--;
   }
   return j;

@@ -2,6 +2,7 @@ import { normalizeString } from '../normalize/normalize-char';
 import { type SignalDef, signalSource } from '../detectors/injection.signals';
 import { analyzeRegex } from '../compile/regex-analysis';
 import { asciiSet } from '../normalize/char-tables';
+import { codeUnits } from '../normalize/code-units';
 import type { Candidate, Matcher } from './matcher.types';
 import { firstAtOrAfter, type SharedScan } from './shared-scan';
 
@@ -122,10 +123,11 @@ export class SignalMatcher implements Matcher {
     const ac = this.scan.ac;
     const { next, symbolOf, ownStart, ownItems, dictLink, patternLength, depth, width } = ac;
     const { offset, triggerCount } = this;
+    const units = codeUnits(text);
     let row = 0;
     let earliest = n;
     for (let i = lo; i < n; i++) {
-      row = next[row + symbolOf[text.charCodeAt(i)]];
+      row = next[row + symbolOf[units[i]]];
       if (row >= 0) continue;
       row = ~row;
       for (let s = row / width; s !== 0; s = dictLink[s]) {

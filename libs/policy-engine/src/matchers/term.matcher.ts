@@ -1,4 +1,5 @@
 import { wordChars } from '../normalize/char-tables';
+import { codeUnits } from '../normalize/code-units';
 import type { Candidate, Matcher } from './matcher.types';
 import { firstAtOrAfter, type SharedScan } from './shared-scan';
 
@@ -104,7 +105,7 @@ export class TermMatcher implements Matcher {
     // Only a suffix that is still a path in the trie can grow into a match. The shared trie also holds
     // other matchers' patterns, so this may hold back a little more than needed, never less.
     const ac = this.scan.ac;
-    const state = ac.run(text, lo, n);
+    const state = ac.run(codeUnits(text), lo, n);
     return Math.max(lo, n - ac.depth[state]);
   }
 }
