@@ -1,5 +1,5 @@
 // A/B: this checkout's policy engine against the engine of an older git revision, in the same process,
-// interleaved (A B A B ...) so both see the same machine load. Prints a table; never a test verdict.
+// interleaved (A B B A ...) so both see the same machine load. Prints a table; never a test verdict.
 // Run: node bench/policy-engine/run.cjs bench/policy-engine/ab.bench.ts [--base <rev>] [--quick] [--stream]
 // --stream: only the streaming push cost, for both configurations ((a) all detectors, (b) the big policy),
 // in more interleaved rounds.
@@ -95,7 +95,7 @@ if (process.argv.includes('--stream')) {
   const perRound = new Map<string, number[]>();
   const cold = new Map<string, number[]>();
   for (let r = 0; r < coldRounds + (quick ? 3 : 6); r++) {
-    for (const run of runs) {
+    for (const run of r % 2 === 0 ? runs : [...runs].reverse()) {
       const pushes = streamPushes(run.policy, 2);
       if (r < coldRounds) cold.set(run.key, [...(cold.get(run.key) ?? []), ...pushes]);
       else perRound.set(run.key, [...(perRound.get(run.key) ?? []), median(pushes)]);
@@ -123,7 +123,8 @@ if (process.argv.includes('--stream')) {
 const whole = new Map<string, number[]>();
 const stream = new Map<string, number[]>();
 for (let r = 0; r < rounds; r++) {
-  for (const e of compiled) {
+  // A B, then B A: whichever runs second in a round runs on caches and heap the other left.
+  for (const e of r % 2 === 0 ? compiled : [...compiled].reverse()) {
     for (const size of sizes) {
       const key = `${e.name}|${size.label}`;
       const t = sample(() => e.policy.evaluate(size.text, { target: 'input' }), budget, 5);
