@@ -296,27 +296,27 @@ async function main() {
   const apiKey = await seedState();
   // The node flags documented in apps/gateway/src/main.ts: a small young generation and a slower-growing
   // old generation keep RSS down at the cost of more (cheap) collections.
-  const gatewayFlags = (
-    process.env.BENCH_GATEWAY_NODE_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=30'
-  )
-    .split(' ')
-    .filter(Boolean);
+  const flags = (value) => value.split(' ').filter(Boolean);
+  const gatewayFlags = flags(
+    process.env.BENCH_GATEWAY_NODE_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=30',
+  );
+  // The baseline may differ in flags only (--baseline dist with BENCH_BASELINE_NODE_FLAGS).
+  const baselineFlags = flags(process.env.BENCH_BASELINE_NODE_FLAGS ?? gatewayFlags.join(' '));
   const gatewayHeaders = { authorization: `Bearer ${apiKey}` };
-  const startGateway = async (name, distDir, port) => {
-    const child = start(
-      name,
-      process.execPath,
-      [...gatewayFlags, join(distDir, 'apps/gateway/src/main.js')],
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        KAFKA_BROKERS,
-        UPSTREAM_BASE_URL: mockUrl,
-        UPSTREAM_API_KEY: 'bench',
-        SPILL_DIR: mkdtempSync(join(tmpdir(), 'pgw-bench-spill-')),
-        INSTANCE_ID: `bench-${name.replace(/\W+/g, '-')}`,
-      },
-    );
+  const startGateway = async (name, distDir, port, nodeFlags = gatewayFlags) => {
+    const child = start(name, process.execPath, [...nodeFlags, join(distDir, 'apps/gateway/src/main.js')], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS,
+      UPSTREAM_BASE_URL: mockUrl,
+      UPSTREAM_API_KEY: 'bench',
+      // As the image runs it (docker/Dockerfile); BENCH_MALLOC_ARENA_MAX='' leaves glibc's default.
+      ...(process.env.BENCH_MALLOC_ARENA_MAX !== ''
+        ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX ?? '2' }
+        : {}),
+      SPILL_DIR: mkdtempSync(join(tmpdir(), 'pgw-bench-spill-')),
+      INSTANCE_ID: `bench-${name.replace(/\W+/g, '-')}`,
+    });
     const base = `http://127.0.0.1:${port}`;
     const exited = new Promise((_, reject) =>
       child.once('exit', (code) => reject(new Error(`${name} exited (${code}): is port ${port} taken?`))),
@@ -342,7 +342,9 @@ async function main() {
   const gatewayTarget = await startGateway('policy gateway', join(root, 'dist'), GATEWAY_PORT);
   const gatewayBase = gatewayTarget.base;
   const targets = [{ name: 'direct (mock)', base: mockBase, headers: {}, pid: mock.pid }, gatewayTarget];
-  if (args.baseline) targets.push(await startGateway('baseline gateway', args.baseline, GATEWAY_PORT + 1));
+  if (args.baseline) {
+    targets.push(await startGateway('baseline gateway', args.baseline, GATEWAY_PORT + 1, baselineFlags));
+  }
   if (!args['no-portkey']) {
     const portkeyMain = join(root, 'bench/gateway/node_modules/@portkey-ai/gateway/build/start-server.js');
     const portkey = start('portkey', process.execPath, [portkeyMain]);

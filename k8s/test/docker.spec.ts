@@ -135,6 +135,14 @@ describe('docker/Dockerfile', () => {
     expect(env).toMatch(/(^|\s)PORT=\$\{PORT\}(\s|$)/);
   });
 
+  it('limits glibc to two malloc arenas (RSS under load; bench/gateway README)', () => {
+    const env = runtime
+      .filter((s) => s.keyword === 'ENV')
+      .map((s) => s.args)
+      .join(' ');
+    expect(env).toMatch(/(^|\s)MALLOC_ARENA_MAX=2(\s|$)/);
+  });
+
   it('points ensure-topics.js at the compiled topics.json (swc --copy-files puts it in dist)', () => {
     expect(dockerfile).toContain('KAFKA_TOPICS_FILE=/app/dist/libs/contracts/src/topics.json');
     expect(repoFileExists('libs', 'contracts', 'src', 'topics.json')).toBe(true);
