@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     // Another build's dist/ (e.g. from `git worktree add`): its gateway runs beside ours, interleaved.
     baseline: { type: 'string' },
     pin: { type: 'boolean', default: false },
+    // Skip the max-load phase and run only the half-load comparison at this rate (req/s).
+    'half-rate': { type: 'string' },
   },
 });
 const DURATION = Number(args.duration);
@@ -280,6 +282,71 @@ async function ttfb(target, count) {
   return times.sort((a, b) => a - b);
 }
 
+/** Closed-loop max load per target, interleaved, and its table. */
+async function maxLoad(targets, results) {
+  for (const stream of [false, true]) {
+    for (const connections of CONNS) {
+      for (let rep = 0; rep < REPS; rep++) {
+        for (const target of targets) {
+          const key = `${stream}|${connections}|${target.name}`;
+          const run = await load(target, { connections, stream, sampleRss: target.pid });
+          if (!results.has(key)) results.set(key, []);
+          results.get(key).push(run);
+          process.stderr.write(
+            `  ${stream ? 'stream' : 'json  '} c=${connections} ${target.name}: ${fmt(run.rps, 0)} req/s\n`,
+          );
+        }
+      }
+    }
+  }
+
+  const rows = [];
+  for (const stream of [false, true]) {
+    for (const connections of CONNS) {
+      const direct = results.get(`${stream}|${connections}|direct (mock)`);
+      for (const target of targets) {
+        const runs = results.get(`${stream}|${connections}|${target.name}`);
+        const rps = median(runs.map((r) => r.rps));
+        const portkey = results.get(`${stream}|${connections}|portkey 1.15.2`);
+        rows.push([
+          stream ? 'stream (whole)' : 'non-stream',
+          connections,
+          target.name,
+          `${fmt(rps, 0)}${range(runs.map((r) => r.rps))}`,
+          fmt(median(runs.map((r) => r.p50))),
+          fmt(median(runs.map((r) => r.p99))),
+          target.name === 'direct (mock)'
+            ? ''
+            : fmt(median(runs.map((r) => r.p50)) - median(direct.map((r) => r.p50))),
+          portkey && target.name === 'policy gateway'
+            ? `${fmt(rps / median(portkey.map((r) => r.rps)), 1)}×`
+            : '',
+          runs.reduce((n, r) => n + r.errors, 0),
+          fmt(median(runs.map((r) => r.cpuPerRequest)), 0),
+          Math.max(...runs.map((r) => r.rss)),
+        ]);
+      }
+    }
+  }
+  table(
+    `Max load, ${DURATION} s per run, ${REPS} rep(s), medians (min–max)`,
+    [
+      'mode',
+      'conns',
+      'target',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'p50 over direct',
+      'vs portkey',
+      'errors',
+      'CPU µs/req',
+      'peak RSS MB',
+    ],
+    rows,
+  );
+}
+
 async function main() {
   execFileSync('bash', [join(root, 'scripts/kafka/kafka.sh'), 'start'], { stdio: 'inherit' });
   if (args.pin) process.env.BENCH_PIN = '1';
@@ -371,72 +438,14 @@ async function main() {
   }
 
   const results = new Map(); // `${stream}|${conns}|${name}` -> runs[]
-  for (const stream of [false, true]) {
-    for (const connections of CONNS) {
-      for (let rep = 0; rep < REPS; rep++) {
-        for (const target of targets) {
-          const key = `${stream}|${connections}|${target.name}`;
-          const run = await load(target, { connections, stream, sampleRss: target.pid });
-          if (!results.has(key)) results.set(key, []);
-          results.get(key).push(run);
-          process.stderr.write(
-            `  ${stream ? 'stream' : 'json  '} c=${connections} ${target.name}: ${fmt(run.rps, 0)} req/s\n`,
-          );
-        }
-      }
-    }
-  }
-
-  const rows = [];
-  for (const stream of [false, true]) {
-    for (const connections of CONNS) {
-      const direct = results.get(`${stream}|${connections}|direct (mock)`);
-      for (const target of targets) {
-        const runs = results.get(`${stream}|${connections}|${target.name}`);
-        const rps = median(runs.map((r) => r.rps));
-        const portkey = results.get(`${stream}|${connections}|portkey 1.15.2`);
-        rows.push([
-          stream ? 'stream (whole)' : 'non-stream',
-          connections,
-          target.name,
-          `${fmt(rps, 0)}${range(runs.map((r) => r.rps))}`,
-          fmt(median(runs.map((r) => r.p50))),
-          fmt(median(runs.map((r) => r.p99))),
-          target.name === 'direct (mock)'
-            ? ''
-            : fmt(median(runs.map((r) => r.p50)) - median(direct.map((r) => r.p50))),
-          portkey && target.name === 'policy gateway'
-            ? `${fmt(rps / median(portkey.map((r) => r.rps)), 1)}×`
-            : '',
-          runs.reduce((n, r) => n + r.errors, 0),
-          fmt(median(runs.map((r) => r.cpuPerRequest)), 0),
-          Math.max(...runs.map((r) => r.rss)),
-        ]);
-      }
-    }
-  }
-  table(
-    `Max load, ${DURATION} s per run, ${REPS} rep(s), medians (min–max)`,
-    [
-      'mode',
-      'conns',
-      'target',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'p50 over direct',
-      'vs portkey',
-      'errors',
-      'CPU µs/req',
-      'peak RSS MB',
-    ],
-    rows,
-  );
+  const halfRate = args['half-rate'] ? Number(args['half-rate']) : null;
+  if (halfRate === null) await maxLoad(targets, results);
 
   // Added latency at half of the gateway's max load (16 connections, non-streamed), interleaved: evenly
   // paced arrivals (the figure the target is about), and autocannon's overallRate for reference.
-  const gatewayMax = median(results.get(`false|${CONNS[0]}|policy gateway`).map((r) => r.rps));
-  const rate = Math.max(100, Math.floor(gatewayMax / 2));
+  const rate =
+    halfRate ??
+    Math.max(100, Math.floor(median(results.get(`false|${CONNS[0]}|policy gateway`).map((r) => r.rps)) / 2));
   const halfTargets = targets.filter((t) => t.name === 'direct (mock)' || t.gateway);
   const half = { paced: new Map(), bursts: new Map() };
   for (const t of halfTargets) for (const runs of [half.paced, half.bursts]) runs.set(t.name, []);
