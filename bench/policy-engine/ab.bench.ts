@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type * as Engine from '@pgw/policy-engine';
-import { bigConfig, makeText } from './workload';
+import { bigConfig, makeText, streamPushes } from './workload';
 import { defaultPolicyConfig } from '@pgw/policy-engine';
 
 const argAt = process.argv.indexOf('--base');
@@ -64,22 +64,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const fmt2 = (xs: number[]) =>
   `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 
-/** Median µs per push of 20-character chunks of `streamText` through a fresh output stream redactor. */
-function streamPushes(policy: ReturnType<typeof Engine.compilePolicy>, streams: number): number[] {
-  const perPush: number[] = [];
-  for (let k = 0; k < streams; k++) {
-    const redactor = policy.createStreamRedactor({ target: 'output' });
-    for (let i = 0; i < streamText.length; i += 20) {
-      const chunk = streamText.slice(i, i + 20);
-      const t0 = process.hrtime.bigint();
-      redactor.push(chunk);
-      perPush.push(Number(process.hrtime.bigint() - t0) / 1000);
-    }
-    redactor.end();
-  }
-  return perPush;
-}
-
 if (process.argv.includes('--stream')) {
   // Each engine's functions warm up on their own (two module copies): its first 3 rounds (6 streams) give
   // the "from cold" median, JIT tier-up included; the later rounds the steady state (median of round
@@ -96,7 +80,7 @@ if (process.argv.includes('--stream')) {
   const cold = new Map<string, number[]>();
   for (let r = 0; r < coldRounds + (quick ? 3 : 6); r++) {
     for (const run of r % 2 === 0 ? runs : [...runs].reverse()) {
-      const pushes = streamPushes(run.policy, 2);
+      const pushes = streamPushes(run.policy, streamText, 2);
       if (r < coldRounds) cold.set(run.key, [...(cold.get(run.key) ?? []), ...pushes]);
       else perRound.set(run.key, [...(perRound.get(run.key) ?? []), median(pushes)]);
     }
@@ -130,7 +114,7 @@ for (let r = 0; r < rounds; r++) {
       const t = sample(() => e.policy.evaluate(size.text, { target: 'input' }), budget, 5);
       whole.set(key, [...(whole.get(key) ?? []), median(t)]);
     }
-    const perPush = streamPushes(e.policy, 2);
+    const perPush = streamPushes(e.policy, streamText, 2);
     stream.set(e.name, [...(stream.get(e.name) ?? []), median(perPush)]);
   }
 }

@@ -1,7 +1,7 @@
 // Policy engine throughput and latency. Prints a table; never part of the test verdict.
 // Run: node bench/policy-engine/run.cjs bench/policy-engine/engine.bench.ts [--quick]
 import { compilePolicy, defaultPolicyConfig } from '@pgw/policy-engine';
-import { bigConfig, makeText } from './workload';
+import { bigConfig, makeText, streamPushes } from './workload';
 
 const quick = process.argv.includes('--quick');
 
@@ -100,19 +100,8 @@ console.log('| --- | --- | ---: | ---: | ---: | ---: |');
 const streamText = makeText(32 * 1024);
 const streams = quick ? 2 : 6;
 for (const c of configs) {
-  const cold: number[] = [];
-  const steady: number[] = [];
-  for (let r = 0; r < 2 * streams; r++) {
-    const perPush = r < streams ? cold : steady;
-    const redactor = c.policy.createStreamRedactor({ target: 'output' });
-    for (let i = 0; i < streamText.length; i += 20) {
-      const chunk = streamText.slice(i, i + 20);
-      const t0 = process.hrtime.bigint();
-      redactor.push(chunk);
-      perPush.push(Number(process.hrtime.bigint() - t0) / 1000);
-    }
-    redactor.end();
-  }
+  const cold = streamPushes(c.policy, streamText, streams);
+  const steady = streamPushes(c.policy, streamText, streams);
   cold.sort((a, b) => a - b);
   steady.sort((a, b) => a - b);
   const whole = sample(() => c.policy.evaluate(streamText, { target: 'output' }), budget, 5).sort(
