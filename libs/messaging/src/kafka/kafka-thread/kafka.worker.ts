@@ -52,7 +52,10 @@ function publish(flat: FlatMessages): void {
 }
 
 function toWire(message: IncomingMessage): WireIncoming {
-  return message; // a Buffer is a Uint8Array: it is cloned as one
+  const { topic, partition, offset, key, value } = message;
+  // kafkajs's values are views into the whole fetch response: cloning a view would copy all of it, so
+  // each value is copied to its own exact-size array first.
+  return { topic, partition, offset, key, value: value === null ? null : new Uint8Array(value) };
 }
 
 /** A follower's messages go over in batches, in order; `caught-up` is posted only after what precedes it. */
