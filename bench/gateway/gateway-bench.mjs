@@ -370,7 +370,7 @@ async function main() {
   // The baseline may differ in flags only (--baseline dist with BENCH_BASELINE_NODE_FLAGS).
   const baselineFlags = flags(process.env.BENCH_BASELINE_NODE_FLAGS ?? gatewayFlags.join(' '));
   const gatewayHeaders = { authorization: `Bearer ${apiKey}` };
-  const startGateway = async (name, distDir, port, nodeFlags = gatewayFlags) => {
+  const startGateway = async (name, distDir, port, nodeFlags = gatewayFlags, extraEnv = {}) => {
     const child = start(name, process.execPath, [...nodeFlags, join(distDir, 'apps/gateway/src/main.js')], {
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -383,6 +383,7 @@ async function main() {
         : {}),
       SPILL_DIR: mkdtempSync(join(tmpdir(), 'pgw-bench-spill-')),
       INSTANCE_ID: `bench-${name.replace(/\W+/g, '-')}`,
+      ...extraEnv,
     });
     const base = `http://127.0.0.1:${port}`;
     const exited = new Promise((_, reject) =>
@@ -410,7 +411,16 @@ async function main() {
   const gatewayBase = gatewayTarget.base;
   const targets = [{ name: 'direct (mock)', base: mockBase, headers: {}, pid: mock.pid }, gatewayTarget];
   if (args.baseline) {
-    targets.push(await startGateway('baseline gateway', args.baseline, GATEWAY_PORT + 1, baselineFlags));
+    // e.g. BENCH_BASELINE_ENV='KAFKA_WORKER_THREAD=true' with --baseline dist: one build, two configurations.
+    const baselineEnv = Object.fromEntries(
+      (process.env.BENCH_BASELINE_ENV ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((pair) => pair.split('=')),
+    );
+    targets.push(
+      await startGateway('baseline gateway', args.baseline, GATEWAY_PORT + 1, baselineFlags, baselineEnv),
+    );
   }
   if (!args['no-portkey']) {
     const portkeyMain = join(root, 'bench/gateway/node_modules/@portkey-ai/gateway/build/start-server.js');

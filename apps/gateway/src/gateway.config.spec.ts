@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { KafkaEventBus, ThreadedKafkaEventBus } from '@pgw/messaging';
 import { ConfigError, loadConfig } from '@pgw/server-kit';
 import { GatewayConfig } from './gateway.config';
 
@@ -32,6 +33,15 @@ describe('GatewayConfig', () => {
       limits: { kind: 'memory' },
       maxBodyBytes: 1_048_576,
     });
+  });
+
+  it('runs the Kafka client on the request thread unless KAFKA_WORKER_THREAD=true', async () => {
+    const inThread = loadConfig(GatewayConfig, base).createEventBus();
+    expect(inThread).toBeInstanceOf(KafkaEventBus);
+    await inThread.close();
+    const threaded = loadConfig(GatewayConfig, { ...base, KAFKA_WORKER_THREAD: 'true' }).createEventBus();
+    expect(threaded).toBeInstanceOf(ThreadedKafkaEventBus);
+    await threaded.close();
   });
 
   it('takes routes from MODEL_ROUTES and Redis from REDIS_URL', () => {

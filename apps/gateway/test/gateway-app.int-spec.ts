@@ -22,7 +22,7 @@ describe('gateway app: config → GatewayServerModule → probes', () => {
       SPILL_DIR: mkdtempSync(join(tmpdir(), 'pgw-gateway-app-')),
       INSTANCE_ID: `app-test-${process.env.PGW_TEST_RUN_ID ?? Date.now()}`,
     });
-    const bus = config.createEventBus(); // as main.ts runs it: Kafka on a worker thread
+    const bus = config.createEventBus(); // as main.ts builds it
     app = await NestFactory.create<NestFastifyApplication>(
       GatewayAppModule.forRoot(config.toServerOptions(), bus),
       new FastifyAdapter(),
