@@ -37,6 +37,13 @@ interface Waiter {
   settledByExit: boolean;
 }
 
+/** A request to the thread before its id is assigned (request() numbers it and waits for the answer). */
+type ThreadRequest = ToKafkaThread extends infer M
+  ? M extends { id: number }
+    ? Omit<M, 'id'>
+    : never
+  : never;
+
 const EMPTY_HEALTH: KafkaThreadHealth = { connected: false, buffered: 0, spilled: 0, attempted: false };
 
 /**
@@ -127,7 +134,7 @@ export class ThreadedKafkaEventBus implements EventBus {
     this.worker = worker;
     this.refIfBusy();
     for (const [sub, registration] of this.registrations) {
-      this.post(this.registrationMessage(sub, registration, this.nextId++));
+      this.post({ ...this.registrationMessage(sub, registration), id: this.nextId++ });
     }
     this.handOff();
   }
@@ -136,7 +143,7 @@ export class ThreadedKafkaEventBus implements EventBus {
     const sub = this.nextId++;
     this.registrations.set(sub, registration);
     try {
-      await this.request(this.registrationMessage(sub, registration, 0));
+      await this.request(this.registrationMessage(sub, registration));
     } catch (error) {
       this.registrations.delete(sub);
       throw error;
@@ -150,10 +157,9 @@ export class ThreadedKafkaEventBus implements EventBus {
     this.refIfBusy();
   }
 
-  /** The message that (re-)creates a subscription on the thread; `id` 0 means "assign one". */
-  private registrationMessage(sub: number, registration: Registration, id: number): ToKafkaThread {
-    if (registration.kind === 'follow')
-      return { type: 'follow', id, sub, topics: registration.options.topics };
+  /** The message that (re-)creates a subscription on the thread (its request id is added when sent). */
+  private registrationMessage(sub: number, registration: Registration): ThreadRequest {
+    if (registration.kind === 'follow') return { type: 'follow', sub, topics: registration.options.topics };
     const {
       handler: _handler,
       topic,
@@ -164,7 +170,6 @@ export class ThreadedKafkaEventBus implements EventBus {
     } = registration.options;
     return {
       type: 'consume',
-      id,
       sub,
       topic,
       groupId,
@@ -183,8 +188,8 @@ export class ThreadedKafkaEventBus implements EventBus {
     this.post({ type: 'publish', messages });
   }
 
-  private request<M extends ToKafkaThread & { id: number }>(message: Omit<M, 'id'> | M): Promise<void> {
-    const id = 'id' in message && message.id !== 0 ? message.id : this.nextId++;
+  private request(message: ThreadRequest): Promise<void> {
+    const id = this.nextId++;
     if (this.worker === null) {
       return message.type === 'flush'
         ? Promise.resolve()
