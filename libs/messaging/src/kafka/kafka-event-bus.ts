@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type {
   BusHealth,
   ConsumeOptions,
@@ -11,6 +11,7 @@ import type {
   Subscription,
 } from '../event-bus.port';
 import { retryUntilSuccess } from '../retry';
+import { type ClusterMetadata, RecordBatchProducer } from './produce/record-batch-producer';
 import { SpillFile, type SpilledMessage } from './spill-file';
 
 export interface KafkaEventBusOptions {
@@ -26,15 +27,17 @@ export interface KafkaEventBusOptions {
 }
 
 /**
- * kafkajs behind the event-bus port. The producer is an application-level micro-batcher (kafkajs has no
- * linger.ms): publish() only queues. When the broker is unreachable a batch is appended to the spill file
- * and a drainer replays the file, in order and with the original event ids, once the broker is back; new
- * batches go behind the spilled ones so order is kept.
+ * Kafka behind the event-bus port: kafkajs for consumers, followers and cluster metadata, and our own
+ * RecordBatchProducer for producing. The producer is a micro-batcher (linger.ms): publish() writes the
+ * message into its partition's record batch and returns. When the broker is unreachable a batch is
+ * appended to the spill file and a drainer replays the file, in order and with the original event ids,
+ * once the broker is back; new batches go behind the spilled ones so order is kept.
  */
 export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
-  private producerConnected = false;
+  private readonly producer: RecordBatchProducer;
+  private admin: Admin | null = null;
+  /** Messages published before their topic's partitions were known, or while a spill is pending. */
   private queue: SpilledMessage[] = [];
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> = Promise.resolve();
@@ -49,7 +52,7 @@ export class KafkaEventBus implements EventBus {
   constructor(private readonly options: KafkaEventBusOptions) {
     process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
     this.log = options.logger ?? ((message) => console.warn(`[kafka] ${message}`));
-    const { Kafka, logLevel, Partitioners } = loadKafkajs();
+    const { Kafka, logLevel } = loadKafkajs();
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -58,10 +61,10 @@ export class KafkaEventBus implements EventBus {
       requestTimeout: 5_000,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
-    this.producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+    this.producer = new RecordBatchProducer({
+      clientId: options.clientId,
+      metadata: (topics) => this.clusterMetadata(topics),
+      timeoutMs: 5_000,
     });
     this.spill = options.spillPath
       ? new SpillFile(options.spillPath, options.spillMaxBytes ?? 256 * 1024 * 1024)
@@ -70,14 +73,21 @@ export class KafkaEventBus implements EventBus {
   }
 
   publish(topic: string, messages: OutgoingMessage[]): void {
-    for (const message of messages) this.queue.push({ topic, key: message.key, value: message.value });
-    if (this.queue.length >= (this.options.maxBatchMessages ?? 1_000)) this.flushSoon(0);
+    // Straight into the record batches unless something published earlier still waits in the queue
+    // (unknown topic, pending spill): then behind it, so the order within a partition holds.
+    const direct = this.queue.length === 0 && this.spilledCount() === 0 && this.producer.knows(topic);
+    for (const { key, value } of messages) {
+      if (direct) this.producer.append(topic, key, value);
+      else this.queue.push({ topic, key, value });
+    }
+    if (this.queue.length + this.producer.pending >= (this.options.maxBatchMessages ?? 1_000))
+      this.flushSoon(0);
     else this.flushSoon(this.options.lingerMs ?? 5);
   }
 
   async publishAndWait(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    await this.ensureProducer();
-    await this.producer.send({ topic, messages: messages.map(({ key, value }) => ({ key, value })) });
+    const batches = await this.producer.batchesOf(messages.map(({ key, value }) => ({ topic, key, value })));
+    await this.producer.send(batches, 3);
     this.connected = true;
   }
 
@@ -89,7 +99,8 @@ export class KafkaEventBus implements EventBus {
   }
 
   health(): BusHealth {
-    return { connected: this.connected, buffered: this.queue.length, spilled: this.spilledCount() };
+    const buffered = this.queue.length + this.producer.pending;
+    return { connected: this.connected, buffered, spilled: this.spilledCount() };
   }
 
   async consume(options: ConsumeOptions): Promise<Subscription> {
@@ -187,7 +198,9 @@ export class KafkaEventBus implements EventBus {
     this.closed = true;
     if (this.drainTimer) clearTimeout(this.drainTimer);
     for (const subscription of [...this.subscriptions]) await subscription.close();
-    if (this.producerConnected) await this.producer.disconnect().catch(() => undefined);
+    this.producer.close();
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = null;
   }
 
   private track(closeFn: () => Promise<void>): Subscription {
@@ -212,40 +225,60 @@ export class KafkaEventBus implements EventBus {
   }
 
   private async sendQueued(): Promise<void> {
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
+    if (this.queue.length === 0 && this.producer.pending === 0) return;
+    // Everything in the record batches was published before everything in the queue (see publish).
+    const direct = this.producer.takeOpen();
+    const queued = this.queue;
     this.queue = [];
     if (this.spilledCount() > 0) {
-      this.spillBatch(batch); // keep order: nothing overtakes what is already spilled
+      // keep order: nothing overtakes what is already spilled
+      this.spillBatch([...direct.messages(), ...queued]);
       return;
     }
+    let unsent = [...(direct.count > 0 ? [direct] : [])];
     try {
-      for (const slice of slicesUnderBrokerLimits(batch)) await this.sendBatch(slice);
+      await this.producer.send(direct);
+      unsent = [];
+      for (const slice of slicesUnderBrokerLimits(queued)) await this.sendBatch(slice);
       this.connected = true;
     } catch (error) {
       this.connected = false;
+      const batch = [...unsent.flatMap((batches) => batches.messages()), ...queued];
       this.log(`broker unreachable, spilling ${batch.length} messages: ${describe(error)}`);
       this.spillBatch(batch);
     }
   }
 
   private async sendBatch(batch: SpilledMessage[]): Promise<void> {
-    await this.ensureProducer();
-    const byTopic = new Map<string, { key: string | null; value: string | null }[]>();
-    for (const { topic, key, value } of batch) {
-      let list = byTopic.get(topic);
-      if (!list) byTopic.set(topic, (list = []));
-      list.push({ key, value });
-    }
-    await this.producer.sendBatch({
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    await this.producer.send(await this.producer.batchesOf(batch));
   }
 
-  private async ensureProducer(): Promise<void> {
-    if (this.producerConnected) return;
-    await this.producer.connect();
-    this.producerConnected = true;
+  /** Partition leaders and broker addresses, from kafkajs's admin client (connected on first use). */
+  private async clusterMetadata(topics: string[]): Promise<ClusterMetadata> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    try {
+      const [cluster, metadata] = await Promise.all([
+        this.admin.describeCluster(),
+        this.admin.fetchTopicMetadata({ topics }),
+      ]);
+      const brokers = new Map(cluster.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }]));
+      const leaders = new Map<string, number[]>();
+      for (const topic of metadata.topics) {
+        const byPartition: number[] = [];
+        for (const p of topic.partitions) byPartition[p.partitionId] = p.leader;
+        leaders.set(topic.name, byPartition);
+      }
+      return { brokers, leaders };
+    } catch (error) {
+      const admin = this.admin;
+      this.admin = null;
+      await admin.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 
   private spillBatch(batch: SpilledMessage[]): void {
