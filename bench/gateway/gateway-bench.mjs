@@ -3,7 +3,7 @@
 //   npm run build && npm install --prefix bench/gateway && node bench/gateway/gateway-bench.mjs [--duration 5] [--reps 1]
 // Prints tables; never part of the test verdict. Needs the Kafka broker (started by scripts/kafka/kafka.sh).
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -308,6 +308,57 @@ async function pacedNative(target, { rate, connections, stream, duration = DURAT
   };
 }
 
+/**
+ * What one proxy hop costs on this machine at best, for the half-load table: nginx (when installed, e.g.
+ * `apt-get install nginx-light`) and a do-nothing Node proxy (null-proxy.mjs), both in front of the mock.
+ */
+async function startHopReferences(mockUrl) {
+  const references = [];
+  const nodePort = GATEWAY_PORT + 10;
+  const nodeProxy = start('null node proxy', process.execPath, [
+    join(root, 'bench/gateway/null-proxy.mjs'),
+    mockUrl,
+    String(nodePort),
+  ]);
+  await new Promise((resolveUp) => nodeProxy.stdout.once('data', resolveUp));
+  references.push({
+    name: 'node null proxy',
+    base: `http://127.0.0.1:${nodePort}`,
+    headers: {},
+    reference: true,
+  });
+
+  const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
+  if (nginx) {
+    const prefix = mkdtempSync(join(tmpdir(), 'pgw-bench-nginx-'));
+    const nginxPort = GATEWAY_PORT + 11;
+    writeFileSync(
+      join(prefix, 'nginx.conf'),
+      `worker_processes 1;
+error_log /dev/null crit;
+pid ${prefix}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream mock { server ${new URL(mockUrl).host}; keepalive 64; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:${nginxPort};
+    location / { proxy_pass http://mock; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`,
+    );
+    start('nginx', nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;']);
+    const base = `http://127.0.0.1:${nginxPort}`;
+    await waitUntil(async () => (await fetch(`${base}/v1/models`)).status < 500, 'nginx up');
+    references.push({ name: 'nginx 1 worker', base, headers: {}, reference: true });
+  } else {
+    process.stderr.write('nginx not installed: the half-load table has no nginx row\n');
+  }
+  return references;
+}
+
 /** Sequential streamed requests: time to the first body byte (the first SSE event). */
 async function ttfb(target, count) {
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 1 });
@@ -505,7 +556,11 @@ async function main() {
   const rate =
     halfRate ??
     Math.max(100, Math.floor(median(results.get(`false|${CONNS[0]}|policy gateway`).map((r) => r.rps)) / 2));
-  const halfTargets = targets.filter((t) => t.name === 'direct (mock)' || t.gateway);
+  const halfTargets = [
+    ...targets.filter((t) => t.name === 'direct (mock)'),
+    ...(await startHopReferences(mockUrl)),
+    ...targets.filter((t) => t.gateway),
+  ];
   const half = { paced: new Map(), bursts: new Map() };
   for (const t of halfTargets) for (const runs of [half.paced, half.bursts]) runs.set(t.name, []);
   for (let rep = 0; rep < REPS; rep++) {
@@ -530,8 +585,8 @@ async function main() {
         fmt(p(runs, 'rps'), 0),
         fmt(p(runs, 'p50'), 3),
         fmt(p(runs, 'p99'), 3),
-        t.gateway ? fmt(p(runs, 'p50') - p(direct, 'p50'), 3) : '',
-        t.gateway ? fmt(p(runs, 'p99') - p(direct, 'p99'), 3) : '',
+        t === halfTargets[0] ? '' : fmt(p(runs, 'p50') - p(direct, 'p50'), 3),
+        t === halfTargets[0] ? '' : fmt(p(runs, 'p99') - p(direct, 'p99'), 3),
       ];
     });
   };
