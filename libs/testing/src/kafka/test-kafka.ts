@@ -7,6 +7,9 @@ export const TEST_KAFKA_BROKERS = (
 export interface TopicMessage {
   key: string | null;
   value: string | null;
+  partition: number;
+  /** The record's create time (ms since the epoch), as the producer set it. */
+  timestamp: number;
 }
 
 /** Offset per partition: a high watermark from {@link topicEndOffsets}, or where a read starts. */
@@ -77,7 +80,12 @@ export async function readTopicSince(topic: string, startOffsets: PartitionOffse
               for (const m of batch.messages) {
                 // Messages produced after this call started are not part of the read.
                 if (BigInt(m.offset) >= high) break;
-                messages.push({ key: m.key?.toString() ?? null, value: m.value?.toString() ?? null });
+                messages.push({
+                  key: m.key?.toString() ?? null,
+                  value: m.value?.toString() ?? null,
+                  partition: batch.partition,
+                  timestamp: Number(m.timestamp),
+                });
               }
               if (BigInt(batch.lastOffset()) + 1n >= high) remaining.delete(batch.partition);
               if (remaining.size === 0) resolve();

@@ -49,6 +49,8 @@ export class BrokerConnection {
     const response = new Promise<Buffer>((resolve, reject) =>
       this.inFlight.set(correlationId, { resolve, reject }),
     );
+    // Like an idle keep-alive socket, an idle connection does not keep the process alive; a request does.
+    this.socket.ref();
     this.socket.write(frame);
     return response;
   }
@@ -74,6 +76,7 @@ export class BrokerConnection {
       this.receivedBytes = rest.length;
       const waiter = this.inFlight.get(correlationId);
       this.inFlight.delete(correlationId);
+      if (this.inFlight.size === 0) this.socket.unref();
       waiter?.resolve(body);
     }
   }
