@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@pgw/contracts';
 import { readTopicSince, TEST_KAFKA_BROKERS, topicEndOffsets, waitFor } from '@pgw/testing';
-import { KafkaEventBus } from '../kafka-event-bus';
+import { KafkaEventBus } from '@pgw/messaging';
 
 // kafkajs's partitioner hash, the reference: a key must land where kafkajs (and the Java client) put it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -9,7 +9,7 @@ const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur
   key: Buffer,
 ) => number;
 
-describe('KafkaEventBus producing with RecordBatchProducer (real broker)', () => {
+describe('KafkaEventBus producing with its RecordBatchProducer (real broker)', () => {
   let bus: KafkaEventBus;
   beforeEach(
     () =>
