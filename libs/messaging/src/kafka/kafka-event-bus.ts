@@ -50,7 +50,6 @@ export class KafkaEventBus implements EventBus {
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: KafkaEventBusOptions) {
-    process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
     this.log = options.logger ?? ((message) => console.warn(`[kafka] ${message}`));
     const { Kafka, logLevel } = loadKafkajs();
     this.kafka = new Kafka({
@@ -235,15 +234,15 @@ export class KafkaEventBus implements EventBus {
       this.spillBatch([...direct.messages(), ...queued]);
       return;
     }
-    let unsent = [...(direct.count > 0 ? [direct] : [])];
+    let directSent = false;
     try {
       await this.producer.send(direct);
-      unsent = [];
+      directSent = true;
       for (const slice of slicesUnderBrokerLimits(queued)) await this.sendBatch(slice);
       this.connected = true;
     } catch (error) {
       this.connected = false;
-      const batch = [...unsent.flatMap((batches) => batches.messages()), ...queued];
+      const batch = [...(directSent ? [] : direct.messages()), ...queued];
       this.log(`broker unreachable, spilling ${batch.length} messages: ${describe(error)}`);
       this.spillBatch(batch);
     }
