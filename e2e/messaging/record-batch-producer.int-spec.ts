@@ -53,11 +53,12 @@ describe('KafkaEventBus producing with its RecordBatchProducer (real broker)', (
     expect(unkeyedPartitions.size).toBeGreaterThan(1);
   });
 
+  // On the dead-letter topic: nothing follows or consumes it, so no service in a parallel test reads it.
   it('publishAndWait resolves once the broker holds the message', async () => {
     const run = randomUUID();
-    const since = await topicEndOffsets(TOPICS.projectState);
-    await bus.publishAndWait(TOPICS.projectState, [{ key: `produce-test-${run}`, value: `${run}:state` }]);
-    const held = (await readTopicSince(TOPICS.projectState, since)).filter(
+    const since = await topicEndOffsets(TOPICS.deadLetter);
+    await bus.publishAndWait(TOPICS.deadLetter, [{ key: `produce-test-${run}`, value: `${run}:state` }]);
+    const held = (await readTopicSince(TOPICS.deadLetter, since)).filter(
       (m) => m.key === `produce-test-${run}`,
     );
     expect(held.map((m) => m.value)).toEqual([`${run}:state`]);
