@@ -326,9 +326,10 @@ export class KafkaEventBus implements EventBus {
 }
 
 /**
- * A produce request must stay under the broker's message.max.bytes (1 MiB by default) per partition
- * batch, so a large queue goes out as several requests. A failure part-way spills the whole batch:
- * what was already sent is sent again, which idempotent consumers absorb.
+ * Queued and spilled messages (a replayed spill file can hold millions) are encoded and sent a bounded
+ * slice at a time, so one send's batches stay small; the producer itself splits any partition batch past
+ * the broker's message.max.bytes. A failure part-way spills the whole batch: what was already sent is
+ * sent again, which idempotent consumers absorb.
  */
 const MAX_SLICE_MESSAGES = 500;
 const MAX_SLICE_BYTES = 512 * 1024;
