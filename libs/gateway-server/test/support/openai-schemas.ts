@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * A structural checker for the JSON Schemas extracted from OpenAI's OpenAPI document
- * (/work/shared/openai-schemas): type, required, properties, items, enum, anyOf and local $refs.
+ * (vendored in libs/testing/openai-schemas): type, required, properties, items, enum, anyOf and local $refs.
  * Enough to prove the gateway's responses keep OpenAI's shape; not a full JSON Schema implementation.
  */
 type Schema = {
@@ -20,7 +20,7 @@ type Schema = {
 };
 
 const SCHEMA_DIR =
-  process.env.PGW_OPENAI_SCHEMAS ?? join(__dirname, '..', '..', '..', '..', '..', 'shared', 'openai-schemas');
+  process.env.PGW_OPENAI_SCHEMAS ?? join(__dirname, '..', '..', '..', 'testing', 'openai-schemas');
 
 export function loadSchema(name: string): Schema {
   return JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.json`), 'utf8')) as Schema;

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
  * A deliberately small JSON Schema (2020-12 subset) checker, enough for the OpenAI schemas extracted to
- * /work/shared/openai-schemas (type, enum, const, properties, required, additionalProperties, items, anyOf,
+ * libs/testing/openai-schemas (type, enum, const, properties, required, additionalProperties, items, anyOf,
  * oneOf, allOf, local `#/$defs/...` refs, minimum). ajv is not a dependency; this avoids adding one.
  *
  * `strictProperties` also reports properties a schema does not declare (the OpenAI schemas never set
@@ -15,11 +15,8 @@ export interface SchemaCheckOptions {
   strictProperties?: boolean;
 }
 
-/** shared/ sits beside the checkout (the developers' and CI's layout); /work/shared is the fallback. */
-const DEFAULT_OPENAI_SCHEMAS_DIR =
-  [resolve(__dirname, '../../../../../shared/openai-schemas'), '/work/shared/openai-schemas'].find((dir) =>
-    existsSync(dir),
-  ) ?? '/work/shared/openai-schemas';
+/** Vendored in the repository with their source and licence (libs/testing/openai-schemas/README.md). */
+const DEFAULT_OPENAI_SCHEMAS_DIR = resolve(__dirname, '../../openai-schemas');
 
 /** Loads one of the extracted OpenAI schemas, e.g. `loadOpenAISchema('CreateChatCompletionResponse')`. */
 export function loadOpenAISchema(
