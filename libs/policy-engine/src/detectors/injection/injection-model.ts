@@ -1,5 +1,5 @@
 import { prepareText, tokenize } from './evasion-normalize';
-import { featurize, HIDDEN_FEATURE } from './model-features';
+import { HIDDEN_FEATURE, tokenFeatures } from './model-features';
 
 /**
  * The learned injection detector: a linear model over hashed word, bigram and character n-gram features
@@ -36,7 +36,8 @@ export interface InjectionModelData {
 export interface InjectionScore {
   /** Probability that the text (its most suspicious window) is an injection. */
   readonly probability: number;
-  readonly family: ModelFamily;
+  /** The family the model names for that window; null when the probability stayed below `familyFrom`. */
+  readonly family: ModelFamily | null;
 }
 
 function decodeBase64(b64: string): Int8Array {
@@ -48,15 +49,14 @@ function decodeBase64(b64: string): Int8Array {
 
 /** Per-call scratch, grown on demand (evaluation is synchronous, so one set is enough). */
 class Scratch {
+  /** Prefix sums: index t+1 holds the sum over tokens 0..t of head-0 weights and of feature counts. */
   det = new Float64Array(256);
-  fam = new Float64Array(256 * 4);
   count = new Float64Array(256);
 
   ensure(tokens: number): void {
     if (this.det.length > tokens) return;
     const size = Math.max(tokens + 1, this.det.length * 2);
     this.det = new Float64Array(size);
-    this.fam = new Float64Array(size * 4);
     this.count = new Float64Array(size);
   }
 }
@@ -65,6 +65,8 @@ export class InjectionModel {
   readonly threshold: number;
   readonly window: number;
   private readonly minFeatures: number;
+  /** Head 0 alone (scanned for every feature, so kept compact), then heads 1-4 bucket-major. */
+  private readonly detect: Int8Array;
   private readonly weights: Int8Array;
   private readonly mask: number;
   private readonly scale: number;
@@ -79,6 +81,8 @@ export class InjectionModel {
       throw new Error('injection model weights have the wrong size');
     }
     this.mask = (1 << data.bucketBits) - 1;
+    this.detect = new Int8Array(1 << data.bucketBits);
+    for (let b = 0; b < this.detect.length; b++) this.detect[b] = this.weights[b * MODEL_HEADS];
     this.scale = data.scale;
     this.bias = data.bias;
     this.threshold = data.threshold;
@@ -86,47 +90,36 @@ export class InjectionModel {
     this.minFeatures = Math.max(1, data.minFeatures);
   }
 
-  score(text: string): InjectionScore {
+  /**
+   * Scores a text. The family is only worked out when the probability reaches `familyFrom` (the lowest
+   * threshold that could use it): most texts stop after head 0.
+   */
+  score(text: string, familyFrom = 0): InjectionScore {
     const prepared = prepareText(text);
     const tokens = tokenize(prepared.text);
     const n = tokens.length;
     const s = this.scratch;
     s.ensure(n);
-    // Prefix sums (index t+1 holds the sum over tokens 0..t) of head 0, heads 1-4 and feature counts.
-    const { det, fam, count } = s;
-    det.fill(0, 0, n + 1);
-    fam.fill(0, 0, (n + 1) * 4);
-    count.fill(0, 0, n + 1);
-    const w = this.weights;
+    const { det, count } = s;
+    const w = this.detect;
     const mask = this.mask;
-    featurize(tokens, (t, h) => {
-      const base = (h & mask) * MODEL_HEADS;
-      const sign = h >>> 31 === 1 ? -1 : 1;
-      const at = t + 1;
-      det[at] += sign * w[base];
-      const f = at * 4;
-      fam[f] += sign * w[base + 1];
-      fam[f + 1] += sign * w[base + 2];
-      fam[f + 2] += sign * w[base + 3];
-      fam[f + 3] += sign * w[base + 4];
-      count[at]++;
-    });
-    for (let t = 1; t <= n; t++) {
-      det[t] += det[t - 1];
-      count[t] += count[t - 1];
-      for (let c = 0; c < 4; c++) fam[t * 4 + c] += fam[(t - 1) * 4 + c];
+    let sum = 0;
+    let features = 0;
+    const sink = (h: number) => {
+      sum += (h >>> 31 === 1 ? -1 : 1) * w[h & mask];
+      features++;
+    };
+    det[0] = 0;
+    count[0] = 0;
+    let prev = 0;
+    for (let t = 0; t < n; t++) {
+      prev = tokenFeatures(tokens[t], prev, sink);
+      det[t + 1] = sum;
+      count[t + 1] = features;
     }
     // The hidden-characters feature counts in every window.
-    let extra = 0;
-    let extraFam = [0, 0, 0, 0];
-    let extraCount = 0;
-    if (prepared.hidden) {
-      const base = (HIDDEN_FEATURE & mask) * MODEL_HEADS;
-      const sign = HIDDEN_FEATURE >>> 31 === 1 ? -1 : 1;
-      extra = sign * w[base];
-      extraFam = [1, 2, 3, 4].map((c) => sign * w[base + c]);
-      extraCount = 1;
-    }
+    const extra = prepared.hidden ? this.weightOf(HIDDEN_FEATURE, 0) : 0;
+    const extraCount = prepared.hidden ? 1 : 0;
     const minFeatures = this.minFeatures;
     let best = -Infinity;
     let bestEnd = 0;
@@ -145,20 +138,33 @@ export class InjectionModel {
         }
       }
     }
-    const span = bestSpan;
-    const k = count[bestEnd] - count[bestEnd - span] + extraCount;
-    const norm = this.scale / Math.sqrt(Math.max(k, minFeatures));
-    const z = this.bias[0] + best * this.scale;
+    const probability = 1 / (1 + Math.exp(-(this.bias[0] + best * this.scale)));
+    if (probability < familyFrom) return { probability, family: null };
+    return { probability, family: this.familyOf(tokens, bestEnd - bestSpan, bestEnd, prepared.hidden) };
+  }
+
+  private weightOf(hash: number, head: number): number {
+    return (hash >>> 31 === 1 ? -1 : 1) * this.weights[(hash & this.mask) * MODEL_HEADS + head];
+  }
+
+  /** Family heads over one window (tokens start..end-1), the same features as head 0 saw. */
+  private familyOf(tokens: readonly string[], start: number, end: number, hidden: boolean): ModelFamily {
+    const logits = [0, 0, 0, 0];
+    let features = 0;
+    const sink = (h: number) => {
+      for (let c = 0; c < 4; c++) logits[c] += this.weightOf(h, c + 1);
+      features++;
+    };
+    // The window's first bigram needs the word before it.
+    let prev = start > 0 ? tokenFeatures(tokens[start - 1], 0, () => undefined) : 0;
+    for (let t = start; t < end; t++) prev = tokenFeatures(tokens[t], prev, sink);
+    if (hidden) sink(HIDDEN_FEATURE);
+    const norm = this.scale / Math.sqrt(Math.max(features, this.minFeatures));
     let family = 0;
-    let top = -Infinity;
     for (let c = 0; c < 4; c++) {
-      const sum = fam[bestEnd * 4 + c] - fam[(bestEnd - span) * 4 + c] + extraFam[c];
-      const logit = this.bias[c + 1] + sum * norm;
-      if (logit > top) {
-        top = logit;
-        family = c;
-      }
+      logits[c] = this.bias[c + 1] + logits[c] * norm;
+      if (logits[c] > logits[family]) family = c;
     }
-    return { probability: 1 / (1 + Math.exp(-z)), family: MODEL_FAMILIES[family] };
+    return MODEL_FAMILIES[family];
   }
 }

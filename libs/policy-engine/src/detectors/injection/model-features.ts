@@ -37,10 +37,8 @@ function mix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Char code of the padded token at j (EDGE before and after the token). */
-function padded(token: string, j: number, len: number): number {
-  return j === 0 || j === len + 1 ? EDGE : token.charCodeAt(j - 1);
-}
+/** The padded token's char codes (EDGE before and after); reused, scoring is synchronous. */
+const codes = new Int32Array(MAX_GRAM_TOKEN + 2);
 
 /**
  * Emits the features anchored at token i (given the previous token's word hash, or 0 at the start) and
@@ -51,18 +49,23 @@ export function tokenFeatures(token: string, prevWord: number, emit: FeatureSink
   emit(word);
   if (prevWord !== 0) emit(mix(Math.imul(prevWord ^ SEED_BIGRAM, FNV_PRIME) ^ word));
   const len = Math.min(token.length, MAX_GRAM_TOKEN);
+  codes[0] = EDGE;
+  for (let j = 0; j < len; j++) codes[j + 1] = token.charCodeAt(j);
+  codes[len + 1] = EDGE;
   const total = len + 2;
   for (let j = 0; j + 3 <= total; j++) {
-    let h = Math.imul(SEED_GRAM3 ^ padded(token, j, len), FNV_PRIME);
-    h = Math.imul(h ^ padded(token, j + 1, len), FNV_PRIME);
-    h = Math.imul(h ^ padded(token, j + 2, len), FNV_PRIME);
-    emit(mix(h));
+    const h = Math.imul(SEED_GRAM3 ^ codes[j], FNV_PRIME);
+    const g = Math.imul(SEED_GRAM4 ^ codes[j], FNV_PRIME);
+    emit(mix(Math.imul(Math.imul(h ^ codes[j + 1], FNV_PRIME) ^ codes[j + 2], FNV_PRIME)));
     if (j + 4 <= total) {
-      let g = Math.imul(SEED_GRAM4 ^ padded(token, j, len), FNV_PRIME);
-      g = Math.imul(g ^ padded(token, j + 1, len), FNV_PRIME);
-      g = Math.imul(g ^ padded(token, j + 2, len), FNV_PRIME);
-      g = Math.imul(g ^ padded(token, j + 3, len), FNV_PRIME);
-      emit(mix(g));
+      emit(
+        mix(
+          Math.imul(
+            Math.imul(Math.imul(g ^ codes[j + 1], FNV_PRIME) ^ codes[j + 2], FNV_PRIME) ^ codes[j + 3],
+            FNV_PRIME,
+          ),
+        ),
+      );
     }
   }
   return word;

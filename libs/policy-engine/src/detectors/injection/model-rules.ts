@@ -21,7 +21,9 @@ export function applyInjectionModel(
   if (!model) return;
   const pending = plan.injectionRules.filter((r) => !tally.triggered.has(r.rule));
   if (pending.length === 0) return;
-  const score = model.score(text);
+  const lowest = pending.reduce((min, r) => Math.min(min, r.modelThreshold), 1);
+  const score = model.score(text, lowest);
+  if (score.family === null) return;
   const family = role !== undefined && CONTENT_ROLES.has(role) ? 'indirect' : score.family;
   for (const rule of pending) {
     if (rule.family === family && score.probability >= rule.modelThreshold) tally.triggerRule(rule.rule);
