@@ -30,7 +30,7 @@ function option(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const BITS = option('bits', 18);
+const BITS = option('bits', 16);
 const WINDOW = option('window', 32);
 const MIN_FEATURES = option('min-features', 64);
 const EPOCHS = option('epochs', 10);

@@ -27,12 +27,12 @@ describe('injection detection on held-out sources', () => {
 
   it('keeps held-out recall and precision at the documented figures', () => {
     expect(report.overall.injections).toBeGreaterThan(100);
-    expect(report.overall.recall).toBeGreaterThanOrEqual(0.4);
-    expect(report.overall.precision).toBeGreaterThanOrEqual(0.84);
+    expect(report.overall.recall).toBeGreaterThanOrEqual(0.42);
+    expect(report.overall.precision).toBeGreaterThanOrEqual(0.85);
   });
 
   it.each([
-    ['mik0w/pallms', 0.7],
+    ['mik0w/pallms', 0.77],
     ['greshake/llm-security', 0.78],
     ['cyberark/FuzzyAI', 0.18],
   ])('%s: recall >= %d', (source, recall) => {
@@ -40,9 +40,9 @@ describe('injection detection on held-out sources', () => {
   });
 
   it.each([
-    ['lm-sys/FastChat', 0.03],
-    ['PolyAI-LDN/task-specific-datasets', 0.005],
-    ['openai/grade-school-math', 0.01],
+    ['lm-sys/FastChat', 0.035],
+    ['PolyAI-LDN/task-specific-datasets', 0],
+    ['openai/grade-school-math', 0.005],
   ])('%s: false-positive rate <= %d', (source, fpr) => {
     expect(bySource.get(source)?.fpr).toBeLessThanOrEqual(fpr);
   });

@@ -1,5 +1,5 @@
 import { prepareText, tokenize } from './evasion-normalize';
-import { HIDDEN_FEATURE, tokenFeatures } from './model-features';
+import { HIDDEN_FEATURE, MAX_TOKEN_FEATURES, tokenFeatures } from './model-features';
 
 /**
  * The learned injection detector: a linear model over hashed word, bigram and character n-gram features
@@ -46,6 +46,9 @@ function decodeBase64(b64: string): Int8Array {
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;
 }
+
+/** One token's features (scoring is synchronous, so one buffer is enough). */
+const FEATURES = new Int32Array(MAX_TOKEN_FEATURES);
 
 /** Per-call scratch, grown on demand (evaluation is synchronous, so one set is enough). */
 class Scratch {
@@ -103,17 +106,20 @@ export class InjectionModel {
     const { det, count } = s;
     const w = this.detect;
     const mask = this.mask;
+    const buffer = FEATURES;
     let sum = 0;
     let features = 0;
-    const sink = (h: number) => {
-      sum += (h >>> 31 === 1 ? -1 : 1) * w[h & mask];
-      features++;
-    };
     det[0] = 0;
     count[0] = 0;
     let prev = 0;
     for (let t = 0; t < n; t++) {
-      prev = tokenFeatures(tokens[t], prev, sink);
+      const end = tokenFeatures(tokens[t], prev, buffer, 0);
+      for (let i = 0; i < end; i++) {
+        const h = buffer[i];
+        sum += h < 0 ? -w[h & mask] : w[h & mask];
+      }
+      features += end;
+      prev = buffer[0] >>> 0;
       det[t + 1] = sum;
       count[t + 1] = features;
     }
@@ -151,14 +157,22 @@ export class InjectionModel {
   private familyOf(tokens: readonly string[], start: number, end: number, hidden: boolean): ModelFamily {
     const logits = [0, 0, 0, 0];
     let features = 0;
-    const sink = (h: number) => {
+    const add = (h: number) => {
       for (let c = 0; c < 4; c++) logits[c] += this.weightOf(h, c + 1);
       features++;
     };
     // The window's first bigram needs the word before it.
-    let prev = start > 0 ? tokenFeatures(tokens[start - 1], 0, () => undefined) : 0;
-    for (let t = start; t < end; t++) prev = tokenFeatures(tokens[t], prev, sink);
-    if (hidden) sink(HIDDEN_FEATURE);
+    let prev = 0;
+    if (start > 0) {
+      tokenFeatures(tokens[start - 1], 0, FEATURES, 0);
+      prev = FEATURES[0] >>> 0;
+    }
+    for (let t = start; t < end; t++) {
+      const stop = tokenFeatures(tokens[t], prev, FEATURES, 0);
+      for (let i = 0; i < stop; i++) add(FEATURES[i] >>> 0);
+      prev = FEATURES[0] >>> 0;
+    }
+    if (hidden) add(HIDDEN_FEATURE);
     const norm = this.scale / Math.sqrt(Math.max(features, this.minFeatures));
     let family = 0;
     for (let c = 0; c < 4; c++) {

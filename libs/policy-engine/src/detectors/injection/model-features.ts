@@ -6,11 +6,6 @@
  * feature kind; the top bit gives the feature's sign (signed hashing keeps collisions unbiased).
  */
 
-export interface FeatureSink {
-  /** Called once per feature of the current token. */
-  (hash: number): void;
-}
-
 const FNV_PRIME = 0x01000193;
 const SEED_WORD = 0x811c9dc5;
 const SEED_BIGRAM = 0x2b992ddf;
@@ -40,41 +35,42 @@ function mix(h: number): number {
 /** The padded token's char codes (EDGE before and after); reused, scoring is synchronous. */
 const codes = new Int32Array(MAX_GRAM_TOKEN + 2);
 
+/** Most features one token can have: word, bigram, and a 3-gram and a 4-gram per padded position. */
+export const MAX_TOKEN_FEATURES = 2 + 2 * (MAX_GRAM_TOKEN + 2);
+
 /**
- * Emits the features anchored at token i (given the previous token's word hash, or 0 at the start) and
- * returns this token's word hash.
+ * Writes the features anchored at one token into `out` from index `at` (unsigned hashes stored as int32;
+ * the first one is the token's word hash, which the next token's bigram needs) and returns the index after
+ * the last. `prevWord` is the previous token's word hash, or 0 at the start. No callbacks: this is the
+ * inner loop of scoring.
  */
-export function tokenFeatures(token: string, prevWord: number, emit: FeatureSink): number {
+export function tokenFeatures(token: string, prevWord: number, out: Int32Array, at: number): number {
   const word = mix(hashString(SEED_WORD, token));
-  emit(word);
-  if (prevWord !== 0) emit(mix(Math.imul(prevWord ^ SEED_BIGRAM, FNV_PRIME) ^ word));
+  out[at++] = word;
+  if (prevWord !== 0) out[at++] = mix(Math.imul(prevWord ^ SEED_BIGRAM, FNV_PRIME) ^ word);
   const len = Math.min(token.length, MAX_GRAM_TOKEN);
   codes[0] = EDGE;
   for (let j = 0; j < len; j++) codes[j + 1] = token.charCodeAt(j);
   codes[len + 1] = EDGE;
   const total = len + 2;
   for (let j = 0; j + 3 <= total; j++) {
-    const h = Math.imul(SEED_GRAM3 ^ codes[j], FNV_PRIME);
-    const g = Math.imul(SEED_GRAM4 ^ codes[j], FNV_PRIME);
-    emit(mix(Math.imul(Math.imul(h ^ codes[j + 1], FNV_PRIME) ^ codes[j + 2], FNV_PRIME)));
+    const h = Math.imul(Math.imul(SEED_GRAM3 ^ codes[j], FNV_PRIME) ^ codes[j + 1], FNV_PRIME);
+    out[at++] = mix(Math.imul(h ^ codes[j + 2], FNV_PRIME));
     if (j + 4 <= total) {
-      emit(
-        mix(
-          Math.imul(
-            Math.imul(Math.imul(g ^ codes[j + 1], FNV_PRIME) ^ codes[j + 2], FNV_PRIME) ^ codes[j + 3],
-            FNV_PRIME,
-          ),
-        ),
-      );
+      const g = Math.imul(Math.imul(SEED_GRAM4 ^ codes[j], FNV_PRIME) ^ codes[j + 1], FNV_PRIME);
+      out[at++] = mix(Math.imul(Math.imul(g ^ codes[j + 2], FNV_PRIME) ^ codes[j + 3], FNV_PRIME));
     }
   }
-  return word;
+  return at;
 }
 
-/** Calls `emit(token, hash)` for every feature of every token (tokens numbered from 0). */
+/** Calls `emit(token, hash)` for every feature of every token (tokens numbered from 0; for training). */
 export function featurize(tokens: readonly string[], emit: (token: number, hash: number) => void): void {
+  const buffer = new Int32Array(MAX_TOKEN_FEATURES);
   let prev = 0;
-  let at = 0;
-  const sink: FeatureSink = (h) => emit(at, h);
-  for (; at < tokens.length; at++) prev = tokenFeatures(tokens[at], prev, sink);
+  for (let t = 0; t < tokens.length; t++) {
+    const end = tokenFeatures(tokens[t], prev, buffer, 0);
+    for (let i = 0; i < end; i++) emit(t, buffer[i] >>> 0);
+    prev = buffer[0] >>> 0;
+  }
 }
