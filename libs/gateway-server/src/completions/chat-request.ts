@@ -1,4 +1,4 @@
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 
 export interface ChatRequest {
   /** The client's body; OpenAI parameters the gateway does not interpret pass through untouched. */

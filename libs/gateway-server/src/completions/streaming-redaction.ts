@@ -5,11 +5,8 @@ import {
   type TextRedactor,
 } from '../policy/policy-port';
 
-export interface UpstreamUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
+import type { ProviderUsage } from '../settlement/request-record';
+import type { StreamRedactionStage } from '../exchange/response-stages';
 
 interface ChunkChoice {
   index: number;
@@ -30,7 +27,7 @@ interface Chunk {
   created?: number;
   model?: string;
   choices?: ChunkChoice[];
-  usage?: UpstreamUsage | null;
+  usage?: ProviderUsage | null;
   [key: string]: unknown;
 }
 
@@ -41,19 +38,19 @@ interface ChoiceState {
 }
 
 /**
- * The streamed output path: parses the upstream's SSE incrementally and, per choice (and per tool-call
+ * The streaming redaction (chat completions' streamed output path): parses the upstream's SSE incrementally and, per choice (and per tool-call
  * arguments), runs a streaming redactor, so each emitted chunk carries only text the redactor released.
  * A secret split across upstream chunks is held back until it can be masked. On a block it ends the
  * stream the way OpenAI's content filter does: finish_reason "content_filter", then [DONE].
  * Enforcement (shadow, canary) is the redactor's: when not enforced it releases the original text and
  * never blocks, and its decision is still recorded.
  */
-export class StreamOutputFilter {
+export class StreamingRedaction implements StreamRedactionStage {
   private pending = '';
   private readonly choices = new Map<number, ChoiceState>();
   private template: Chunk | null = null;
   private usageChunk: Chunk | null = null;
-  usage: UpstreamUsage | null = null;
+  usage: ProviderUsage | null = null;
   /** Characters of generated text received (for the usage estimate when the provider gives none). */
   outputChars = 0;
   blocked = false;

@@ -1,0 +1,46 @@
+import { GatewayError } from '../errors/gateway-error';
+import type { Exchange } from '../exchange/exchange';
+import type { ResponseStages, UnaryResult } from '../exchange/response-stages';
+import { ALLOW, type PolicyOutcome } from '../policy/policy-port';
+import { usageOf, type ProviderUsage } from '../settlement/request-record';
+import { applyOutputPolicy } from './completion-output';
+import { StreamingRedaction } from './streaming-redaction';
+
+/** Chat completions' output stages: a chat.completion body, or a stream of chat.completion.chunk events. */
+export const CHAT_RESPONSE_STAGES: ResponseStages = {
+  unary: chatUnary,
+  stream: (x, emit) => new StreamingRedaction(x.record.policy, x.bucketKey, x.includeUsage, emit),
+  errorEvent: StreamingRedaction.errorEvent,
+};
+
+function chatUnary(x: Exchange, raw: Buffer): UnaryResult {
+  let completion: { usage?: Partial<ProviderUsage> | null };
+  try {
+    completion = JSON.parse(raw.toString()) as typeof completion;
+  } catch {
+    throw new GatewayError('upstream_error', 'The upstream provider sent an unreadable response.');
+  }
+  if (typeof completion !== 'object' || completion === null) {
+    throw new GatewayError('upstream_error', 'The upstream provider sent an unreadable response.');
+  }
+  const policy = x.record.policy;
+  let outcome: PolicyOutcome = ALLOW;
+  let outputChars = 0;
+  if (policy) ({ outcome, outputChars } = applyOutputPolicy(completion as never, policy, x.bucketKey));
+  else outputChars = countOutputChars(completion);
+  const rewritten = outcome.enforced && (outcome.decision === 'redact' || outcome.decision === 'block');
+  return {
+    // Unchanged, the provider's bytes go back as they came.
+    body: rewritten ? JSON.stringify(completion) : raw,
+    outcome,
+    usage: usageOf(completion.usage, x.inputTokens, outputChars),
+  };
+}
+
+function countOutputChars(completion: unknown): number {
+  let chars = 0;
+  for (const choice of (completion as { choices?: { message?: { content?: unknown } }[] }).choices ?? []) {
+    if (typeof choice.message?.content === 'string') chars += choice.message.content.length;
+  }
+  return chars;
+}
