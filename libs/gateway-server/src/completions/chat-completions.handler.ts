@@ -12,11 +12,12 @@ import { LoadShedder } from '../load-shedding/load-shedder';
 import { ALLOW } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
-import { estimateTokens, forEachPromptText, parseChatRequest, type ChatRequest } from './chat-request';
+import { visitRequestTexts } from '../fields/chat-request-fields';
+import { estimateTokens, parseChatRequest, type ChatRequest } from './chat-request';
 import { CHAT_RESPONSE_STAGES } from './chat-response';
 
-/** `,"stream_options":{"include_usage":true}` spliced into a passed-through streamed body. */
-const INCLUDE_USAGE = Buffer.from(',"stream_options":{"include_usage":true}');
+/** Request ids are stored and exported: a client's is kept only when it is a plain token. */
+const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /**
  * POST /v1/chat/completions after authentication, the request stage: validate → model → load shedding →
@@ -44,8 +45,10 @@ export class ChatCompletionsHandler {
       record.stream = chat.stream;
       record.user = chat.user;
       x.includeUsage = chat.includeUsage;
-      x.bucketKey = chat.user ?? record.requestId;
+      // Never a per-request value: a client could otherwise retry until it lands outside a canary.
+      x.bucketKey = chat.user ?? caller.key.key_id;
       const route = this.routeFor(caller, chat.model);
+      record.modelKnown = this.knownModel(caller, chat.model);
       // Before limits, budget and policy: a request shed for load (429 overloaded) costs the caller nothing.
       record.load = this.shedder.admit(route.pool, caller.project.plan, chat.model);
       const policy = this.state.policyFor(caller.project.project_id);
@@ -57,7 +60,7 @@ export class ChatCompletionsHandler {
       }
       record.policy = policy;
       const inputTexts: string[] = [];
-      const chars = forEachPromptText(chat.messages, (text) => (inputTexts.push(text), text));
+      const chars = visitRequestTexts(chat.body, (text) => (inputTexts.push(text), text));
       x.inputTokens = estimateTokens(chars, chat.messages.length);
 
       record.reservedMicros = this.budget.reserve(
@@ -70,13 +73,13 @@ export class ChatCompletionsHandler {
         admission.then(
           (admitted) => {
             record.admission = admitted;
-            this.forward(x, chat, route, inputTexts, raw);
+            this.forward(x, chat, route, inputTexts);
           },
           (error: unknown) => x.fail(error),
         );
       } else {
         record.admission = admission;
-        this.forward(x, chat, route, inputTexts, raw);
+        this.forward(x, chat, route, inputTexts);
       }
     } catch (error) {
       x.fail(error);
@@ -84,13 +87,7 @@ export class ChatCompletionsHandler {
   }
 
   /** Input policy, then the upstream call (never when the input is blocked). */
-  private forward(
-    x: Exchange,
-    chat: ChatRequest,
-    route: ResolvedRoute,
-    inputTexts: string[],
-    raw: Buffer,
-  ): void {
+  private forward(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: string[]): void {
     try {
       const record = x.record;
       const policy = record.policy;
@@ -108,12 +105,14 @@ export class ChatCompletionsHandler {
           { code: input.outcome.reasonCode },
         );
       }
-      const redacted = enforced && input.outcome.decision === 'redact';
-      if (redacted) {
+      if (enforced && input.outcome.decision === 'redact') {
         let i = 0;
-        forEachPromptText(chat.messages, () => input.texts[i++]);
+        visitRequestTexts(chat.body, () => input.texts[i++]);
+        // policy_user is what the provider gets: a user id the policy redacts is not kept either.
+        const user = chat.body.user;
+        record.user = typeof user === 'string' && user.length > 0 ? user : null;
       }
-      x.send(route, upstreamPayload(chat, route, raw, redacted));
+      x.send(route, upstreamPayload(chat, route));
     } catch (error) {
       x.fail(error);
     }
@@ -140,32 +139,29 @@ export class ChatCompletionsHandler {
     }
     return route;
   }
+
+  /** A model named by the operator (a route) or the project admin (an allow list), not only by the client. */
+  private knownModel(caller: Caller, model: string): boolean {
+    return (
+      this.upstream.hasRoute(model) ||
+      caller.project.allowed_models.includes(model) ||
+      (caller.key.allowed_models?.includes(model) ?? false)
+    );
+  }
 }
 
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
-  return typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**
- * The body sent upstream. When nothing in it changes but what the gateway must add, the client's bytes
- * are passed through (no re-serialisation): same model name upstream, prompt not redacted, and for a
- * stream either `include_usage` already asked for or no stream_options at all (then it is spliced in).
+ * The body sent upstream: always the parsed body the policy judged, serialised again, never the client's
+ * bytes. A body with duplicate keys (JSON.parse keeps the last) or anything else a provider's parser might
+ * read differently reaches the provider as exactly what was evaluated.
  */
-function upstreamPayload(
-  chat: ChatRequest,
-  route: ResolvedRoute,
-  raw: Buffer,
-  redacted: boolean,
-): string | Buffer {
+function upstreamPayload(chat: ChatRequest, route: ResolvedRoute): string {
   const body = chat.body;
-  if (!redacted && route.upstreamModel === chat.model) {
-    if (!chat.stream || chat.includeUsage) return raw;
-    if (body.stream_options === undefined) {
-      const close = raw.lastIndexOf(0x7d); // the object's closing brace; the body is a non-empty object
-      if (close > 0) return Buffer.concat([raw.subarray(0, close), INCLUDE_USAGE, raw.subarray(close)]);
-    }
-  }
   body.model = route.upstreamModel;
   if (chat.stream)
     body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };

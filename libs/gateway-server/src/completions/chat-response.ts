@@ -1,9 +1,9 @@
 import { GatewayError } from '../errors/gateway-error';
+import { applyOutputPolicy, countOutputChars } from '../fields/chat-response-fields';
 import type { Exchange } from '../exchange/exchange';
 import type { ResponseStages, UnaryResult } from '../exchange/response-stages';
 import { ALLOW, type PolicyOutcome } from '../policy/policy-port';
 import { usageOf, type ProviderUsage } from '../settlement/request-record';
-import { applyOutputPolicy } from './completion-output';
 import { StreamingRedaction } from './streaming-redaction';
 
 /** Chat completions' output stages: a chat.completion body, or a stream of chat.completion.chunk events. */
@@ -27,7 +27,7 @@ function chatUnary(x: Exchange, raw: Buffer): UnaryResult {
   let outcome: PolicyOutcome = ALLOW;
   let outputChars = 0;
   if (policy) ({ outcome, outputChars } = applyOutputPolicy(completion as never, policy, x.bucketKey));
-  else outputChars = countOutputChars(completion);
+  else outputChars = countOutputChars(completion as never);
   const rewritten = outcome.enforced && (outcome.decision === 'redact' || outcome.decision === 'block');
   return {
     // Unchanged, the provider's bytes go back as they came.
@@ -35,12 +35,4 @@ function chatUnary(x: Exchange, raw: Buffer): UnaryResult {
     outcome,
     usage: usageOf(completion.usage, x.inputTokens, outputChars),
   };
-}
-
-function countOutputChars(completion: unknown): number {
-  let chars = 0;
-  for (const choice of (completion as { choices?: { message?: { content?: unknown } }[] }).choices ?? []) {
-    if (typeof choice.message?.content === 'string') chars += choice.message.content.length;
-  }
-  return chars;
 }

@@ -18,6 +18,7 @@ function stubPolicy(enforced = true): CompiledPolicy {
   return {
     policyId: 'pol',
     rolloutMode: enforced ? 'enforce' : 'shadow',
+    outputAlterable: () => enforced,
     evaluate: (texts) => ({
       outcome: outcomeOf(texts.join('\n')),
       texts: texts.map((t) => (enforced ? t.replace(/SECRET/g, '[X]') : t)),

@@ -16,7 +16,10 @@ export interface RequestRecord {
   readonly t0: number;
   /** Date.now() when the request arrived (started_at). */
   readonly startedMs: number;
+  /** The client's model string: recorded only when known (see recordedModel). */
   model: string;
+  /** Named by the operator (a route) or the project admin (an allow list), not only by the client. */
+  modelKnown: boolean;
   stream: boolean;
   user: string | null;
   policy: CompiledPolicy | null;
@@ -41,6 +44,7 @@ export function newRequestRecord(caller: Caller, requestId: string): RequestReco
     t0: performance.now(),
     startedMs: Date.now(),
     model: '',
+    modelKnown: false,
     stream: false,
     user: null,
     policy: null,
@@ -54,6 +58,20 @@ export function newRequestRecord(caller: Caller, requestId: string): RequestReco
     upstreamStatus: 0,
     upstreamMs: 0,
   };
+}
+
+/** What usage rows, decision events and metrics say for a model nobody but the client named. */
+export const UNKNOWN_MODEL = 'unknown';
+
+/**
+ * The model as stored, published and counted: the client's string only when the operator or the project
+ * named it, or the provider answered it successfully (a real model id); otherwise UNKNOWN_MODEL, so a
+ * client cannot put text into billing rows, the usage topic or metric labels through the model field.
+ */
+export function recordedModel(record: RequestRecord): string {
+  const status = record.upstreamStatus;
+  if (record.modelKnown || (status >= 200 && status < 300)) return record.model.slice(0, 128);
+  return UNKNOWN_MODEL;
 }
 
 export interface Usage {

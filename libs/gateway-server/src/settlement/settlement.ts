@@ -6,7 +6,7 @@ import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { PolicyOutcome } from '../policy/policy-port';
-import type { RequestRecord, Settled } from './request-record';
+import { recordedModel, type RequestRecord, type Settled } from './request-record';
 
 /**
  * The last stage of every request, whatever the endpoint: budget and limits settled with the tokens
@@ -35,7 +35,7 @@ export class Settlement {
     const now = Date.now();
     if (record.inputOutcome) this.decision(record, 'input', record.inputOutcome, record.inputDecidedMs);
     if (record.outputOutcome) this.decision(record, 'output', record.outputOutcome, now);
-    const model = record.model.slice(0, 128);
+    const model = recordedModel(record);
     this.events.usage(project.project_id, {
       request_id: record.requestId,
       key_id: key.key_id,
@@ -77,7 +77,7 @@ export class Settlement {
         policy_target: target,
         allowlist_hits: outcome.allowlistHits,
         denylist_hits: outcome.denylistHits,
-        model: record.model.slice(0, 128),
+        model: recordedModel(record),
       },
       ms,
     );

@@ -43,6 +43,11 @@ export class UpstreamClient implements OnApplicationShutdown {
     return Object.keys(this.options.routes);
   }
 
+  /** Whether the operator configured a route for this model id (not only the default upstream). */
+  hasRoute(model: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.options.routes, model);
+  }
+
   hasDefault(): boolean {
     return !!this.options.defaultUpstream;
   }
