@@ -1,7 +1,6 @@
 import { GatewayError } from '../errors/gateway-error';
 import { applyOutputPolicy, countOutputChars } from '../fields/chat-response-fields';
-import type { Exchange } from '../exchange/exchange';
-import type { ResponseStages, UnaryResult } from '../exchange/response-stages';
+import type { ResponseContext, ResponseStages, UnaryResult } from '../exchange/response-stages';
 import { ALLOW, type PolicyOutcome } from '../policy/policy-port';
 import { usageOf, type ProviderUsage } from '../settlement/request-record';
 import { StreamingRedaction } from './streaming-redaction';
@@ -13,7 +12,7 @@ export const CHAT_RESPONSE_STAGES: ResponseStages = {
   errorEvent: StreamingRedaction.errorEvent,
 };
 
-function chatUnary(x: Exchange, raw: Buffer): UnaryResult {
+function chatUnary(x: ResponseContext, raw: Buffer): UnaryResult {
   let completion: { usage?: Partial<ProviderUsage> | null };
   try {
     completion = JSON.parse(raw.toString()) as typeof completion;

@@ -20,7 +20,7 @@ import {
   type ResolvedRoute,
   type UpstreamClient,
 } from '../upstream/upstream-client';
-import type { ResponseStages, StreamRedactionStage } from './response-stages';
+import type { ResponseContext, ResponseStages, StreamRedactionStage } from './response-stages';
 
 /** Abort reasons, created only when a request is actually aborted (no AbortController per request). */
 class ClientGone extends Error {}
@@ -51,7 +51,7 @@ export interface ExchangeServices {
  * the Exchange is then the undici dispatch handler of the upstream call, so the response arrives as plain
  * callbacks on it: unary body, stream start, stream data, end, failure, and the client going away.
  */
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
   readonly record: RequestRecord;
   /** Picks the canary bucket for both targets of this request. */
   bucketKey = '';

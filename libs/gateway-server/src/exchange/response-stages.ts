@@ -1,6 +1,5 @@
 import type { PolicyOutcome } from '../policy/policy-port';
-import type { ProviderUsage, Usage } from '../settlement/request-record';
-import type { Exchange } from './exchange';
+import type { ProviderUsage, RequestRecord, Usage } from '../settlement/request-record';
 
 /** The streaming redaction of one response: upstream SSE text in, redacted SSE out through `emit`. */
 export interface StreamRedactionStage {
@@ -20,6 +19,17 @@ export interface StreamRedactionStage {
   outcome(): PolicyOutcome;
 }
 
+/** What the response stages read of the request (the Exchange, seen from an endpoint). */
+export interface ResponseContext {
+  readonly record: RequestRecord;
+  /** Picks the canary bucket for both targets of this request. */
+  readonly bucketKey: string;
+  /** The client asked for the final usage chunk of a stream. */
+  readonly includeUsage: boolean;
+  /** The input token estimate (the usage when the provider gives none). */
+  readonly inputTokens: number;
+}
+
 export interface UnaryResult {
   /** What the client gets (the provider's own bytes when nothing changed). */
   body: string | Buffer;
@@ -34,9 +44,9 @@ export interface UnaryResult {
  */
 export interface ResponseStages {
   /** A complete 2xx upstream body; throws a GatewayError when it is unreadable. */
-  unary(x: Exchange, body: Buffer): UnaryResult;
+  unary(x: ResponseContext, body: Buffer): UnaryResult;
   /** A 200 event stream: the redaction every upstream chunk goes through. */
-  stream(x: Exchange, emit: (sse: string) => void): StreamRedactionStage;
+  stream(x: ResponseContext, emit: (sse: string) => void): StreamRedactionStage;
   /** The SSE event that tells the client the upstream failed mid-stream. */
   errorEvent(message: string, code: string): string;
 }
