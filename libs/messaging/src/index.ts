@@ -3,7 +3,7 @@ export * from './retry';
 export * from './contract-decoder';
 export * from './in-process/in-process-event-bus';
 export * from './kafka/kafka-event-bus';
-export * from './kafka/spill-file';
+export * from './kafka/write-ahead-log';
 export * from './nest/event-bus.transport';
 export * from './nest/event-bus.module';
 export * from './kafka/kafka-thread/threaded-kafka-event-bus';
