@@ -7,3 +7,4 @@ export * from './kafka/write-ahead-log';
 export * from './nest/event-bus.transport';
 export * from './nest/event-bus.module';
 export * from './kafka/kafka-thread/threaded-kafka-event-bus';
+export * from './nest/event-handler-error.filter';

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { EVENT_BUS, type EventBus } from '@pgw/messaging';
+import { EVENT_BUS, type EventBus, describeError } from '@pgw/messaging';
 import { BILLING_OPTIONS, type ResolvedBillingOptions } from '../billing-server.options';
 import { BillingMetrics } from '../metrics/billing-metrics';
 import { OutboxRepository, type OutboxMessage } from './outbox.repository';
@@ -66,9 +66,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       }
     } catch (error) {
       this.metrics.relayFailures.inc();
-      this.logger.warn(
-        `outbox relay failed, will retry: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`outbox relay failed, will retry: ${describeError(error)}`);
     }
   }
 

@@ -6,12 +6,20 @@ import type {
   EventBus,
   FollowOptions,
   FollowSubscription,
-  IncomingMessage,
   OutgoingMessage,
   Subscription,
 } from '../event-bus.port';
-import { retryUntilSuccess } from '../retry';
+import { describeError, retryUntilSuccess } from '../retry';
 import { type ClusterMetadata, RecordBatchProducer } from './produce/record-batch-producer';
+import {
+  CONSUMER_SESSION,
+  loadKafkajs,
+  MAX_SLICE_BYTES,
+  MAX_SLICE_MESSAGES,
+  READER_SILENCE_MS,
+  slicesUnderBrokerLimits,
+  toIncoming,
+} from './kafka-support';
 import { type LoggedMessage, WriteAheadLog } from './write-ahead-log';
 
 type SpilledMessage = LoggedMessage;
@@ -66,6 +74,8 @@ export class KafkaEventBus implements EventBus {
   private connected = false;
   private closed = false;
   private readonly subscriptions = new Set<Subscription>();
+  /** Each consumer's last contact with the broker (ms; 0 after a crash). */
+  private readonly readers = new Map<Consumer, number>();
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: KafkaEventBusOptions) {
@@ -134,11 +144,12 @@ export class KafkaEventBus implements EventBus {
 
   health(): BusHealth {
     const buffered = this.queue.length + this.producer.pending;
-    return { connected: this.connected, buffered, spilled: this.spilledCount() };
+    return { connected: this.connected && this.readersConnected(), buffered, spilled: this.spilledCount() };
   }
 
   async consume(options: ConsumeOptions): Promise<Subscription> {
-    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    const consumer = this.kafka.consumer({ groupId: options.groupId, ...CONSUMER_SESSION });
+    this.watch(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
     let stopped = false;
@@ -158,9 +169,13 @@ export class KafkaEventBus implements EventBus {
               await options.handler(slice);
               return true;
             },
-            () => stopped || !isRunning(),
-            (error, attempt) =>
-              this.log(`handler for ${options.groupId} failed (attempt ${attempt}): ${describe(error)}`),
+            () => stopped || !isRunning() || isStale(),
+            (error, attempt) => {
+              this.log(`handler for ${options.groupId} failed (attempt ${attempt}): ${describeError(error)}`);
+              // Still a live member while the handler waits for its database: no rebalance meanwhile.
+              heartbeat().catch(() => undefined);
+            },
+            1_000,
           );
           if (!done) return;
           const last = slice[slice.length - 1].offset;
@@ -200,8 +215,9 @@ export class KafkaEventBus implements EventBus {
     // Each instance gets its own group so every replica reads every partition from the beginning.
     const consumer: Consumer = this.kafka.consumer({
       groupId: `${this.options.clientId}.follower.${randomUUID()}`,
-      allowAutoTopicCreation: false,
+      ...CONSUMER_SESSION,
     });
+    this.watch(consumer);
     await consumer.connect();
     for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -238,11 +254,33 @@ export class KafkaEventBus implements EventBus {
     this.log$?.close();
   }
 
+  /**
+   * A consumer's last sign of the broker (a fetch, a heartbeat, a join): health() reports the bus
+   * disconnected when one crashed or has heard nothing for READER_SILENCE_MS (an idle fetch returns at
+   * least every 5 s), so readiness follows the broker's outages and returns.
+   */
+  private watch(consumer: Consumer): void {
+    const seen = () => this.readers.set(consumer, Date.now());
+    const lost = () => this.readers.set(consumer, 0);
+    const { CONNECT, GROUP_JOIN, FETCH, HEARTBEAT, CRASH, DISCONNECT, STOP } = consumer.events;
+    for (const event of [CONNECT, GROUP_JOIN, FETCH, HEARTBEAT]) consumer.on(event, seen);
+    consumer.on(CRASH, lost);
+    consumer.on(DISCONNECT, lost);
+    consumer.on(STOP, () => this.readers.delete(consumer));
+    seen();
+  }
+
+  private readersConnected(): boolean {
+    const now = Date.now();
+    for (const last of this.readers.values()) if (now - last > READER_SILENCE_MS) return false;
+    return true;
+  }
+
   private track(closeFn: () => Promise<void>): Subscription {
     const subscription: Subscription = {
       close: async () => {
         if (!this.subscriptions.delete(subscription)) return;
-        await closeFn().catch((error) => this.log(`closing a consumer failed: ${describe(error)}`));
+        await closeFn().catch((error) => this.log(`closing a consumer failed: ${describeError(error)}`));
       },
     };
     this.subscriptions.add(subscription);
@@ -278,7 +316,7 @@ export class KafkaEventBus implements EventBus {
       if (this.log$) {
         // All of it is in the log: drop the in-memory copies and let the replayer take over.
         this.log(
-          `broker unreachable, ${this.log$.position().records} events wait in the local log: ${describe(error)}`,
+          `broker unreachable, ${this.log$.position().records} events wait in the local log: ${describeError(error)}`,
         );
         this.mode = 'backlog';
         this.producer.takeOpen();
@@ -286,7 +324,7 @@ export class KafkaEventBus implements EventBus {
         this.log$.toBacklog();
       } else {
         const batch = [...(directSent ? [] : direct.messages()), ...queued];
-        this.log(`broker unreachable, keeping ${batch.length} messages in memory: ${describe(error)}`);
+        this.log(`broker unreachable, keeping ${batch.length} messages in memory: ${describeError(error)}`);
         this.memorySpill.push(...batch);
       }
       this.scheduleReplay();
@@ -373,65 +411,11 @@ export class KafkaEventBus implements EventBus {
     } catch (error) {
       // Still away (a chunk is sent again whole: consumers are idempotent by event id).
       this.connected = false;
-      if (sent > 0) this.log(`replayed ${sent} logged messages, then: ${describe(error)}`);
+      if (sent > 0) this.log(`replayed ${sent} logged messages, then: ${describeError(error)}`);
       this.replaying = false;
       this.scheduleReplay(500);
       return;
     }
     this.replaying = false;
   }
-}
-
-/**
- * Queued and spilled messages (a replayed spill file can hold millions) are encoded and sent a bounded
- * slice at a time, so one send's batches stay small; the producer itself splits any partition batch past
- * the broker's message.max.bytes. A failure part-way spills the whole batch: what was already sent is
- * sent again, which idempotent consumers absorb.
- */
-const MAX_SLICE_MESSAGES = 500;
-const MAX_SLICE_BYTES = 512 * 1024;
-
-function slicesUnderBrokerLimits(messages: SpilledMessage[]): SpilledMessage[][] {
-  const slices: SpilledMessage[][] = [];
-  let current: SpilledMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64;
-    if (current.length > 0 && (current.length >= MAX_SLICE_MESSAGES || bytes + size > MAX_SLICE_BYTES)) {
-      slices.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) slices.push(current);
-  return slices;
-}
-
-function toIncoming(
-  topic: string,
-  partition: number,
-  message: { offset: string; key: Buffer | null; value: Buffer | null },
-): IncomingMessage {
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key ? message.key.toString() : null,
-    value: message.value,
-  };
-}
-
-/**
- * kafkajs is required when a bus is created, not when this module is imported: a process that talks to
- * Kafka only through ThreadedKafkaEventBus never loads it on its main thread (~12 MB of RSS).
- */
-function loadKafkajs(): typeof import('kafkajs') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('kafkajs') as typeof import('kafkajs');
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

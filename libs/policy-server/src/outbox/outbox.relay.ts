@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { EVENT_BUS, type EventBus, type OutgoingMessage } from '@pgw/messaging';
+import { EVENT_BUS, type EventBus, type OutgoingMessage, describeError } from '@pgw/messaging';
 import { POLICY_CONNECTION } from '../database/policy-migrations';
 import { POLICY_SERVER_OPTIONS, type PolicyServerOptions } from '../policy-server.options';
 import { outboxRepository, type OutboxRow } from './outbox.repository';
@@ -95,9 +95,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.failures = 0;
     } catch (error) {
       this.failures += 1;
-      this.logger.warn(
-        `outbox relay failed (attempt ${this.failures}), will retry: ${(error as Error).message}`,
-      );
+      this.logger.warn(`outbox relay failed (attempt ${this.failures}), will retry: ${describeError(error)}`);
     }
   }
 
