@@ -107,8 +107,8 @@ export class KafkaEventBus implements EventBus {
   publish(topic: string, messages: OutgoingMessage[]): void {
     if (this.log$) {
       if (!this.log$.append(topic, messages)) {
+        if (this.memorySpill.length === 0) this.log('event log full: new messages are held in memory only');
         this.memorySpill.push(...messages.map(({ key, value }) => ({ topic, key, value })));
-        this.log(`event log full: ${this.memorySpill.length} messages held in memory only`);
         this.scheduleReplay();
         return;
       }

@@ -2,9 +2,10 @@ import type { IncomingMessage } from '../event-bus.port';
 import type { LoggedMessage } from './write-ahead-log';
 
 /**
- * Consumer group session: a member that died (or a broker that restarted and still lists the members
- * from before) is given up after 6 s, the broker's minimum, instead of kafkajs's 30 s, so a group
- * rebalances and consumes again within seconds of the broker's return. Heartbeats every second.
+ * Consumer group session: a member that died is given up after 6 s (the broker's minimum) instead of
+ * kafkajs's 30 s; heartbeats every second. A broker outage is ridden out by retrying (~2 min) rather than
+ * by kafkajs's crash-and-restart, which forgets the member id: a restarted broker still lists the old
+ * member and a new one waits for it to expire, while the same member id rejoins at once.
  */
 export const CONSUMER_SESSION = {
   allowAutoTopicCreation: false,
@@ -12,10 +13,11 @@ export const CONSUMER_SESSION = {
   heartbeatInterval: 1_000,
   rebalanceTimeout: 10_000,
   maxWaitTimeInMs: 1_000,
-  retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 1_000 },
+  retry: { retries: 120, initialRetryTime: 200, maxRetryTime: 1_000 },
 } as const;
 
-export const READER_SILENCE_MS = 10_000;
+/** No fetch or heartbeat for this long (both come every second or so): the broker is away. */
+export const READER_SILENCE_MS = 5_000;
 
 /**
  * Queued and spilled messages (a replayed spill file can hold millions) are encoded and sent a bounded
