@@ -89,7 +89,11 @@ describe('crash safety: acknowledged events survive kill -9', () => {
       const id = `${projectId}-${n++}`;
       fetch(`${gateway.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'x-request-id': id },
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'x-request-id': id,
+        },
         body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hello' }] }),
       }).then(
         async (response) => {
@@ -103,8 +107,8 @@ describe('crash safety: acknowledged events survive kill -9', () => {
       await gateway.waitUntilReady();
       await waitFor(
         async () =>
-          (await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } })).status ===
-          200,
+          (await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } }))
+            .status === 200,
         { description: 'the key known to the gateway' },
       );
       const load = setInterval(fire, 5); // ~200 requests/s

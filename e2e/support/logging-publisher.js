@@ -5,7 +5,12 @@
 const { KafkaEventBus } = require('../../dist/libs/messaging/src');
 
 const [brokers, logDir, topic, run] = process.argv.slice(2);
-const bus = new KafkaEventBus({ brokers: brokers.split(','), clientId: `publisher-${run}`, logDir, logger: () => undefined });
+const bus = new KafkaEventBus({
+  brokers: brokers.split(','),
+  clientId: `publisher-${run}`,
+  logDir,
+  logger: () => undefined,
+});
 let n = 0;
 function next() {
   const id = `${run}:${n++}`;

@@ -37,9 +37,18 @@ async function main() {
     mock = await startMockUpstream();
     const adminToken = `chaos-admin-${randomUUID()}`;
     const common = { DATABASE_URL: pg.url, KAFKA_BROKERS: kafka.brokers, ADMIN_TOKEN: adminToken };
-    services.policy = new Service('policy', BASE_PORT + 1, { ...common, KEY_USAGE_CONSUMER_GROUP: `chaos-keys-${run}` });
-    services.audit = new Service('audit', BASE_PORT + 2, { ...common, KAFKA_CONSUMER_GROUP: `chaos-audit-${run}` });
-    services.billing = new Service('billing', BASE_PORT + 3, { ...common, KAFKA_CONSUMER_GROUP: `chaos-billing-${run}` });
+    services.policy = new Service('policy', BASE_PORT + 1, {
+      ...common,
+      KEY_USAGE_CONSUMER_GROUP: `chaos-keys-${run}`,
+    });
+    services.audit = new Service('audit', BASE_PORT + 2, {
+      ...common,
+      KAFKA_CONSUMER_GROUP: `chaos-audit-${run}`,
+    });
+    services.billing = new Service('billing', BASE_PORT + 3, {
+      ...common,
+      KAFKA_CONSUMER_GROUP: `chaos-billing-${run}`,
+    });
     // One at a time: each runs its migrations on the fresh database.
     for (const name of ['policy', 'audit', 'billing']) await services[name].start().waitReady();
     const gatewayEnv = {
@@ -51,7 +60,11 @@ async function main() {
     };
     services.gateway = new Service('gateway', BASE_PORT, gatewayEnv);
     await services.gateway.start().waitReady();
-    const { projectId, apiKey } = await createProjectAndKey(services.policy.url, adminToken, services.gateway.url);
+    const { projectId, apiKey } = await createProjectAndKey(
+      services.policy.url,
+      adminToken,
+      services.gateway.url,
+    );
     usage = await followUsage(kafka.brokers, 'pgw.usage.v1');
     const ctx = { kafka, pg, services, gatewayEnv, projectId, apiKey, adminToken, run, usage };
 
@@ -66,7 +79,14 @@ async function main() {
     console.log('\n[chaos] summary');
     console.table(results.map(summaryRow));
     console.log('[chaos] log findings', logs);
-    const failed = results.filter((r) => r.lost > 0 || r.duplicated > 0 || r.unauthorized > 0 || r.catchUpMs === null || (r.brokerCase && r.catchUpMs > CATCH_UP_LIMIT_MS));
+    const failed = results.filter(
+      (r) =>
+        r.lost > 0 ||
+        r.duplicated > 0 ||
+        r.unauthorized > 0 ||
+        r.catchUpMs === null ||
+        (r.brokerCase && r.catchUpMs > CATCH_UP_LIMIT_MS),
+    );
     process.exitCode = failed.length > 0 || Object.values(logs).some((n) => n > 0) ? 1 : 0;
   } finally {
     for (const service of Object.values(services)) await service.stop().catch(() => undefined);
@@ -166,7 +186,13 @@ async function runCase(ctx, name, fault) {
   await load.stop();
   readiness.stop();
   const acknowledged = load.acknowledged();
-  const caughtUp = await waitCaughtUp(ctx.pg.url, ctx.projectId, acknowledged, ctx.usage.eventsOf, outcome.recoveredAt);
+  const caughtUp = await waitCaughtUp(
+    ctx.pg.url,
+    ctx.projectId,
+    acknowledged,
+    ctx.usage.eventsOf,
+    outcome.recoveredAt,
+  );
   return {
     acknowledged: acknowledged.length,
     ...caughtUp,
@@ -241,7 +267,9 @@ async function createProjectAndKey(policyUrl, adminToken, gatewayUrl) {
 /** Things no service may log: an error printed as [object Object], query parameters, debug lines. */
 function logFindings(services) {
   const count = (pattern) => {
-    const lines = Object.values(services).flatMap((s) => s.logLines(pattern).map((line) => `${s.app}: ${line}`));
+    const lines = Object.values(services).flatMap((s) =>
+      s.logLines(pattern).map((line) => `${s.app}: ${line}`),
+    );
     for (const line of lines.slice(0, 5)) console.log(`[chaos] log finding: ${line.slice(0, 300)}`);
     return lines.length;
   };
@@ -267,7 +295,9 @@ function summaryRow(r) {
 }
 
 function printResult(r) {
-  console.log(JSON.stringify({ ...summaryRow(r), readiness: r.readiness, admin: r.adminStatuses ?? undefined }));
+  console.log(
+    JSON.stringify({ ...summaryRow(r), readiness: r.readiness, admin: r.adminStatuses ?? undefined }),
+  );
 }
 
 main().catch((error) => {

@@ -33,7 +33,8 @@ class OwnKafka {
   /** Deletes this broker's data (its port-named files under .kafka), so the next run starts empty. */
   wipe() {
     const dir = join(ROOT, '.kafka');
-    for (const name of [`data-${this.port}`, `cluster-id-${this.port}`]) rmSync(join(dir, name), { recursive: true, force: true });
+    for (const name of [`data-${this.port}`, `cluster-id-${this.port}`])
+      rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 
@@ -41,10 +42,12 @@ class OwnKafka {
 function postgresBin() {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
-  if (pgConfig.status === 0 && existsSync(join(pgConfig.stdout.trim(), 'initdb'))) return pgConfig.stdout.trim();
+  if (pgConfig.status === 0 && existsSync(join(pgConfig.stdout.trim(), 'initdb')))
+    return pgConfig.stdout.trim();
   const base = '/usr/lib/postgresql';
   const versions = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const version of versions) if (existsSync(join(base, version, 'bin', 'initdb'))) return join(base, version, 'bin');
+  for (const version of versions)
+    if (existsSync(join(base, version, 'bin', 'initdb'))) return join(base, version, 'bin');
   throw new Error('no Postgres binaries found: set PG_BIN to the directory holding initdb and pg_ctl');
 }
 
@@ -61,7 +64,9 @@ class OwnPostgres {
 
   run(tool, args) {
     const command = join(this.bin, tool);
-    const [file, argv] = this.asUser ? ['runuser', ['-u', this.asUser, '--', command, ...args]] : [command, args];
+    const [file, argv] = this.asUser
+      ? ['runuser', ['-u', this.asUser, '--', command, ...args]]
+      : [command, args];
     return run(file, argv, process.env);
   }
 

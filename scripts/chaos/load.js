@@ -65,7 +65,8 @@ class Load {
   /** Non-200 outcomes counted by status. */
   errorsByStatus() {
     const counts = {};
-    for (const status of this.outcomes.values()) if (status !== 200) counts[status] = (counts[status] ?? 0) + 1;
+    for (const status of this.outcomes.values())
+      if (status !== 200) counts[status] = (counts[status] ?? 0) + 1;
     return counts;
   }
 }

@@ -85,7 +85,10 @@ async function startMockUpstream() {
     });
   });
   await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${server.address().port}/v1`, close: () => new Promise((done) => server.close(done)) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}/v1`,
+    close: () => new Promise((done) => server.close(done)),
+  };
 }
 
 function sleep(ms) {

@@ -9,7 +9,11 @@ const { Kafka, logLevel } = require('kafkajs');
 /** Follows the usage topic from the beginning: request id → the usage event ids published for it. */
 async function followUsage(brokers, topic) {
   const kafka = new Kafka({ clientId: 'chaos-ledger', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `chaos-ledger-${randomUUID()}`, sessionTimeout: 6_000, heartbeatInterval: 1_000 });
+  const consumer = kafka.consumer({
+    groupId: `chaos-ledger-${randomUUID()}`,
+    sessionTimeout: 6_000,
+    heartbeatInterval: 1_000,
+  });
   const eventsOf = new Map();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -67,7 +71,10 @@ async function waitCaughtUp(databaseUrl, projectId, acknowledged, usageEvents, s
     if (last && last.lost === 0) return { ...last, catchUpMs: Date.now() - since };
     await new Promise((done) => setTimeout(done, 250));
   }
-  return { ...(last ?? { auditRows: 0, usageRows: 0, lost: acknowledged.length, duplicated: 0 }), catchUpMs: null };
+  return {
+    ...(last ?? { auditRows: 0, usageRows: 0, lost: acknowledged.length, duplicated: 0 }),
+    catchUpMs: null,
+  };
 }
 
 module.exports = { followUsage, ledger, waitCaughtUp };
