@@ -8,7 +8,8 @@ import type { Caller } from '../auth/key-authenticator';
 import { GatewayEvents } from '../events/gateway-events';
 import { GatewayError } from '../http/gateway-error';
 import { parseJsonBody, writeError, writeJson } from '../http/raw-response';
-import { BudgetGuard, DEFAULT_OUTPUT_RESERVATION_TOKENS } from '../limits/budget-guard';
+import { BudgetGuard, type BudgetReservation } from '../limits/budget-guard';
+import { boundChatRequestTokens } from '../limits/cost-estimate';
 import { RequestLimits, type Admission } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
 import type { UpstreamLoad } from '../load-shedding/priority-admission';
@@ -67,8 +68,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   bucketKey = '';
   policy: CompiledPolicy | null = null;
   inputTokens = 0;
-  reservedMicros = 0;
-  reserved = false;
+  budget: BudgetReservation | null = null;
   admission: Admission | null = null;
   /** The upstream slot taken by load shedding's admission, freed in finish(). */
   load: UpstreamLoad | null = null;
@@ -207,12 +207,35 @@ export class ChatCompletionsHandler {
       const chars = forEachPromptText(chat.messages, (text) => (inputTexts.push(text), text));
       x.inputTokens = estimateTokens(chars, chat.messages.length);
 
-      x.reservedMicros = this.budget.reserve(
-        caller.project,
-        x.inputTokens + (chat.maxTokens ?? DEFAULT_OUTPUT_RESERVATION_TOKENS),
-      );
-      x.reserved = true;
-      const admission = this.limits.admit(caller, x.inputTokens);
+      const bound = boundChatRequestTokens(chat.body, raw.length, route.upstreamModel);
+      const reservation = this.budget.reserve(caller.project, x.requestId, bound.totalTokens);
+      if (reservation instanceof Promise) {
+        reservation.then(
+          (reserved) => {
+            x.budget = reserved;
+            this.admit(x, chat, route, inputTexts, raw);
+          },
+          (error: unknown) => this.fail(x, error),
+        );
+      } else {
+        x.budget = reservation;
+        this.admit(x, chat, route, inputTexts, raw);
+      }
+    } catch (error) {
+      this.fail(x, error);
+    }
+  }
+
+  /** Rate limits (after the budget holds the request's bound), then forward. */
+  private admit(
+    x: Exchange,
+    chat: ChatRequest,
+    route: ResolvedRoute,
+    inputTexts: string[],
+    raw: Buffer,
+  ): void {
+    try {
+      const admission = this.limits.admit(x.caller, x.inputTokens);
       if (admission instanceof Promise) {
         admission.then(
           (admitted) => {
@@ -517,7 +540,7 @@ export class ChatCompletionsHandler {
     const elapsed = performance.now() - x.t0;
     const { key, project } = x.caller;
     const total = usage.input + usage.output;
-    if (x.reserved) this.budget.settle(project.project_id, x.reservedMicros, total);
+    if (x.budget) this.budget.settle(x.budget, total);
     if (x.admission) this.limits.settle(x.admission, total);
     if (x.load) this.shedder.release(x.load, project.plan, x.status, x.upstreamMs);
     const now = Date.now();
