@@ -67,7 +67,7 @@ describe('BudgetGuard', () => {
     const g = guard();
     const first = g.reserve(project(1_000), 'r1', 150) as BudgetReservation;
     const error = await refusal(() => g.reserve(project(1_000), 'r2', 60));
-    expect(error.headers).toEqual({ 'retry-after': '1' });
+    expect(error.headers).toEqual({ 'retry-after': '1', 'retry-after-ms': '250' });
     g.settle(first, 10);
     expect(g.reserve(project(1_000), 'r3', 60)).not.toBeNull();
   });

@@ -168,7 +168,8 @@ export class BudgetGuard implements OnModuleDestroy {
  * 429 budget_exceeded. When the period's spend alone leaves less than this request's bound, no retry can
  * pass before the period ends: `x-should-retry: false` (the official SDKs then do not retry) and
  * Retry-After up to the period's end. When only requests in flight hold the rest, they settle within
- * seconds, usually for less than they held: Retry-After 1 s, and the SDKs' normal retry applies.
+ * seconds, usually for less than they held: Retry-After 1 s (retry-after-ms 250 for the official SDKs,
+ * which read it first), and the SDKs' normal retry applies.
  */
 export function budgetExceeded(
   outcome: ReserveOutcome,
@@ -182,7 +183,7 @@ export function budgetExceeded(
       'budget_exceeded',
       `Requests in flight hold the rest of the project's budget for this period ($${dollars(left)} left before them). Retry shortly.`,
       null,
-      { headers: { 'retry-after': '1' } },
+      { headers: { 'retry-after': '1', 'retry-after-ms': String(IN_FLIGHT_RETRY_MS) } },
     );
   }
   const endMs = budgetPeriodEndMs(nowMs);
@@ -198,6 +199,8 @@ export function budgetExceeded(
     },
   });
 }
+
+const IN_FLIGHT_RETRY_MS = 250;
 
 function dollars(micros: number): string {
   return (micros / 1_000_000).toFixed(6);
