@@ -1,7 +1,9 @@
 import type { ProjectStateRecord, QuotaStateRecord } from '@pgw/contracts';
 import { resolveGatewayOptions } from '../gateway-server.module';
 import { GatewayError } from '../http/gateway-error';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { GatewayStateStore } from '../state/gateway-state.store';
+import { MetricsRegistry } from '@pgw/server-kit';
 import { BudgetGuard, type BudgetReservation } from './budget-guard';
 import { MemoryReservationStore } from './memory-reservation-store';
 import type { ReservationStore } from './reservation-store';
@@ -13,6 +15,7 @@ const DEC_7 = Date.UTC(2026, 11, 7, 12);
 describe('BudgetGuard', () => {
   let now: number;
   let quotas: Map<string, QuotaStateRecord>;
+  let metrics: GatewayMetrics;
   const guards: BudgetGuard[] = [];
 
   const project = (budget: number | null, id = 'p1') =>
@@ -25,7 +28,7 @@ describe('BudgetGuard', () => {
       clock: () => now,
       budgetReservationTtlMs: 60_000,
     });
-    const created = new BudgetGuard({ quotas } as GatewayStateStore, options, store);
+    const created = new BudgetGuard({ quotas } as GatewayStateStore, options, store, metrics);
     guards.push(created);
     return created;
   };
@@ -42,6 +45,7 @@ describe('BudgetGuard', () => {
   beforeEach(() => {
     now = DEC_7;
     quotas = new Map();
+    metrics = { registry: new MetricsRegistry() } as GatewayMetrics;
   });
   afterEach(() => guards.splice(0).forEach((g) => g.onModuleDestroy()));
 
@@ -122,5 +126,25 @@ describe('BudgetGuard', () => {
     expect(await g.reserve(project(1_000), 'r3', 60)).not.toBeNull();
     expect(g.storeFailures).toBeGreaterThanOrEqual(3);
     error.mockRestore();
+  });
+
+  it("renews its running requests' holds, so a long request keeps its hold past the time to live", () => {
+    jest.useFakeTimers();
+    try {
+      const store = new MemoryReservationStore();
+      const g = guard(store);
+      const held = g.reserve(project(1_000), 'long', 150) as BudgetReservation;
+      expect(metrics.registry.render()).toContain('pgw_gateway_budget_reservations_in_flight 1');
+      for (let step = 0; step < 6; step++) {
+        now += 20_000; // two minutes in all: twice the time to live
+        jest.advanceTimersByTime(20_000);
+      }
+      expect(store.usage('p1', '2026-12', now)).toMatchObject({ heldMicros: 750, reservations: 1 });
+      g.settle(held, 10);
+      expect(store.usage('p1', '2026-12', now)).toEqual({ spentMicros: 50, heldMicros: 0, reservations: 0 });
+      expect(metrics.registry.render()).toContain('pgw_gateway_budget_reservations_in_flight 0');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

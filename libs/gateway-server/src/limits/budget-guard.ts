@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { costMicros, type ProjectStateRecord } from '@pgw/contracts';
+import { Gauge } from '@pgw/server-kit';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
 import { GatewayError } from '../http/gateway-error';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayStateStore } from '../state/gateway-state.store';
 import { budgetPeriodEndMs, budgetPeriodOf } from './budget-period';
 import { MemoryReservationStore } from './memory-reservation-store';
@@ -39,7 +41,22 @@ export class BudgetGuard implements OnModuleDestroy {
     private readonly state: GatewayStateStore,
     @Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions,
     @Inject(RESERVATION_STORE) private readonly store: ReservationStore,
+    metrics: GatewayMetrics,
   ) {
+    metrics.registry.register(
+      new Gauge(
+        'pgw_gateway_budget_store_failures',
+        'Budget reservations, settlements and renewals the shared store failed (this replica then enforced alone).',
+        () => this.storeFailures,
+      ),
+    );
+    metrics.registry.register(
+      new Gauge(
+        'pgw_gateway_budget_reservations_in_flight',
+        'Budget reservations held by requests running on this replica.',
+        () => this.inFlight.size,
+      ),
+    );
     // Holds of requests still running are renewed well before they expire; a dead replica's are not.
     this.renewTimer = setInterval(() => this.renew(), Math.max(1, options.budgetReservationTtlMs / 3));
     this.renewTimer.unref();
