@@ -4,12 +4,13 @@ import { KeyAuthenticator } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
 import { GatewayEvents } from './events/gateway-events';
+import { Exchanges } from './exchange/exchanges';
 import {
   GATEWAY_OPTIONS,
   type GatewayServerOptions,
   type ResolvedGatewayOptions,
 } from './gateway-server.options';
-import { GatewayHttp } from './http/gateway-http';
+import { GatewayHttp } from './gateway-http';
 import { BudgetGuard } from './limits/budget-guard';
 import { MemoryReservationStore } from './limits/memory-reservation-store';
 import { RESERVATION_STORE, type ReservationStore } from './limits/reservation-store';
@@ -20,6 +21,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 import { PolicyCompiler } from './policy/policy-engine.adapter';
 import { GatewayStateStore } from './state/gateway-state.store';
 import { Readiness } from './state/readiness';
+import { Settlement } from './settlement/settlement';
 import { StateFollower } from './state/state-follower.service';
 import { UpstreamClient } from './upstream/upstream-client';
 
@@ -112,6 +114,8 @@ export class GatewayServerModule {
         UpstreamClient,
         GatewayEvents,
         GatewayMetrics,
+        Settlement,
+        Exchanges,
         ChatCompletionsHandler,
         ModelsHandler,
         GatewayHttp,

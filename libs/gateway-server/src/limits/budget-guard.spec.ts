@@ -1,6 +1,6 @@
 import type { ProjectStateRecord, QuotaStateRecord } from '@pgw/contracts';
 import { resolveGatewayOptions } from '../gateway-server.module';
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { GatewayStateStore } from '../state/gateway-state.store';
 import { MetricsRegistry } from '@pgw/server-kit';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { costMicros, type ProjectStateRecord } from '@pgw/contracts';
 import { Gauge } from '@pgw/server-kit';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayStateStore } from '../state/gateway-state.store';
 import { budgetPeriodEndMs, budgetPeriodOf } from './budget-period';

@@ -1,4 +1,4 @@
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import { boundChatRequestTokens, FILE_REFERENCE_TOKENS } from './cost-estimate';
 import { UNKNOWN_MODEL } from './model-token-limits';
 

@@ -1,4 +1,4 @@
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import { imageTokenBound, modelTokenLimits } from './model-token-limits';
 
 /**
