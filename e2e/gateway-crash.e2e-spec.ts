@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import {
   formatProjectKey,
   hashKeySecret,
+  TOPIC_CODECS,
   TOPICS,
   type KeyStateRecord,
   type ProjectStateRecord,
@@ -65,8 +66,12 @@ describe('crash safety: acknowledged events survive kill -9', () => {
       expires_at: null,
       updated_at: new Date().toISOString(),
     };
-    await seedBus.publishAndWait(TOPICS.projectState, [{ key: projectId, value: JSON.stringify(project) }]);
-    await seedBus.publishAndWait(TOPICS.keyState, [{ key: key.key_id, value: JSON.stringify(key) }]);
+    await seedBus.publishAndWait(TOPICS.projectState, [
+      { key: projectId, value: TOPIC_CODECS.projectState.encode(project) },
+    ]);
+    await seedBus.publishAndWait(TOPICS.keyState, [
+      { key: key.key_id, value: TOPIC_CODECS.keyState.encode(key) },
+    ]);
     return { projectId, apiKey: formatProjectKey(key.key_id, secret) };
   }
 

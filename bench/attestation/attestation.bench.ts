@@ -9,7 +9,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuditServerModule, ProjectStateStore } from '@pgw/audit-server';
-import { TOPICS } from '@pgw/contracts';
+import { TOPIC_CODECS, TOPICS } from '@pgw/contracts';
 import { EventBusModule, InProcessEventBus } from '@pgw/messaging';
 import { createTestDatabase } from '@pgw/testing';
 import { createHash } from 'node:crypto';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   bus.publish(TOPICS.projectState, [
     {
       key: PROJECT,
-      value: JSON.stringify({
+      value: TOPIC_CODECS.projectState.encode({
         project_id: PROJECT,
         name: PROJECT,
         plan: 'enterprise',

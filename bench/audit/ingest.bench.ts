@@ -9,8 +9,15 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuditServerModule } from '@pgw/audit-server';
-import { createEnvelope, TOPICS, uuidv7, type DecisionPayload } from '@pgw/contracts';
-import { EventBusModule, EventBusTransport, KafkaEventBus } from '@pgw/messaging';
+import {
+  createEnvelope,
+  TOPIC_CODECS,
+  TOPICS,
+  uuidv7,
+  type DecisionEvent,
+  type DecisionPayload,
+} from '@pgw/contracts';
+import { EventBusModule, EventBusTransport, KafkaEventBus, type OutgoingMessage } from '@pgw/messaging';
 import { createTestDatabase } from '@pgw/testing';
 // Only for offsets housekeeping on the local broker (the measured path goes through @pgw/messaging).
 import { Kafka, logLevel } from 'kafkajs';
@@ -34,7 +41,7 @@ class BenchRoot {}
 const DECISIONS = ['allow', 'allow', 'allow', 'flag', 'redact', 'block'] as const;
 const CATEGORIES = [[], [], ['pii.email'], ['secrets.aws', 'pii.email'], ['injection']];
 
-function event(i: number): { key: string; value: string } {
+function event(i: number): OutgoingMessage<DecisionEvent> {
   const projectId = `bench_p${i % PROJECTS}`;
   const eventId = uuidv7();
   const payload: DecisionPayload = {
@@ -56,7 +63,7 @@ function event(i: number): { key: string; value: string } {
   };
   return {
     key: projectId,
-    value: JSON.stringify(createEnvelope('policy.decision', 1, projectId, payload, eventId)),
+    value: TOPIC_CODECS.decisions.encode(createEnvelope('policy.decision', 1, projectId, payload, eventId)),
   };
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { TOPICS } from '@pgw/contracts';
+import { TOPICS, uncheckedEncoded } from '@pgw/contracts';
 import {
   readTopicSince,
   startAtTopicEnd,
@@ -19,6 +19,9 @@ import {
   type EventBus,
   type IncomingMessage,
 } from '@pgw/messaging';
+
+/** These tests check the transport, which carries any bytes: values are markers, not payload contracts. */
+const opaque = <T>(value: string) => uncheckedEncoded<T>(value);
 
 /** The same contract, checked on both adapters: the real broker and the in-process bus. */
 describe.each([
@@ -49,7 +52,8 @@ describe.each([
       },
     });
     const total = 1_200; // more than one producer slice
-    for (let i = 0; i < total; i++) bus.publish(TOPICS.usage, [{ key: `k${i % 7}`, value: `${run}:${i}` }]);
+    for (let i = 0; i < total; i++)
+      bus.publish(TOPICS.usage, [{ key: `k${i % 7}`, value: opaque(`${run}:${i}`) }]);
     await bus.flush();
     await waitFor(() => seen.size === total, { timeoutMs: 30_000, description: `${total} messages` });
     expect([...seen.values()].every((count) => count >= 1)).toBe(true);
@@ -66,12 +70,12 @@ describe.each([
       handler: async (batch: IncomingMessage[]) => {
         const ours = batch.filter((m) => m.value?.toString().startsWith(run));
         if (ours.length === 0) return;
-        bus.publish(TOPICS.deadLetter, [{ key: run, value: `${run}:forwarded` }]);
+        bus.publish(TOPICS.deadLetter, [{ key: run, value: opaque(`${run}:forwarded`) }]);
         await bus.flush(); // must return although this very delivery is still in progress
         handled += ours.length;
       },
     });
-    bus.publish(TOPICS.usage, [{ key: 'k', value: `${run}:1` }]);
+    bus.publish(TOPICS.usage, [{ key: 'k', value: opaque(`${run}:1`) }]);
     await waitFor(() => handled === 1, { timeoutMs: 30_000, description: 'the handler to finish its flush' });
     expect(handled).toBe(1);
   });
@@ -79,8 +83,8 @@ describe.each([
   it('lets a follower read a compacted topic from the beginning and report when it caught up', async () => {
     const key = `bus-test-${randomUUID()}`;
     await bus.publishAndWait(TOPICS.projectState, [
-      { key, value: JSON.stringify({ v: 1 }) },
-      { key, value: JSON.stringify({ v: 2 }) },
+      { key, value: opaque(JSON.stringify({ v: 1 })) },
+      { key, value: opaque(JSON.stringify({ v: 2 })) },
     ]);
     const latest = new Map<string, string | null>();
     const follower = await bus.follow({
@@ -111,7 +115,7 @@ describe('event bus (kafka, producer on a worker thread): failures', () => {
       logger: () => undefined,
     });
     const sent = Array.from({ length: 50 }, (_, i) => `${run}:${i}`);
-    for (const value of sent) offline.publish(TOPICS.usage, [{ key: 'one-partition', value }]);
+    for (const value of sent) offline.publish(TOPICS.usage, [{ key: 'one-partition', value: opaque(value) }]);
     await offline.flush();
     expect(offline.health()).toMatchObject({ connected: false, spilled: 50 });
     await offline.close();
@@ -154,11 +158,11 @@ describe('event bus (kafka, producer on a worker thread): failures', () => {
       await waitFor(() => logs.some((line) => line.includes('kafka thread exited')), {
         description: 'the exit noticed',
       });
-      bus.publish(TOPICS.usage, [{ key: 'k', value: `${run}:after` }]);
+      bus.publish(TOPICS.usage, [{ key: 'k', value: opaque(`${run}:after`) }]);
       await waitFor(async () => (await valuesOf(TOPICS.usage, since, run)).length === 1, {
         description: 'the message published after the thread died',
       });
-      await bus.publishAndWait(TOPICS.projectState, [{ key: run, value: 'state after the restart' }]);
+      await bus.publishAndWait(TOPICS.projectState, [{ key: run, value: opaque('state after the restart') }]);
       await waitFor(() => seen.includes('state after the restart'), { description: 'the follower again' });
       expect(bus.health().spilled).toBe(0);
     } finally {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TOPICS } from '@pgw/contracts';
+import { TOPICS, uncheckedEncoded } from '@pgw/contracts';
 import { readTopicSince, TEST_KAFKA_BROKERS, topicEndOffsets, waitFor } from '@pgw/testing';
 import { KafkaEventBus } from '@pgw/messaging';
 
@@ -26,7 +26,7 @@ describe('KafkaEventBus producing with its RecordBatchProducer (real broker)', (
       const key = i % 13 === 0 ? null : `prj_${i % 11}`;
       const value = `${run}:${i}:ünïcødé ✓ ${'x'.repeat(i % 200)}`;
       published.push({ key, value });
-      bus.publish(TOPICS.usage, [{ key, value }]);
+      bus.publish(TOPICS.usage, [{ key, value: uncheckedEncoded(value) }]); // transport test: any bytes
       if (i === 300) await bus.flush(); // two batches, the second on a warm connection
     }
     await bus.flush();
@@ -57,7 +57,9 @@ describe('KafkaEventBus producing with its RecordBatchProducer (real broker)', (
   it('publishAndWait resolves once the broker holds the message', async () => {
     const run = randomUUID();
     const since = await topicEndOffsets(TOPICS.deadLetter);
-    await bus.publishAndWait(TOPICS.deadLetter, [{ key: `produce-test-${run}`, value: `${run}:state` }]);
+    await bus.publishAndWait(TOPICS.deadLetter, [
+      { key: `produce-test-${run}`, value: uncheckedEncoded(`${run}:state`) },
+    ]);
     const held = (await readTopicSince(TOPICS.deadLetter, since)).filter(
       (m) => m.key === `produce-test-${run}`,
     );

@@ -1,5 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TOPICS, createEnvelope, uuidv7 } from '@pgw/contracts';
+import {
+  TOPIC_CODECS,
+  TOPICS,
+  createEnvelope,
+  uncheckedEncoded,
+  uuidv7,
+  type DecisionEvent,
+  type DecisionPayload,
+  type Encoded,
+} from '@pgw/contracts';
 import { KafkaEventBus } from '@pgw/messaging';
 import {
   createTestDatabase,
@@ -14,8 +23,8 @@ import type { AddressInfo } from 'node:net';
 import { AuditConfig } from '../src/audit.config';
 import { createAuditApp } from '../src/bootstrap';
 
-function decisionMessage(projectId: string, eventId: string): { key: string; value: string } {
-  const payload = {
+function decisionMessage(projectId: string, eventId: string): { key: string; value: Encoded<DecisionEvent> } {
+  const payload: DecisionPayload = {
     event_id: eventId,
     request_id: 'req-metrics',
     decision: 'allow',
@@ -34,7 +43,7 @@ function decisionMessage(projectId: string, eventId: string): { key: string; val
   };
   return {
     key: projectId,
-    value: JSON.stringify(createEnvelope('policy.decision', 1, projectId, payload, eventId)),
+    value: TOPIC_CODECS.decisions.encode(createEnvelope('policy.decision', 1, projectId, payload, eventId)),
   };
 }
 
@@ -88,7 +97,7 @@ describe('audit app', () => {
   it('ingests from Kafka and serves the record through the admin API', async () => {
     const projectId = `app_${randomBytes(4).toString('hex')}`;
     const eventId = uuidv7();
-    const payload = {
+    const payload: DecisionPayload = {
       event_id: eventId,
       request_id: 'req-app',
       decision: 'flag',
@@ -108,7 +117,9 @@ describe('audit app', () => {
     bus.publish(TOPICS.decisions, [
       {
         key: projectId,
-        value: JSON.stringify(createEnvelope('policy.decision', 1, projectId, payload, eventId)),
+        value: TOPIC_CODECS.decisions.encode(
+          createEnvelope('policy.decision', 1, projectId, payload, eventId),
+        ),
       },
     ]);
     const page = await waitFor(
@@ -148,10 +159,11 @@ describe('audit app', () => {
     const marker = `smuggled_${randomBytes(4).toString('hex')}`;
     const event = decisionMessage(projectId, uuidv7());
     const sentinel = decisionMessage(projectId, uuidv7());
-    const smuggling = {
-      key: projectId,
-      value: decisionMessage(projectId, uuidv7()).value.replace('"payload":{', `"payload":{"${marker}":"x",`),
-    };
+    const smuggled = decisionMessage(projectId, uuidv7()).value.replace(
+      '"payload":{',
+      `"payload":{"${marker}":"x",`,
+    );
+    const smuggling = { key: projectId, value: uncheckedEncoded<DecisionEvent>(smuggled) }; // poison, on purpose
     // Same key, same partition, in order: the event, then a poison message, a redelivery and a sentinel.
     bus.publish(TOPICS.decisions, [event, smuggling, event, sentinel]);
     const after = await waitFor(

@@ -1,6 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TOPICS, uuidv7, type ProjectStateRecord } from '@pgw/contracts';
+import {
+  TOPIC_CODECS,
+  TOPICS,
+  uncheckedEncoded,
+  uuidv7,
+  type Encoded,
+  type ProjectStateRecord,
+  type UsageEvent,
+} from '@pgw/contracts';
 import { EventBusTransport, KafkaEventBus } from '@pgw/messaging';
 import { loadConfig } from '@pgw/server-kit';
 import {
@@ -25,7 +33,7 @@ function usageMessage(
   projectId: string,
   totalTokens: number,
   eventId = uuidv7(),
-): { key: string; value: string } {
+): { key: string; value: Encoded<UsageEvent> } {
   const startedAt = new Date().toISOString();
   const envelope = usageEvent(
     projectId,
@@ -38,7 +46,7 @@ function usageMessage(
     },
     eventId,
   );
-  return { key: projectId, value: JSON.stringify(envelope) };
+  return { key: projectId, value: TOPIC_CODECS.usage.encode(envelope) };
 }
 
 function projectState(projectId: string, monthlyBudgetMicros: number): ProjectStateRecord {
@@ -116,7 +124,7 @@ describe('billing app', () => {
     const projectId = `metrics_${run}`;
     // $0.01 budget, soft alert at 50%: 1,500 tokens ($0.0075) alerts, 1,000 more ($0.0125) exhausts it.
     await bus.publishAndWait(TOPICS.projectState, [
-      { key: projectId, value: JSON.stringify(projectState(projectId, 10_000)) },
+      { key: projectId, value: TOPIC_CODECS.projectState.encode(projectState(projectId, 10_000)) },
     ]);
     await waitFor(
       async () =>
@@ -129,7 +137,7 @@ describe('billing app', () => {
     );
     const before = await scrape();
     const first = usageMessage(projectId, 1_500);
-    const poison = { key: projectId, value: '{"not":"a usage event"}' };
+    const poison = { key: projectId, value: uncheckedEncoded<UsageEvent>('{"not":"a usage event"}') }; // on purpose
     bus.publish(TOPICS.usage, [first, poison, first, usageMessage(projectId, 1_000)]);
     const after = await waitFor(
       async () => {

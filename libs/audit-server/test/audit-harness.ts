@@ -4,13 +4,17 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import {
   createEnvelope,
   hashKeySecret,
+  TOPIC_CODECS,
   TOPICS,
+  uncheckedEncoded,
   uuidv7,
+  type DecisionEvent,
   type DecisionPayload,
+  type Encoded,
   type KeyStateRecord,
   type PlanId,
 } from '@pgw/contracts';
-import { EventBusModule, EventBusTransport, type EventBus } from '@pgw/messaging';
+import { EventBusModule, EventBusTransport, type EventBus, type OutgoingMessage } from '@pgw/messaging';
 import { createTestDatabase, startAtTopicEnd, type TestDatabase } from '@pgw/testing';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -97,15 +101,23 @@ export function decisionPayload(overrides: Partial<DecisionPayload> = {}): Decis
   };
 }
 
+/**
+ * A message the decoder must reject (malformed or smuggling bytes, on purpose): outside every contract, so
+ * it is claimed as encoded without a codec.
+ */
+export function poisonMessage<T>(key: string, value: string): OutgoingMessage<T> {
+  return { key, value: uncheckedEncoded<T>(value) };
+}
+
 /** A decision event as the gateway publishes it (value JSON, keyed by project). */
 export function decisionMessage(
   projectId: string,
   overrides: Partial<DecisionPayload> = {},
-): { key: string; value: string } {
+): OutgoingMessage<DecisionEvent> & { value: Encoded<DecisionEvent> } {
   const payload = decisionPayload(overrides);
   return {
     key: projectId,
-    value: JSON.stringify(
+    value: TOPIC_CODECS.decisions.encode(
       createEnvelope('policy.decision', 1, projectId, payload, payload.event_id, payload.created_at),
     ),
   };
@@ -120,7 +132,7 @@ export function publishProjectState(
   bus.publish(TOPICS.projectState, [
     {
       key: projectId,
-      value: JSON.stringify({
+      value: TOPIC_CODECS.projectState.encode({
         project_id: projectId,
         name: projectId,
         plan,
@@ -156,7 +168,7 @@ export function publishKey(
     updated_at: new Date().toISOString(),
     ...overrides,
   };
-  bus.publish(TOPICS.keyState, [{ key: keyId, value: JSON.stringify(record) }]);
+  bus.publish(TOPICS.keyState, [{ key: keyId, value: TOPIC_CODECS.keyState.encode(record) }]);
   return { key: `pgw_${keyId}_${secret}`, keyId };
 }
 

@@ -1,4 +1,4 @@
-import { TOPICS, uuidv7, type DeadLetterRecord } from '@pgw/contracts';
+import { TOPICS, uuidv7, type DeadLetterRecord, type DecisionEvent } from '@pgw/contracts';
 import { KafkaEventBus } from '@pgw/messaging';
 import {
   readTopicSince,
@@ -8,7 +8,14 @@ import {
   type PartitionOffsets,
 } from '@pgw/testing';
 import { IngestStats } from '../src';
-import { countRows, decisionMessage, startAudit, uniqueId, type AuditHarness } from './audit-harness';
+import {
+  countRows,
+  decisionMessage,
+  poisonMessage,
+  startAudit,
+  uniqueId,
+  type AuditHarness,
+} from './audit-harness';
 
 function parseRecord(value: string | null): DeadLetterRecord | null {
   try {
@@ -45,12 +52,12 @@ describe('decision consumer (Kafka → Postgres)', () => {
     const marker = uniqueId('smuggled');
     const startedAt = new Date().toISOString();
     const first = decisionMessage(projectId, { decision: 'block', triggered_categories: ['secrets.aws'] });
-    const notJson = { key: projectId, value: '{"event_id": oops' };
+    const notJson = poisonMessage<DecisionEvent>(projectId, '{"event_id": oops');
     const extraField = decisionMessage(projectId);
-    const smuggling = {
-      key: projectId,
-      value: extraField.value.replace('"payload":{', `"payload":{"${marker}":"text",`),
-    };
+    const smuggling = poisonMessage<DecisionEvent>(
+      projectId,
+      extraField.value.replace('"payload":{', `"payload":{"${marker}":"text",`),
+    );
     // Same key = same partition: the poison messages sit in front of the later good ones.
     bus.publish(TOPICS.decisions, [
       first,

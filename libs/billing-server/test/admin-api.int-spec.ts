@@ -1,4 +1,4 @@
-import { TOPICS, type QuotaStateRecord } from '@pgw/contracts';
+import { TOPIC_CODECS, TOPICS, uncheckedEncoded, type QuotaStateRecord } from '@pgw/contracts';
 import { InProcessEventBus, type IncomingMessage } from '@pgw/messaging';
 import { createTestDatabase, waitFor, type TestDatabase } from '@pgw/testing';
 import { Client } from 'pg';
@@ -256,7 +256,7 @@ describe('billing admin API (Postgres, in-process bus)', () => {
     const project = 'proj_budget';
     // $0.01 budget = 10_000 micros; soft alert at 50% = 5_000 micros = 1000 tokens at the default price.
     bus.publish(TOPICS.projectState, [
-      { key: project, value: JSON.stringify(projectState(project, 10_000, 50)) },
+      { key: project, value: TOPIC_CODECS.projectState.encode(projectState(project, 10_000, 50)) },
     ]);
     await waitFor(
       () => quota.find((q) => q.project_id === project && q.limit_micros === 10_000 && q.spent_micros === 0),
@@ -289,7 +289,7 @@ describe('billing admin API (Postgres, in-process bus)', () => {
 
     // Lowering the budget (a policy-service setting) republishes the state: now exhausted.
     bus.publish(TOPICS.projectState, [
-      { key: project, value: JSON.stringify(projectState(project, 7_000, 50)) },
+      { key: project, value: TOPIC_CODECS.projectState.encode(projectState(project, 7_000, 50)) },
     ]);
     const exhausted = await waitFor(() => quota.find((q) => q.project_id === project && q.exhausted));
     expect(exhausted).toMatchObject({ spent_micros: 7_000, limit_micros: 7_000, soft_limit_micros: 3_500 });
@@ -304,7 +304,7 @@ describe('billing admin API (Postgres, in-process bus)', () => {
       topics: [TOPICS.deadLetter],
       onMessage: (m) => m.value && dead.push(m.value.toString()),
     });
-    bus.publish(TOPICS.usage, [{ key: null, value: '{not json' }]);
+    bus.publish(TOPICS.usage, [{ key: null, value: uncheckedEncoded('{not json') }]); // poison, on purpose
     const record = await waitFor(() =>
       dead.map((d) => JSON.parse(d)).find((d) => d.reason === 'message is not valid JSON'),
     );

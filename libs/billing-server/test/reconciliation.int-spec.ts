@@ -5,6 +5,8 @@ import {
   TOPICS,
   uuidv7,
   type DeadLetterRecord,
+  TOPIC_CODECS,
+  uncheckedEncoded,
   type QuotaStateRecord,
   type UsageEvent,
   type UsagePayload,
@@ -142,7 +144,7 @@ describe('billing reconciliation (Kafka + Postgres)', () => {
     );
     await producerBus.publishAndWait(
       TOPICS.usage,
-      poison.map((value) => ({ key: projects[0], value })),
+      poison.map((value) => ({ key: projects[0], value: uncheckedEncoded<UsageEvent>(value) })), // rejected on purpose
     );
     await producerBus.publishAndWait(TOPICS.usage, unique.slice(150).map(asMessage));
     await producerBus.publishAndWait(TOPICS.usage, duplicates.map(asMessage));
@@ -252,7 +254,7 @@ describe('billing reconciliation (Kafka + Postgres)', () => {
     const project = `recon_${run}_budget`;
     // Budget 10_000 micros ($0.01); at $5 per 1M tokens that is 2_000 tokens; soft alert at 80% = 8_000.
     await producerBus.publishAndWait(TOPICS.projectState, [
-      { key: project, value: JSON.stringify(projectState(project, 10_000, 80)) },
+      { key: project, value: TOPIC_CODECS.projectState.encode(projectState(project, 10_000, 80)) },
     ]);
     await waitFor(
       async () =>

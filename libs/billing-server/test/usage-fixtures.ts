@@ -1,4 +1,4 @@
-import type { ProjectStateRecord, UsageEvent } from '@pgw/contracts';
+import { TOPIC_CODECS, type Encoded, type ProjectStateRecord, type UsageEvent } from '@pgw/contracts';
 
 /** Usage events come from the shared fixture; project state and message helpers are billing's own. */
 export { usageEvent } from '@pgw/testing';
@@ -23,9 +23,9 @@ export function projectState(
   };
 }
 
-export const asMessage = (event: UsageEvent): { key: string; value: string } => ({
+export const asMessage = (event: UsageEvent): { key: string; value: Encoded<UsageEvent> } => ({
   key: event.project_id,
-  value: JSON.stringify(event),
+  value: TOPIC_CODECS.usage.encode(event),
 });
 
 /** JSON.parse that answers null for a value that is not JSON (shared topics carry other tests' records). */

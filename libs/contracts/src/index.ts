@@ -1,4 +1,5 @@
 export * from './topics';
+export * from './topic-codec';
 export * from './keys';
 export * from './pricing';
 export * from './events/uuid-v7';

@@ -1,3 +1,5 @@
+import type { SameKeys } from './events/field-checks';
+import type { Topic, TopicPayloads } from './topic-codec';
 import topicsJson from './topics.json';
 
 /** Every Kafka topic of the product, in one place. The broker script creates them from topics.json. */
@@ -10,8 +12,13 @@ export interface TopicSpec {
 
 export type TopicKey = keyof typeof topicsJson;
 
+/** Compile-time check: every topic of topics.json has a payload contract and no contract lacks a topic. */
+const everyTopicHasAPayload: SameKeys<TopicKey, keyof TopicPayloads> = true;
+void everyTopicHasAPayload;
+
 export const TOPIC_SPECS: Readonly<Record<TopicKey, TopicSpec>> = topicsJson;
 
+/** Topic names, each typed with its payload contract (`TOPICS.decisions: Topic<DecisionEvent>`). */
 export const TOPICS = Object.fromEntries(
   Object.entries(topicsJson).map(([key, spec]) => [key, spec.name]),
-) as { readonly [K in TopicKey]: string };
+) as { readonly [K in TopicKey]: Topic<TopicPayloads[K]> };

@@ -1,4 +1,4 @@
-import { TOPICS, type DeadLetterRecord, type DecodeResult } from '@pgw/contracts';
+import { TOPIC_CODECS, TOPICS, type DeadLetterRecord, type DecodeResult } from '@pgw/contracts';
 import type { EventBus, IncomingMessage } from './event-bus.port';
 
 export interface DecodedBatch<T> {
@@ -38,7 +38,7 @@ export function decodeBatch<T>(
       TOPICS.deadLetter,
       dead.map((record) => ({
         key: `${record.source_topic}:${record.partition}`,
-        value: JSON.stringify(record),
+        value: TOPIC_CODECS.deadLetter.encode(record),
       })),
     );
   }

@@ -8,3 +8,4 @@ export * from './nest/event-bus.transport';
 export * from './nest/event-bus.module';
 export * from './kafka/kafka-thread/threaded-kafka-event-bus';
 export * from './nest/event-handler-error.filter';
+export * from './stored-messages';

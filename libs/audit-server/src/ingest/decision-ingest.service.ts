@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { TOPICS, type DeadLetterRecord } from '@pgw/contracts';
+import { TOPIC_CODECS, TOPICS, type DeadLetterRecord } from '@pgw/contracts';
 import { secondsSince } from '@pgw/server-kit';
 import {
   decodeBatch,
@@ -146,7 +146,7 @@ export class DecisionIngestService {
         TOPICS.deadLetter,
         dead.map((record) => ({
           key: `${record.source_topic}:${record.partition}`,
-          value: JSON.stringify(record),
+          value: TOPIC_CODECS.deadLetter.encode(record),
         })),
       );
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TOPICS, type QuotaStateRecord } from '@pgw/contracts';
+import { TOPIC_CODECS, TOPICS, type QuotaStateRecord } from '@pgw/contracts';
 import type { EntityManager } from 'typeorm';
 import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { periodOf } from '../shared/periods';
@@ -45,7 +45,7 @@ export class BudgetStateService {
       const previous = await this.budgets.lastState(manager, projectId);
       if (previous && sameQuotaState(previous, next)) continue;
       await this.budgets.saveState(manager, next);
-      await this.outbox.enqueue(manager, TOPICS.quotaState, projectId, JSON.stringify(next));
+      await this.outbox.enqueue(manager, TOPICS.quotaState, projectId, TOPIC_CODECS.quotaState.encode(next));
       result.published++;
       for (const { kind, thresholdMicros } of reachedThresholds(next)) {
         if (await this.budgets.recordAlert(manager, next, kind, thresholdMicros)) {

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { describeError, EVENT_BUS, type EventBus } from '@pgw/messaging';
+import type { Encoded, Topic } from '@pgw/contracts';
+import { describeError, EVENT_BUS, publishStored, type EventBus } from '@pgw/messaging';
 import { TransactionalOutbox } from '@pgw/persistence';
 import { BILLING_CONNECTION, BILLING_OPTIONS, type ResolvedBillingOptions } from '../billing-server.options';
 import { BillingMetrics } from '../metrics/billing-metrics';
@@ -35,7 +36,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       table: 'billing.outbox',
       relayLockId: RELAY_LOCK_ID,
       publish: async (run) => {
-        await bus.publishAndWait(run.topic, run.messages);
+        await publishStored(bus, run.topic, run.messages);
         metrics.quotaStatePublished.inc([], run.messages.length);
       },
       pollIntervalMs: options.outboxPollIntervalMs,
@@ -56,7 +57,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Written in the same transaction as the state it describes. */
-  enqueue(manager: EntityManager, topic: string, key: string, value: string | null): Promise<void> {
+  enqueue<T>(
+    manager: EntityManager,
+    topic: Topic<T>,
+    key: string,
+    value: Encoded<NoInfer<T>> | null,
+  ): Promise<void> {
     return this.outbox.enqueue(manager, [{ topic, key, value }]);
   }
 

@@ -4,6 +4,7 @@ import {
   DECISION_EVENT_TYPE,
   DECISION_PAYLOAD_SHAPE,
   DECISION_SCHEMA_VERSION,
+  TOPIC_CODECS,
   USAGE_EVENT_TYPE,
   USAGE_PAYLOAD_SHAPE,
   USAGE_SCHEMA_VERSION,
@@ -48,6 +49,7 @@ describe('event encoding', () => {
         at,
       );
       expect(text).toBe(JSON.stringify(expected));
+      expect(text).toBe(TOPIC_CODECS.decisions.encode(expected)); // the typed codec writes the same bytes
       const decoded = decodeEnvelope(
         text,
         DECISION_EVENT_TYPE,

@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import {
   formatProjectKey,
   hashKeySecret,
+  TOPIC_CODECS,
   TOPICS,
   type KeyStateRecord,
   type PolicyStateRecord,
@@ -82,7 +83,7 @@ export class StateSeeder {
       ...overrides,
     };
     await this.bus.publishAndWait(TOPICS.projectState, [
-      { key: record.project_id, value: JSON.stringify(record) },
+      { key: record.project_id, value: TOPIC_CODECS.projectState.encode(record) },
     ]);
     return record;
   }
@@ -109,7 +110,9 @@ export class StateSeeder {
   }
 
   async publishKey(record: KeyStateRecord): Promise<void> {
-    await this.bus.publishAndWait(TOPICS.keyState, [{ key: record.key_id, value: JSON.stringify(record) }]);
+    await this.bus.publishAndWait(TOPICS.keyState, [
+      { key: record.key_id, value: TOPIC_CODECS.keyState.encode(record) },
+    ]);
   }
 
   async policy(
@@ -127,7 +130,9 @@ export class StateSeeder {
       activated_at: new Date().toISOString(),
       ...overrides,
     };
-    await this.bus.publishAndWait(TOPICS.policyState, [{ key: projectId, value: JSON.stringify(record) }]);
+    await this.bus.publishAndWait(TOPICS.policyState, [
+      { key: projectId, value: TOPIC_CODECS.policyState.encode(record) },
+    ]);
     return record;
   }
 
@@ -142,7 +147,9 @@ export class StateSeeder {
       updated_at: new Date().toISOString(),
       ...overrides,
     };
-    await this.bus.publishAndWait(TOPICS.quotaState, [{ key: projectId, value: JSON.stringify(record) }]);
+    await this.bus.publishAndWait(TOPICS.quotaState, [
+      { key: projectId, value: TOPIC_CODECS.quotaState.encode(record) },
+    ]);
     return record;
   }
 }

@@ -1,3 +1,4 @@
+import type { Topic } from '@pgw/contracts';
 import type { ConsumeOptions, EventBus, FollowOptions, OutgoingMessage } from '@pgw/messaging';
 
 /**
@@ -10,16 +11,16 @@ export class SplitBus implements EventBus {
     private readonly events: EventBus,
   ) {}
 
-  publish(topic: string, messages: OutgoingMessage[]): void {
+  publish<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): void {
     this.events.publish(topic, messages);
   }
-  publishAndWait(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  publishAndWait<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): Promise<void> {
     return this.events.publishAndWait(topic, messages);
   }
-  consume(options: ConsumeOptions) {
+  consume<T>(options: ConsumeOptions<T>) {
     return this.state.consume(options);
   }
-  follow(options: FollowOptions) {
+  follow<const TTopics extends Topic<unknown>[]>(options: FollowOptions<TTopics>) {
     return this.state.follow(options);
   }
   flush(): Promise<void> {

@@ -1,19 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Topic } from '@pgw/contracts';
 import type {
   BusHealth,
   ConsumeOptions,
+  RawConsumeOptions,
   EventBus,
   FollowOptions,
+  RawFollowOptions,
   FollowSubscription,
-  IncomingMessage,
+  RawIncomingMessage,
   OutgoingMessage,
   Subscription,
 } from '../event-bus.port';
 import { retryUntilSuccess } from '../retry';
 
 interface GroupState {
-  options: ConsumeOptions;
-  queue: IncomingMessage[];
+  options: RawConsumeOptions;
+  queue: RawIncomingMessage[];
   draining: boolean;
   closed: boolean;
 }
@@ -21,9 +24,9 @@ interface GroupState {
 interface TopicState {
   nextOffset: number;
   /** Latest message per key, in the order it was written: what a compacted topic converges to. */
-  latestByKey: Map<string, IncomingMessage>;
+  latestByKey: Map<string, RawIncomingMessage>;
   groups: Map<string, GroupState>;
-  followers: Set<FollowOptions>;
+  followers: Set<RawFollowOptions>;
 }
 
 /**
@@ -40,10 +43,10 @@ export class InProcessEventBus implements EventBus {
 
   constructor(private readonly onHandlerError: (error: unknown) => void = () => undefined) {}
 
-  publish(topic: string, messages: OutgoingMessage[]): void {
+  publish<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): void {
     const state = this.topic(topic);
     for (const message of messages) {
-      const incoming: IncomingMessage = {
+      const incoming: RawIncomingMessage = {
         topic,
         partition: 0,
         offset: String(state.nextOffset++),
@@ -62,11 +65,11 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
-  async publishAndWait(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  async publishAndWait<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): Promise<void> {
     this.publish(topic, messages);
   }
 
-  async consume(options: ConsumeOptions): Promise<Subscription> {
+  async consume<T>(options: ConsumeOptions<T>): Promise<Subscription> {
     const state = this.topic(options.topic);
     const group: GroupState = { options, queue: [], draining: false, closed: false };
     state.groups.set(options.groupId, group);
@@ -78,7 +81,11 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
-  async follow(options: FollowOptions): Promise<FollowSubscription> {
+  async follow<const TTopics extends Topic<unknown>[]>(
+    typed: FollowOptions<TTopics>,
+  ): Promise<FollowSubscription> {
+    // Delivered messages carry the subscribed topic's name, so the typed options are read as raw ones here.
+    const options: RawFollowOptions = typed;
     for (const topic of options.topics) {
       const state = this.topic(topic);
       for (const message of state.latestByKey.values()) options.onMessage(message);

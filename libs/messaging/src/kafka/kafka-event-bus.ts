@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { Topic } from '@pgw/contracts';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type {
   BusHealth,
   ConsumeOptions,
+  RawConsumeOptions,
   EventBus,
   FollowOptions,
+  RawFollowOptions,
   FollowSubscription,
   OutgoingMessage,
   Subscription,
@@ -104,7 +107,7 @@ export class KafkaEventBus implements EventBus {
     if (this.spilledCount() > 0) this.scheduleReplay(0);
   }
 
-  publish(topic: string, messages: OutgoingMessage[]): void {
+  publish<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): void {
     if (this.log$) {
       if (!this.log$.append(topic, messages)) {
         if (this.memorySpill.length === 0) this.log('event log full: new messages are held in memory only');
@@ -129,7 +132,7 @@ export class KafkaEventBus implements EventBus {
     else this.flushSoon(this.options.lingerMs ?? 5);
   }
 
-  async publishAndWait(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  async publishAndWait<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): Promise<void> {
     const batches = await this.producer.batchesOf(messages.map(({ key, value }) => ({ topic, key, value })));
     await this.producer.send(batches, 3);
     this.connected = true;
@@ -147,7 +150,9 @@ export class KafkaEventBus implements EventBus {
     return { connected: this.connected && this.readersConnected(), buffered, spilled: this.spilledCount() };
   }
 
-  async consume(options: ConsumeOptions): Promise<Subscription> {
+  async consume<T>(typed: ConsumeOptions<T>): Promise<Subscription> {
+    // Delivered messages carry the subscribed topic's name, so the typed options are read as raw ones here.
+    const options: RawConsumeOptions = typed;
     const consumer = this.kafka.consumer({ groupId: options.groupId, ...CONSUMER_SESSION });
     this.watch(consumer);
     await consumer.connect();
@@ -195,7 +200,11 @@ export class KafkaEventBus implements EventBus {
     });
   }
 
-  async follow(options: FollowOptions): Promise<FollowSubscription> {
+  async follow<const TTopics extends Topic<unknown>[]>(
+    typed: FollowOptions<TTopics>,
+  ): Promise<FollowSubscription> {
+    // Delivered messages carry the subscribed topic's name, so the typed options are read as raw ones here.
+    const options: RawFollowOptions = typed;
     const admin = this.kafka.admin();
     await admin.connect();
     const remaining = new Map<string, bigint>();

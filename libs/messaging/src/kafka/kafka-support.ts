@@ -1,4 +1,4 @@
-import type { IncomingMessage } from '../event-bus.port';
+import type { RawIncomingMessage } from '../event-bus.port';
 import type { LoggedMessage } from './write-ahead-log';
 
 /**
@@ -50,7 +50,7 @@ export function toIncoming(
   topic: string,
   partition: number,
   message: { offset: string; key: Buffer | null; value: Buffer | null },
-): IncomingMessage {
+): RawIncomingMessage {
   return {
     topic,
     partition,

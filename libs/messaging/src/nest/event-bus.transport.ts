@@ -1,5 +1,6 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
+import { storedTopic } from '@pgw/contracts';
 import type { EventBus, IncomingMessage, Subscription } from '../event-bus.port';
 
 /**
@@ -23,7 +24,8 @@ export class EventBusTransport extends Server implements CustomTransportStrategy
     try {
       for (const [pattern, handler] of this.getHandlers()) {
         const subscription = await this.bus.consume({
-          topic: pattern,
+          // Nest patterns are plain names; each @EventPattern handler decodes with its topic's codec.
+          topic: storedTopic(pattern),
           groupId: `${this.serviceName}.${pattern}`,
           handler: async (batch: IncomingMessage[]) => {
             await lastValueFrom(this.transformToObservable(await handler(batch)), {

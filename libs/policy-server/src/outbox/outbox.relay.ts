@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { describeError, EVENT_BUS, type EventBus } from '@pgw/messaging';
+import type { Encoded, Topic } from '@pgw/contracts';
+import { describeError, EVENT_BUS, publishStored, type EventBus } from '@pgw/messaging';
 import { TransactionalOutbox } from '@pgw/persistence';
 import { POLICY_CONNECTION } from '../database/policy-migrations';
 import { POLICY_SERVER_OPTIONS, type PolicyServerOptions } from '../policy-server.options';
@@ -29,7 +30,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.outbox = new TransactionalOutbox(dataSource, {
       table: 'policy.outbox',
       relayLockId: RELAY_LOCK_ID,
-      publish: (run) => bus.publishAndWait(run.topic, run.messages),
+      publish: (run) => publishStored(bus, run.topic, run.messages),
       pollIntervalMs: options.outbox?.pollIntervalMs ?? 200,
       batchSize: options.outbox?.batchSize ?? 200,
       onFailure: (error, attempt) =>
@@ -46,11 +47,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Writes state records in the caller's transaction: published if and only if it commits. */
-  enqueue(
+  enqueue<T>(
     tx: EntityManager,
-    messages: { topic: string; key: string; value: string | null }[],
+    topic: Topic<T>,
+    key: string,
+    value: Encoded<NoInfer<T>> | null,
   ): Promise<void> {
-    return this.outbox.enqueue(tx, messages);
+    return this.outbox.enqueue(tx, [{ topic, key, value }]);
   }
 
   /** Called after a change committed: drain now instead of at the next poll. */

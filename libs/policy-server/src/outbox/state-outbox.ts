@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { TOPICS } from '@pgw/contracts';
+import { TOPIC_CODECS, TOPICS } from '@pgw/contracts';
 import type { ApiKeyEntity } from '../keys/api-key.entity';
 import type { PolicyRevisionEntity } from '../policies/policy-revision.entity';
 import type { ProjectEntity } from '../projects/project.entity';
@@ -13,24 +13,21 @@ export class StateOutbox {
   constructor(private readonly relay: OutboxRelay) {}
 
   project(tx: EntityManager, project: ProjectEntity): Promise<void> {
-    return this.relay.enqueue(tx, [
-      { topic: TOPICS.projectState, key: project.id, value: JSON.stringify(toProjectStateRecord(project)) },
-    ]);
+    const record = TOPIC_CODECS.projectState.encode(toProjectStateRecord(project));
+    return this.relay.enqueue(tx, TOPICS.projectState, project.id, record);
   }
 
   key(tx: EntityManager, key: ApiKeyEntity): Promise<void> {
-    return this.relay.enqueue(tx, [
-      { topic: TOPICS.keyState, key: key.id, value: JSON.stringify(toKeyStateRecord(key)) },
-    ]);
+    return this.relay.enqueue(
+      tx,
+      TOPICS.keyState,
+      key.id,
+      TOPIC_CODECS.keyState.encode(toKeyStateRecord(key)),
+    );
   }
 
   activePolicy(tx: EntityManager, revision: PolicyRevisionEntity, activatedAt: Date): Promise<void> {
-    return this.relay.enqueue(tx, [
-      {
-        topic: TOPICS.policyState,
-        key: revision.project_id,
-        value: JSON.stringify(toPolicyStateRecord(revision, activatedAt)),
-      },
-    ]);
+    const record = TOPIC_CODECS.policyState.encode(toPolicyStateRecord(revision, activatedAt));
+    return this.relay.enqueue(tx, TOPICS.policyState, revision.project_id, record);
   }
 }

@@ -1,5 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { IncomingMessage, OutgoingMessage, Subscription } from '../../event-bus.port';
+import { storedTopic } from '@pgw/contracts';
+import type {
+  OutgoingMessage,
+  RawIncomingMessage,
+  RawOutgoingMessage,
+  Subscription,
+} from '../../event-bus.port';
 import { KafkaEventBus } from '../kafka-event-bus';
 import type {
   FlatMessages,
@@ -35,23 +41,27 @@ function health(): KafkaThreadHealth {
   return { ...current, attempted };
 }
 
+/**
+ * The worker runs the bus on the main thread's behalf: topics and values arrive as plain strings from the
+ * thread boundary, already typed by the main thread's callers, so they re-enter as stored names here.
+ */
 function publish(flat: FlatMessages): void {
   // Consecutive messages of one topic go in one call.
   let topic = flat[0] as string;
-  let group: OutgoingMessage[] = [];
+  let group: RawOutgoingMessage[] = [];
   for (let i = 0; i < flat.length; i += 3) {
     const next = flat[i] as string;
     if (next !== topic) {
-      bus.publish(topic, group);
+      bus.publish(storedTopic(topic), group as OutgoingMessage[]);
       topic = next;
       group = [];
     }
     group.push({ key: flat[i + 1], value: flat[i + 2] });
   }
-  if (group.length > 0) bus.publish(topic, group);
+  if (group.length > 0) bus.publish(storedTopic(topic), group as OutgoingMessage[]);
 }
 
-function toWire(message: IncomingMessage): WireIncoming {
+function toWire(message: RawIncomingMessage): WireIncoming {
   const { topic, partition, offset, key, value } = message;
   // kafkajs's values are views into the whole fetch response: cloning a view would copy all of it, so
   // each value is copied to its own exact-size array first.
@@ -69,7 +79,7 @@ function followerOutbox(sub: number) {
     pending = [];
   };
   return {
-    add(message: IncomingMessage) {
+    add(message: RawIncomingMessage) {
       pending.push(toWire(message));
       if (!scheduled) {
         scheduled = true;
@@ -115,13 +125,15 @@ port.on('message', (message: ToKafkaThread) => {
       void answer(message.id, () => bus.flush());
       break;
     case 'publish-and-wait':
-      void answer(message.id, () => bus.publishAndWait(message.topic, message.messages));
+      void answer(message.id, () =>
+        bus.publishAndWait(storedTopic(message.topic), message.messages as OutgoingMessage[]),
+      );
       break;
     case 'follow': {
       const outbox = followerOutbox(message.sub);
       void answer(message.id, async () => {
         const subscription = await bus.follow({
-          topics: message.topics,
+          topics: message.topics.map(storedTopic),
           onMessage: (incoming) => outbox.add(incoming),
         });
         subscriptions.set(message.sub, subscription);
@@ -134,6 +146,7 @@ port.on('message', (message: ToKafkaThread) => {
       void answer(id, async () => {
         const subscription = await bus.consume({
           ...options,
+          topic: storedTopic(options.topic),
           // The handler runs on the main thread; offsets move only after it answered without an error.
           handler: (batch) =>
             new Promise<void>((resolve, reject) => {

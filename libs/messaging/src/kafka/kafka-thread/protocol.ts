@@ -1,4 +1,4 @@
-import type { BusHealth, OutgoingMessage } from '../../event-bus.port';
+import type { BusHealth, RawOutgoingMessage } from '../../event-bus.port';
 import type { KafkaEventBusOptions } from '../kafka-event-bus';
 
 /** What the thread is started with: the bus options without the logger (functions don't cross threads). */
@@ -23,7 +23,7 @@ export type ToKafkaThread =
   | { type: 'publish'; messages: FlatMessages }
   | { type: 'flush'; id: number }
   | { type: 'close'; id: number }
-  | { type: 'publish-and-wait'; id: number; topic: string; messages: OutgoingMessage[] }
+  | { type: 'publish-and-wait'; id: number; topic: string; messages: RawOutgoingMessage[] }
   | { type: 'follow'; id: number; sub: number; topics: string[] }
   | {
       type: 'consume';

@@ -1,12 +1,15 @@
+import type { Topic } from '@pgw/contracts';
 import type { Worker } from 'node:worker_threads';
 import { describeError } from '../../retry';
 import type {
   BusHealth,
   ConsumeOptions,
+  RawConsumeOptions,
   EventBus,
   FollowOptions,
+  RawFollowOptions,
   FollowSubscription,
-  IncomingMessage,
+  RawIncomingMessage,
   OutgoingMessage,
   Subscription,
 } from '../../event-bus.port';
@@ -28,8 +31,8 @@ export interface ThreadedKafkaEventBusOptions extends KafkaEventBusOptions {
 }
 
 type Registration =
-  | { kind: 'follow'; options: FollowOptions; caughtUp: boolean; resolveCaughtUp: () => void }
-  | { kind: 'consume'; options: ConsumeOptions };
+  | { kind: 'follow'; options: RawFollowOptions; caughtUp: boolean; resolveCaughtUp: () => void }
+  | { kind: 'consume'; options: RawConsumeOptions };
 
 interface Waiter {
   resolve(): void;
@@ -74,7 +77,7 @@ export class ThreadedKafkaEventBus implements EventBus {
     this.startThread();
   }
 
-  publish(topic: string, messages: OutgoingMessage[]): void {
+  publish<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): void {
     for (const { key, value } of messages) this.pending.push(topic, key, value);
     if (this.handOffTimer === null) {
       this.handOffTimer = setTimeout(() => this.handOff(), this.options.handOffMs ?? 5);
@@ -82,11 +85,13 @@ export class ThreadedKafkaEventBus implements EventBus {
     }
   }
 
-  publishAndWait(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  publishAndWait<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): Promise<void> {
     return this.request({ type: 'publish-and-wait', topic, messages });
   }
 
-  async follow(options: FollowOptions): Promise<FollowSubscription> {
+  async follow<const TTopics extends Topic<unknown>[]>(
+    options: FollowOptions<TTopics>,
+  ): Promise<FollowSubscription> {
     let resolveCaughtUp: () => void = () => undefined;
     const caughtUp = new Promise<void>((resolve) => (resolveCaughtUp = resolve));
     const registration: Registration = { kind: 'follow', options, caughtUp: false, resolveCaughtUp };
@@ -98,7 +103,7 @@ export class ThreadedKafkaEventBus implements EventBus {
     };
   }
 
-  async consume(options: ConsumeOptions): Promise<Subscription> {
+  async consume<T>(options: ConsumeOptions<T>): Promise<Subscription> {
     const sub = await this.register({ kind: 'consume', options });
     return { close: () => this.unregister(sub) };
   }
@@ -286,7 +291,7 @@ export class ThreadedKafkaEventBus implements EventBus {
   }
 }
 
-function fromWire(wire: WireIncoming): IncomingMessage {
+function fromWire(wire: WireIncoming): RawIncomingMessage {
   const value =
     wire.value === null ? null : Buffer.from(wire.value.buffer, wire.value.byteOffset, wire.value.byteLength);
   return { topic: wire.topic, partition: wire.partition, offset: wire.offset, key: wire.key, value };
