@@ -17,6 +17,13 @@ export class AuditConfig extends AttestationKeyEnv {
   @IsNotEmpty()
   HOST = '0.0.0.0';
 
+  /** Prometheus /metrics listens here, apart from the admin port (it lists per-project counters). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
+  METRICS_PORT = 9092;
+
   // --- Postgres (secret: may hold a password) ---
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })

@@ -82,6 +82,13 @@ export class GatewayConfig {
   @IsNotEmpty()
   HOST = '0.0.0.0';
 
+  /** Prometheus /metrics listens here, apart from the public port (it lists per-project counters). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
+  METRICS_PORT = 9090;
+
   @Type(() => Number)
   @IsInt()
   @Min(1_024)

@@ -47,7 +47,7 @@ class RateLimiterLifecycle {
 }
 
 /**
- * The gateway: /v1/chat/completions, /v1/models, /healthz, /readyz, /metrics on the app's Fastify
+ * The gateway: /v1/chat/completions, /v1/models, /healthz, /readyz on the app's Fastify
  * instance, state followed from Kafka, events published on the app's EVENT_BUS (provided globally by the
  * composition root: Kafka in the distributed app, in-process in embedded mode).
  */

@@ -539,7 +539,11 @@ export class ChatCompletionsHandler {
       finished_at: new Date(now).toISOString(),
     });
     this.metrics.addedLatency.observe(Math.max(0, elapsed - x.upstreamMs) / 1000);
-    this.metrics.requests.inc([String(httpStatus), x.model.slice(0, 128), project.project_id]);
+    this.metrics.requests.inc([
+      String(httpStatus),
+      this.metrics.modelLabel(x.model, project.allowed_models),
+      project.project_id,
+    ]);
     if (total > 0) {
       this.metrics.tokens.inc(['input', project.project_id], usage.input);
       this.metrics.tokens.inc(['output', project.project_id], usage.output);
