@@ -4,6 +4,7 @@ import { KeyAuthenticator } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
 import { GatewayEvents } from './events/gateway-events';
+import { ShutdownDrain } from './events/shutdown-drain';
 import {
   GATEWAY_OPTIONS,
   type GatewayServerOptions,
@@ -23,6 +24,7 @@ import { UpstreamClient } from './upstream/upstream-client';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+export const DEFAULT_UPSTREAM_MAX_DURATION_MS = 600_000;
 
 export function resolveGatewayOptions(options: GatewayServerOptions): ResolvedGatewayOptions {
   return {
@@ -30,7 +32,9 @@ export function resolveGatewayOptions(options: GatewayServerOptions): ResolvedGa
     upstream: {
       timeoutMs: options.upstream?.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
       connections: options.upstream?.connections ?? 256,
+      maxDurationMs: options.upstream?.maxDurationMs ?? DEFAULT_UPSTREAM_MAX_DURATION_MS,
     },
+    shutdownDrainMs: options.shutdownDrainMs ?? 0,
     limits: options.limits ?? { kind: 'memory' },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     priceMicrosPerMillionTokens:
@@ -92,6 +96,7 @@ export class GatewayServerModule {
         ChatCompletionsHandler,
         ModelsHandler,
         GatewayHttp,
+        ShutdownDrain,
       ],
       exports: [GATEWAY_OPTIONS, GatewayStateStore, StateFollower, Readiness, GatewayMetrics],
     };

@@ -17,6 +17,7 @@ import { ALLOW, type CompiledPolicy, type PolicyOutcome } from '../policy/policy
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
 import {
   UpstreamClient,
+  MAX_DURATION_CODE,
   upstreamFailure,
   upstreamStatusError,
   type ResolvedRoute,
@@ -36,6 +37,15 @@ const NO_USAGE: Usage = { input: 0, output: 0, estimated: false };
 /** Abort reasons, created only when a request is actually aborted (no AbortController per request). */
 class ClientGone extends Error {}
 class StreamStopped extends Error {}
+/** The call reached the gateway's overall bound (upstream.maxDurationMs): mapped to upstream_timeout. */
+class MaxDurationReached extends Error {
+  readonly code = MAX_DURATION_CODE;
+}
+
+function abortAtMaxDuration(x: Exchange): void {
+  x.deadline = null;
+  x.controller?.abort(new MaxDurationReached());
+}
 
 const SSE_HEADERS = [
   'content-type',
@@ -82,6 +92,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   stopped = false;
   settled = false;
   controller: Dispatcher.DispatchController | null = null;
+  /** Aborts the upstream call at the overall bound; cleared when the response ends or fails. */
+  deadline: NodeJS.Timeout | null = null;
   status = 0;
   upstreamHeaders: Record<string, string | string[] | undefined> = {};
   chunks: Buffer[] = [];
@@ -106,6 +118,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.cancelled) controller.abort(new ClientGone());
+    else if (!this.deadline)
+      this.deadline = setTimeout(abortAtMaxDuration, this.owner.maxDurationMs, this).unref();
+  }
+
+  clearDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
   }
 
   onResponseStart(
@@ -126,10 +145,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.clearDeadline();
     this.owner.upstreamEnded(this);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.clearDeadline();
     this.owner.upstreamFailed(this, error);
   }
 
@@ -171,6 +192,9 @@ function onResponseClose(this: ServerResponse & { [kExchange]?: Exchange }): voi
  */
 @Injectable()
 export class ChatCompletionsHandler {
+  /** @internal Read by each Exchange when its upstream call starts. */
+  readonly maxDurationMs: number;
+
   constructor(
     private readonly limits: RequestLimits,
     private readonly budget: BudgetGuard,
@@ -179,7 +203,9 @@ export class ChatCompletionsHandler {
     private readonly events: GatewayEvents,
     private readonly metrics: GatewayMetrics,
     private readonly shedder: LoadShedder,
-  ) {}
+  ) {
+    this.maxDurationMs = upstream.maxDurationMs;
+  }
 
   handle(request: IncomingMessage, res: ServerResponse, caller: Caller, raw: Buffer): void {
     const x = new Exchange(this, res, caller, request);
