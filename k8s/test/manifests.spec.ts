@@ -172,6 +172,15 @@ function serviceWorkload(
   return { deployment, container: pod.containers[0], pod };
 }
 
+/** The generated (hash-suffixed) name of a ConfigMap from the generator's name. */
+function configMapName(objects: K8sObject[], base: string): string {
+  const found = ofKind<IConfigMap>(objects, 'ConfigMap').find((cm) =>
+    new RegExp(`^${base}(-[a-z0-9]{10})?$`).test(cm.metadata.name),
+  );
+  if (!found) throw new Error(`ConfigMap ${base} not rendered`);
+  return found.metadata.name;
+}
+
 /** Parses a CIDR (IPv4) to [network, mask] as unsigned 32-bit numbers. */
 function cidr(value: string): [number, number] | null {
   const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(value);
@@ -653,6 +662,20 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
         }
       }
     }
+  });
+
+  it('the Kafka egress rule allows the namespace KAFKA_BROKERS points at', () => {
+    const brokers = named<IConfigMap>(objects, 'ConfigMap', configMapName(objects, 'pgw-common')).data
+      ?.KAFKA_BROKERS;
+    const namespaces = new Set(
+      (brokers ?? '').split(',').map((broker) => /^[^.:]+\.([^.:]+)\.svc\b/.exec(broker)?.[1]),
+    );
+    const allowed = ofKind<INetworkPolicy>(objects, 'NetworkPolicy')
+      .filter((p) => p.metadata.name === 'pgw-egress-kafka')
+      .flatMap((p) => p.spec?.egress ?? [])
+      .flatMap((rule) => rule.to ?? [])
+      .map((peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']);
+    expect([...namespaces].filter((ns) => !allowed.includes(ns))).toEqual([]);
   });
 
   it('each database service migrates in an init container with its own image before its server starts', () => {
