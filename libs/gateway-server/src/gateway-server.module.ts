@@ -5,12 +5,13 @@ import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
 import { GatewayEvents } from './events/gateway-events';
 import { ShutdownDrain } from './events/shutdown-drain';
+import { Exchanges } from './exchange/exchanges';
 import {
   GATEWAY_OPTIONS,
   type GatewayServerOptions,
   type ResolvedGatewayOptions,
 } from './gateway-server.options';
-import { GatewayHttp } from './http/gateway-http';
+import { GatewayHttp } from './gateway-http';
 import { BudgetGuard } from './limits/budget-guard';
 import { MemoryRateLimiter, RATE_LIMITER, type RateLimiter } from './limits/rate-limiter';
 import { LoadShedder } from './load-shedding/load-shedder';
@@ -19,6 +20,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 import { PolicyCompiler } from './policy/policy-engine.adapter';
 import { GatewayStateStore } from './state/gateway-state.store';
 import { Readiness } from './state/readiness';
+import { Settlement } from './settlement/settlement';
 import { StateFollower } from './state/state-follower.service';
 import { UpstreamClient } from './upstream/upstream-client';
 
@@ -93,6 +95,8 @@ export class GatewayServerModule {
         UpstreamClient,
         GatewayEvents,
         GatewayMetrics,
+        Settlement,
+        Exchanges,
         ChatCompletionsHandler,
         ModelsHandler,
         GatewayHttp,

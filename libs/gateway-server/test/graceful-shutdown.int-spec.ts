@@ -122,29 +122,29 @@ describe('gateway: bounded streams and graceful shutdown', () => {
     expect(usage).toMatchObject({ status: 'ok', streamed: true });
   });
 
-  it('events spilled by a predecessor with the same volume reach Kafka by the time its successor has stopped', async () => {
-    const spillPath = join(mkdtempSync(join(tmpdir(), 'pgw-spill-claim-')), 'gateway-pod-0.spill.jsonl');
+  it('events left by a predecessor in the same volume reach Kafka by the time its successor has stopped', async () => {
+    const logDir = join(mkdtempSync(join(tmpdir(), 'pgw-spill-claim-')), 'gateway-pod-0');
     const since = await topicEndOffsets(TOPICS.usage);
     const marker = uniqueId('spilled');
-    // The predecessor: Kafka unreachable, its events go to the spill file on "the claim".
+    // The predecessor: Kafka unreachable, its events stay in its event log on "the claim".
     const quiet = () => undefined;
     const before = new KafkaEventBus({
       brokers: ['127.0.0.1:1'],
       clientId: uniqueId('gone'),
-      spillPath,
+      logDir,
       logger: quiet,
     });
     before.publish(
       TOPICS.usage,
       Array.from({ length: 50 }, (_, i) => ({ key: marker, value: JSON.stringify({ marker, i }) })),
     );
-    await waitFor(() => before.health().spilled === 50, { description: 'events spilled' });
+    await waitFor(() => before.health().spilled === 50, { description: 'events in the log' });
     await before.close();
     // The successor (same pod name, same claim) starts with Kafka back and is stopped at once.
     const bus = new KafkaEventBus({
       brokers: TEST_KAFKA_BROKERS,
       clientId: uniqueId('back'),
-      spillPath,
+      logDir,
       logger: quiet,
     });
     const successor = await startGateway(

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type Dispatcher } from 'undici';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 
 const MAX_CACHED_ROUTES = 1_024;
 
@@ -46,6 +46,11 @@ export class UpstreamClient implements OnApplicationShutdown {
   /** The overall bound of one call, a whole stream included (see GatewayServerOptions.upstream). */
   get maxDurationMs(): number {
     return this.options.upstream.maxDurationMs;
+  }
+
+  /** Whether the operator configured a route for this model id (not only the default upstream). */
+  hasRoute(model: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.options.routes, model);
   }
 
   hasDefault(): boolean {
