@@ -8,6 +8,11 @@ export interface ModelRoute {
   upstreamModel?: string;
 }
 
+/**
+ * Where rate limits and budget reservations live: this process, or Redis shared by every replica.
+ * Redis keys: rate limits under `keyPrefix` (default 'pgw:rl:'), budgets under `keyPrefix` + 'budget:'
+ * (default 'pgw:budget:').
+ */
 export type LimitsBackend = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix?: string };
 
 export interface GatewayServerOptions {
@@ -19,7 +24,14 @@ export interface GatewayServerOptions {
     timeoutMs?: number;
     /** Keep-alive connections per upstream origin. Default 256. */
     connections?: number;
+    /**
+     * The longest one upstream call may take, a whole stream included: then it is aborted, a stream ends
+     * with an `upstream_timeout` error event, and its usage is recorded. Bounds shutdown too. Default 600 s.
+     */
+    maxDurationMs?: number;
   };
+  /** On shutdown, after the last response: how long to wait for spilled/buffered events to reach Kafka. Default 0. */
+  shutdownDrainMs?: number;
   limits?: LimitsBackend;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
@@ -32,6 +44,13 @@ export interface GatewayServerOptions {
   defaultPolicy?: unknown;
   /** Price used to turn estimated tokens into a budget reservation. Default: DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS. */
   priceMicrosPerMillionTokens?: number;
+  /**
+   * How long a budget reservation outlives its replica's last renewal (a replica renews its running
+   * requests' holds every third of it; a dead replica's expire). Default 120 s.
+   */
+  budgetReservationTtlMs?: number;
+  /** Current time in ms (budget periods, reservation expiry). Injectable for tests; default Date.now. */
+  clock?: () => number;
   /** Priority load shedding by plan (free first, then team; enterprise only at the hard limits). */
   loadShedding?: LoadSheddingOptions;
 }
@@ -39,8 +58,11 @@ export interface GatewayServerOptions {
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
 
 export interface ResolvedGatewayOptions extends GatewayServerOptions {
-  upstream: { timeoutMs: number; connections: number };
+  upstream: { timeoutMs: number; connections: number; maxDurationMs: number };
+  shutdownDrainMs: number;
   limits: LimitsBackend;
   maxBodyBytes: number;
   priceMicrosPerMillionTokens: number;
+  budgetReservationTtlMs: number;
+  clock: () => number;
 }

@@ -5,7 +5,7 @@ import {
   type KeyStateRecord,
   type ProjectStateRecord,
 } from '@pgw/contracts';
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import { GatewayStateStore } from '../state/gateway-state.store';
 
 export interface Caller {
