@@ -29,7 +29,7 @@ export class SpillFile {
     private readonly path: string,
     private readonly maxBytes: number,
   ) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     if (existsSync(path)) this.count = this.readAll().length;
   }
 
@@ -43,7 +43,7 @@ export class SpillFile {
     if (size + Buffer.byteLength(lines) > this.maxBytes) {
       throw new Error(`spill file ${this.path} is full (${this.maxBytes} bytes)`);
     }
-    const fd = openSync(this.path, 'a');
+    const fd = openSync(this.path, 'a', 0o600); // spilled events are the tenants' metadata: owner only
     try {
       writeSync(fd, lines);
       fsyncSync(fd);
