@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { EventBusTransport, KafkaEventBus } from '@pgw/messaging';
 import { migrateOnly } from '@pgw/persistence';
 import { BILLING_MIGRATIONS, BILLING_SCHEMA } from '@pgw/billing-server';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
 import { AppModule } from './app.module';
 import { BillingConfig } from './billing.config';
 
@@ -33,7 +33,7 @@ async function bootstrap(): Promise<void> {
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, bus),
-    new FastifyAdapter(),
+    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
   );
   app.connectMicroservice(
     { strategy: new EventBusTransport(bus, config.KAFKA_CONSUMER_GROUP) },

@@ -11,7 +11,7 @@ import {
   serveSwaggerUi,
 } from '@pgw/policy-server';
 import { migrateOnly } from '@pgw/persistence';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
 import { PolicyAppModule } from './app.module';
 import { PolicyConfig } from './policy.config';
 
@@ -41,7 +41,7 @@ async function bootstrap(): Promise<void> {
       },
       bus,
     ),
-    new FastifyAdapter(),
+    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
   );
   app.enableShutdownHooks();
   serveSwaggerUi(app, POLICY_DOCS_PATH, buildPolicyOpenApiDocument(app));
