@@ -10,6 +10,7 @@ import { ModelsHandler } from '../completions/models.handler';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { Readiness } from '../state/readiness';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth';
 import { GatewayError } from './gateway-error';
 import { checkJsonContentType, readBody, writeError } from './raw-response';
 
@@ -154,6 +155,13 @@ export class GatewayHttp implements OnModuleInit {
         // A request stream error means the client is gone: there is nobody to answer.
         if (error instanceof GatewayError) writeError(res, error);
         else res.destroy();
+        return;
+      }
+      if (jsonTooDeep(body!)) {
+        writeError(
+          res,
+          new GatewayError('invalid_json', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`),
+        );
         return;
       }
       try {
