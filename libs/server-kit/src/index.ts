@@ -6,3 +6,4 @@ export * from './typed-config';
 export * from './pagination';
 export * from './metrics-registry';
 export * from './http-timeouts';
+export * from './service-env';

@@ -4,7 +4,7 @@ import {
   type KeyStateRecord,
   type ProjectStateRecord,
 } from '@pgw/contracts';
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import type { GatewayStateStore } from '../state/gateway-state.store';
 import { KeyAuthenticator } from './key-authenticator';
 
@@ -18,8 +18,9 @@ describe('KeyAuthenticator', () => {
     expires_at: null,
   } as unknown as KeyStateRecord;
   const project = { project_id: 'p1' } as unknown as ProjectStateRecord;
-  // Only the two in-memory maps the authenticator reads.
+  // Only what the authenticator reads: the loaded flag and two in-memory maps.
   const store = {
+    loaded: true,
     keys: new Map([['abcd1234', key]]),
     projects: new Map([['p1', project]]),
   } as unknown as GatewayStateStore;
