@@ -183,7 +183,18 @@ export class GatewayHttp implements OnModuleInit {
 function unknownRoute(method: string, url: string): GatewayError {
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
-  const allowed = KNOWN_PATHS[path] ?? (path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined);
+  if (path === '/admin' || path.startsWith('/admin/')) {
+    // Embedded mode shares this listener with the admin API: its unknown paths (and OPTIONS, which no
+    // admin route answers) get the admin API's 404, not the /v1 base-URL hint.
+    return new GatewayError(
+      'unknown_url',
+      `Unknown admin URL: ${method} ${path}. The admin API is served under /admin/v1 (see its OpenAPI document).`,
+      null,
+      { type: 'not_found_error', code: 'not_found' },
+    );
+  }
+  const known = Object.hasOwn(KNOWN_PATHS, path) ? KNOWN_PATHS[path] : undefined;
+  const allowed = known ?? (path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined);
   if (allowed) {
     return new GatewayError(
       'method_not_allowed',

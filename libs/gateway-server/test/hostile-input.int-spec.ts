@@ -78,6 +78,21 @@ describe('gateway: hostile input never degrades the service', () => {
     }
   });
 
+  it('answers unknown /admin paths and OPTIONS there with the admin 404, not the /v1 hint', async () => {
+    for (const [method, path] of [
+      ['GET', '/admin/v1/nope'],
+      ['OPTIONS', '/admin/v1/projects'],
+      ['POST', '/admin'],
+    ]) {
+      const response = await send(method, path, '{}');
+      expect(response.status).toBe(404);
+      const body = (await response.json()) as { error: { message: string; type: string; code: string } };
+      expect(body.error).toMatchObject({ type: 'not_found_error', code: 'not_found', param: null });
+      expect(body.error.message).toMatch(/admin API/);
+      expect(body.error.message).not.toMatch(/base URL must end in \/v1/);
+    }
+  });
+
   it('accepts the Bearer scheme in any case', async () => {
     const response = await send('POST', '/v1/chat/completions', chat('gpt-4o-mini'), {
       authorization: `bearer ${apiKey}`,
