@@ -2,12 +2,14 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GatewayMetrics } from '@pgw/gateway-server';
 import {
-  exitOnConfigError,
-  loadConfig,
-  httpTimeoutsFromEnv,
-  timedServerFactory,
   DEFAULT_HTTP_TIMEOUTS,
+  exitOnConfigError,
+  httpTimeoutsFromEnv,
+  listenMetrics,
+  loadConfig,
+  timedServerFactory,
 } from '@pgw/server-kit';
 import { GatewayAppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
@@ -41,7 +43,15 @@ async function bootstrap(): Promise<void> {
   );
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
-  new Logger('Gateway').log(`listening on ${config.HOST}:${config.PORT} (instance ${config.INSTANCE_ID})`);
+  const metrics = app.get(GatewayMetrics).registry;
+  await listenMetrics({
+    port: config.METRICS_PORT,
+    host: config.HOST,
+    routes: { '/metrics': () => metrics.render() },
+  });
+  new Logger('Gateway').log(
+    `listening on ${config.HOST}:${config.PORT}, metrics on ${config.METRICS_PORT} (instance ${config.INSTANCE_ID})`,
+  );
 }
 
 void bootstrap();

@@ -6,4 +6,5 @@ export * from './typed-config';
 export * from './pagination';
 export * from './metrics-registry';
 export * from './http-timeouts';
+export * from './metrics-server';
 export * from './service-env';
