@@ -9,6 +9,7 @@ import { ModelsHandler } from './completions/models.handler';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from './gateway-server.options';
 import { Readiness } from './state/readiness';
 import { GatewayError } from './errors/gateway-error';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './http/json-depth';
 import { checkJsonContentType, readBody, writeError } from './http/raw-response';
 
 declare module 'fastify' {
@@ -145,6 +146,13 @@ export class GatewayHttp implements OnModuleInit {
         else res.destroy();
         return;
       }
+      if (jsonTooDeep(body!)) {
+        writeError(
+          res,
+          new GatewayError('invalid_json', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`),
+        );
+        return;
+      }
       try {
         endAfterThisTick(res);
         this.chat.handle(req, res, caller, body!);
@@ -184,7 +192,18 @@ function endAfterThisTick(res: ServerResponse): void {
 function unknownRoute(method: string, url: string): GatewayError {
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
-  const allowed = KNOWN_PATHS[path] ?? (path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined);
+  if (path === '/admin' || path.startsWith('/admin/')) {
+    // Embedded mode shares this listener with the admin API: its unknown paths (and OPTIONS, which no
+    // admin route answers) get the admin API's 404, not the /v1 base-URL hint.
+    return new GatewayError(
+      'unknown_url',
+      `Unknown admin URL: ${method} ${path}. The admin API is served under /admin/v1 (see its OpenAPI document).`,
+      null,
+      { type: 'not_found_error', code: 'not_found' },
+    );
+  }
+  const known = Object.hasOwn(KNOWN_PATHS, path) ? KNOWN_PATHS[path] : undefined;
+  const allowed = known ?? (path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined);
   if (allowed) {
     return new GatewayError(
       'method_not_allowed',
