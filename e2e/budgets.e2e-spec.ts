@@ -166,12 +166,14 @@ describe('end to end: budgets across replicas', () => {
 
   it('(a) 200 concurrent requests through two replicas spend no more than the budget, and billing counts what the upstream reported', async () => {
     const upstreamBefore = mock.requestCount;
+    const started = Date.now();
     // The official client's own retries: it retries the "held by requests in flight" 429 (Retry-After),
     // and stops at once on the budget-exhausted 429 (x-should-retry: false).
     const clients = [client(gateways.a, spent.key, 10), client(gateways.b, spent.key, 10)];
     const results = await Promise.allSettled(
       Array.from({ length: 200 }, (_, i) => clients[i % 2].chat.completions.create(ask(i))),
     );
+    const answeredMs = Date.now() - started;
     const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     expect(ok.length + refused.length).toBe(200);
@@ -205,7 +207,8 @@ describe('end to end: budgets across replicas', () => {
     console.log(
       `(a) budget ${BUDGET} µ$, one request's estimate ${estimate} µ$ (actual ${COST_PER_REQUEST} µ$): ` +
         `${ok.length} answered, ${refused.length} refused (${final.length} as exhausted), ` +
-        `billed ${fromBilling.cost} µ$, overspend ${overspend} µ$`,
+        `billed ${fromBilling.cost} µ$, overspend ${overspend} µ$; ` +
+        `all answered in ${answeredMs} ms, billing complete ${Date.now() - started} ms after the start`,
     );
     expect(overspend).toBeLessThanOrEqual(estimate);
     // The budget was used, not refused early: what is left is less than one request's estimate.
