@@ -141,9 +141,12 @@ describe('end to end: budgets across replicas', () => {
         SPILL_DIR: `tmp/e2e-spill-${randomUUID()}`,
         ...(redis ? { REDIS_URL } : {}),
       });
+    // Started in two waves, with room for a busy machine: five Node processes booting at once on two cores
+    // can take over a minute.
+    await Promise.all(services.map((service) => service.waitUntilReady('/readyz', 150_000)));
     gateways = { a: await gateway('a', true), b: await gateway('b', true), c: await gateway('c', false) };
     services.push(gateways.a, gateways.b, gateways.c);
-    await Promise.all(services.map((service) => service.waitUntilReady()));
+    await Promise.all(services.map((service) => service.waitUntilReady('/readyz', 150_000)));
 
     [spent, other] = await Promise.all([project(BUDGET), project(1_000_000)]);
     // Keys, projects and policies reach every gateway over the compacted state topics.
@@ -155,7 +158,7 @@ describe('end to end: budgets across replicas', () => {
         });
       }
     }
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     await Promise.all(services.map((service) => service.stop()));

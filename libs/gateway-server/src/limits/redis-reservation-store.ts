@@ -46,7 +46,13 @@ ${PURGE}
 if billed > spent then spent = billed end
 local before_spent, before_held = spent, held
 local granted = 0
-if redis.call('HEXISTS', res, id) == 0 and spent + held + amount <= limit then
+local existing = redis.call('HGET', res, id)
+if existing then
+  -- a resent reserve holds once; a settled id is not reserved again
+  if existing ~= 's' then granted = 1; before_held = held - tonumber(existing) end
+  return { granted, string.format('%.0f', before_spent), string.format('%.0f', before_held) }
+end
+if spent + held + amount <= limit then
   held = held + amount
   redis.call('HSET', res, id, string.format('%.0f', amount))
   redis.call('ZADD', exp, now + ttl, id)

@@ -122,10 +122,13 @@ describe.each(STORES)('budget reservations (%s store)', (_name, create) => {
     expect(await usage(T0 + TTL + TTL / 2)).toEqual({ spentMicros: 0, heldMicros: 0, reservations: 0 });
   });
 
-  it('grants an id once', async () => {
-    expect((await reserve(10, { reservationId: 'same' })).granted).toBe(true);
-    expect((await reserve(10, { reservationId: 'same' })).granted).toBe(false);
+  it('holds a resent reserve once, and never reserves a settled id again', async () => {
+    expect(await reserve(10, { reservationId: 'same' })).toMatchObject({ granted: true, heldMicros: 0 });
+    expect(await reserve(10, { reservationId: 'same' })).toMatchObject({ granted: true, heldMicros: 0 });
     expect(await usage()).toMatchObject({ heldMicros: 10, reservations: 1 });
+    await settle('same', 5);
+    expect((await reserve(10, { reservationId: 'same' })).granted).toBe(false);
+    expect(await usage()).toEqual({ spentMicros: 5, heldMicros: 0, reservations: 0 });
   });
 
   it('keeps periods and projects apart', async () => {
