@@ -172,7 +172,7 @@ describe('end to end: budgets across replicas', () => {
     const started = Date.now();
     // The official client's own retries: it retries the "held by requests in flight" 429 (Retry-After),
     // and stops at once on the budget-exhausted 429 (x-should-retry: false).
-    const clients = [client(gateways.a, spent.key, 10), client(gateways.b, spent.key, 10)];
+    const clients = [client(gateways.a, spent.key, 4), client(gateways.b, spent.key, 4)];
     const results = await Promise.allSettled(
       Array.from({ length: 200 }, (_, i) => clients[i % 2].chat.completions.create(ask(i))),
     );
@@ -184,10 +184,24 @@ describe('end to end: budgets across replicas', () => {
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
       expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('budget_exceeded');
     }
-    const final = refused.filter(
-      (e) => (e as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('x-should-retry') === 'false',
-    );
-    expect(final.length).toBeGreaterThan(0);
+    const isFinal = (e: unknown) =>
+      (e as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('x-should-retry') === 'false';
+    const final = refused.filter(isFinal).length;
+    // How far the concurrent burst got depends on the machine's speed (a refusal while others hold the
+    // rest is retried only so often); sequential requests, alternating replicas, then spend what is left
+    // until the budget refuses for good, so that the budget is always reached.
+    let topUp = 0;
+    for (let i = 0; ; i++) {
+      expect(i).toBeLessThan(60);
+      const outcome = await clients[i % 2].chat.completions.create(ask(200 + i)).then(
+        (completion) => completion,
+        (error: unknown) => error,
+      );
+      if (outcome instanceof OpenAI.RateLimitError && isFinal(outcome)) break;
+      if (outcome instanceof Error) throw outcome;
+      ok.push(outcome as OpenAI.Chat.Completions.ChatCompletion);
+      topUp++;
+    }
     // Refused requests never reached the provider.
     expect(mock.requestCount - upstreamBefore).toBe(ok.length);
 
@@ -209,7 +223,8 @@ describe('end to end: budgets across replicas', () => {
     const overspend = fromBilling.cost - BUDGET;
     console.log(
       `(a) budget ${BUDGET} µ$, one request's estimate ${estimate} µ$ (actual ${COST_PER_REQUEST} µ$): ` +
-        `${ok.length} answered, ${refused.length} refused (${final.length} as exhausted), ` +
+        `${ok.length - topUp} of 200 concurrent answered, ${refused.length} refused (${final} as exhausted), ` +
+        `${topUp} more answered sequentially; ` +
         `billed ${fromBilling.cost} µ$, overspend ${overspend} µ$; ` +
         `all answered in ${answeredMs} ms, billing complete ${Date.now() - started} ms after the start`,
     );
