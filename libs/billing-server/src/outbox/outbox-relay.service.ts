@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { EVENT_BUS, type EventBus } from '@pgw/messaging';
+import { describeError, EVENT_BUS, type EventBus } from '@pgw/messaging';
 import { TransactionalOutbox } from '@pgw/persistence';
 import { BILLING_CONNECTION, BILLING_OPTIONS, type ResolvedBillingOptions } from '../billing-server.options';
 import { BillingMetrics } from '../metrics/billing-metrics';
@@ -42,9 +42,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       batchSize: RELAY_BATCH,
       onFailure: (error) => {
         metrics.relayFailures.inc();
-        this.logger.warn(
-          `outbox relay failed, will retry: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.warn(`outbox relay failed, will retry: ${describeError(error)}`);
       },
     });
   }

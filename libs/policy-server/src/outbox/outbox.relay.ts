@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { EVENT_BUS, type EventBus } from '@pgw/messaging';
+import { describeError, EVENT_BUS, type EventBus } from '@pgw/messaging';
 import { TransactionalOutbox } from '@pgw/persistence';
 import { POLICY_CONNECTION } from '../database/policy-migrations';
 import { POLICY_SERVER_OPTIONS, type PolicyServerOptions } from '../policy-server.options';
@@ -33,9 +33,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       pollIntervalMs: options.outbox?.pollIntervalMs ?? 200,
       batchSize: options.outbox?.batchSize ?? 200,
       onFailure: (error, attempt) =>
-        this.logger.warn(
-          `outbox relay failed (attempt ${attempt}), will retry: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+        this.logger.warn(`outbox relay failed (attempt ${attempt}), will retry: ${describeError(error)}`),
     });
   }
 
