@@ -130,6 +130,7 @@ describe('end to end: budgets across replicas', () => {
     const billing = new ServiceProcess('billing', await freePort(), {
       ...common,
       KAFKA_CONSUMER_GROUP: billingGroup,
+      METRICS_PORT: String(await freePort()),
     });
     services.push(policy, billing);
     const gateway = async (name: string, redis: boolean) =>
@@ -138,6 +139,8 @@ describe('end to end: budgets across replicas', () => {
         UPSTREAM_BASE_URL: mock.baseUrl,
         UPSTREAM_API_KEY: 'upstream-secret',
         INSTANCE_ID: `e2e-budgets-${name}-${randomUUID().slice(0, 8)}`,
+        // Each replica's /metrics listener needs its own port.
+        METRICS_PORT: String(await freePort()),
         SPILL_DIR: `tmp/e2e-spill-${randomUUID()}`,
         ...(redis ? { REDIS_URL } : {}),
       });
