@@ -6,7 +6,13 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { EventBusTransport, EventHandlerErrorFilter, KafkaEventBus } from '@pgw/messaging';
 import { migrateOnly } from '@pgw/persistence';
 import { BILLING_MIGRATIONS, BILLING_SCHEMA, BillingMetrics } from '@pgw/billing-server';
-import { exitOnConfigError, listenMetrics, loadConfig } from '@pgw/server-kit';
+import {
+  exitOnConfigError,
+  httpTimeoutsFromEnv,
+  listenMetrics,
+  loadConfig,
+  timedServerFactory,
+} from '@pgw/server-kit';
 import { AppModule } from './app.module';
 import { BillingConfig } from './billing.config';
 
@@ -33,7 +39,7 @@ async function bootstrap(): Promise<void> {
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, bus),
-    new FastifyAdapter(),
+    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
     { logger: ['error', 'warn', 'log'] },
   );
   app

@@ -6,7 +6,7 @@ import { describeError, EventBusTransport, EventHandlerErrorFilter, InProcessEve
 import type { DatabaseTarget } from '@pgw/persistence';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
 import { defaultPolicyConfig } from '@pgw/policy-engine';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
 import { MockUpstream } from '@pgw/testing';
 import { join, resolve } from 'node:path';
 import { EmbeddedConfig } from './embedded.config';
@@ -52,7 +52,7 @@ async function bootstrap(): Promise<void> {
       billing: { database, adminToken, runMigrations: true },
       gateway: { routes: {}, defaultUpstream: upstream, instanceId: 'embedded', limits: { kind: 'memory' } },
     }),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024, serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
     { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();

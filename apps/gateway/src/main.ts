@@ -3,7 +3,14 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayMetrics } from '@pgw/gateway-server';
-import { exitOnConfigError, listenMetrics, loadConfig } from '@pgw/server-kit';
+import {
+  DEFAULT_HTTP_TIMEOUTS,
+  exitOnConfigError,
+  httpTimeoutsFromEnv,
+  listenMetrics,
+  loadConfig,
+  timedServerFactory,
+} from '@pgw/server-kit';
 import { GatewayAppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
 
@@ -25,7 +32,13 @@ async function bootstrap(): Promise<void> {
   const bus = config.createEventBus();
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayAppModule.forRoot(config.toServerOptions(), bus),
-    new FastifyAdapter({ bodyLimit: config.MAX_BODY_BYTES, keepAliveTimeout: 65_000 }),
+    new FastifyAdapter({
+      bodyLimit: config.MAX_BODY_BYTES,
+      // 65 s keep-alive: longer than the usual load balancer's idle timeout (60 s), so it closes first.
+      serverFactory: timedServerFactory(
+        httpTimeoutsFromEnv(process.env, { ...DEFAULT_HTTP_TIMEOUTS, keepAliveMs: 65_000 }),
+      ),
+    }),
     { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();

@@ -11,7 +11,7 @@ import {
   serveSwaggerUi,
 } from '@pgw/policy-server';
 import { migrateOnly } from '@pgw/persistence';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
 import { PolicyAppModule } from './app.module';
 import { PolicyConfig } from './policy.config';
 
@@ -46,7 +46,7 @@ async function bootstrap(): Promise<void> {
       },
       bus,
     ),
-    new FastifyAdapter(),
+    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
     // Nest's default also prints debug and verbose lines (the key-usage tracker's, once a second).
     { logger: ['error', 'warn', 'log'] },
   );

@@ -29,7 +29,7 @@ export class UpstreamClient implements OnApplicationShutdown {
   route(model: string): ResolvedRoute | null {
     let route = this.routes.get(model);
     if (route === undefined) {
-      const configured = this.options.routes[model];
+      const configured = configuredRoute(this.options, model);
       const target = configured ?? this.options.defaultUpstream ?? null;
       route = target ? this.resolve(target.baseUrl, target.apiKey, configured?.upstreamModel ?? model) : null;
       // Model ids come from clients: the cache stays bounded whatever they send.
@@ -180,4 +180,15 @@ function parseUpstreamError(body: string): { message?: string; param?: string | 
   } catch {
     return null;
   }
+}
+
+/**
+ * The route configured for a model id. Ids come from clients: an own-property lookup, so `constructor`,
+ * `__proto__` or `toString` are unknown models, not Object.prototype's members.
+ */
+export function configuredRoute(
+  options: Pick<ResolvedGatewayOptions, 'routes'>,
+  model: string,
+): ResolvedGatewayOptions['routes'][string] | undefined {
+  return Object.hasOwn(options.routes, model) ? options.routes[model] : undefined;
 }
