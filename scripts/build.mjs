@@ -1,4 +1,4 @@
-// Compiles apps/ and libs/ with swc into dist/, rewriting the @pgw/* path aliases to relative requires
+// Compiles apps/ and libs/ with swc into dist/ (and bundles the admin console with Vite), rewriting the @pgw/* path aliases to relative requires
 // so the output runs on plain Node (no loader). Type checking is `npm run typecheck` (part of npm test).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -22,8 +22,19 @@ execFileSync(
     tmpConfig,
     '--copy-files',
     '--ignore',
-    '**/*.spec.ts,**/*.int-spec.ts',
+    // apps/console is a browser app: Vite bundles it below.
+    '**/*.spec.ts,**/*.int-spec.ts,apps/console/**',
     '--quiet',
   ],
   { cwd: root, stdio: 'inherit' },
+);
+
+// The admin console (apps/console): static files in dist/console, served at /console.
+execFileSync(
+  resolve(root, 'node_modules/.bin/vite'),
+  ['build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'warn'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
 );

@@ -12,6 +12,7 @@ import {
 } from '@pgw/policy-server';
 import { migrateOnly } from '@pgw/persistence';
 import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { resolve } from 'node:path';
 import { PolicyAppModule } from './app.module';
 import { PolicyConfig } from './policy.config';
 
@@ -40,6 +41,8 @@ async function bootstrap(): Promise<void> {
         keyUsage: { consumerGroup: config.KEY_USAGE_CONSUMER_GROUP },
       },
       bus,
+      // dist/apps/policy/src/main.js -> dist/console (scripts/build.mjs builds apps/console there)
+      resolve(__dirname, '../../../console'),
     ),
     new FastifyAdapter(),
   );

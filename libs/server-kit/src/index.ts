@@ -5,3 +5,5 @@ export * from './admin-auth.guard';
 export * from './typed-config';
 export * from './pagination';
 export * from './metrics-registry';
+export * from './console/console.module';
+export * from './console/console-assets';
