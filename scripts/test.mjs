@@ -14,6 +14,7 @@ const steps = [
   ['project graph', bin('nx'), ['show', 'projects']],
   ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
   ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['typecheck console', bin('tsc'), ['-p', 'apps/console/tsconfig.json', '--noEmit']],
   ['build', process.execPath, ['scripts/build.mjs']],
   ['jest', bin('jest'), ['--config', 'jest.config.js', '--ci', ...process.argv.slice(2)]],
 ];

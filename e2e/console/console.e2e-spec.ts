@@ -5,7 +5,7 @@ import type { Locator, Page } from 'playwright-core';
 import { waitFor } from '@pgw/testing';
 import { repoRoot } from '../support/service-process';
 import { seriousAccessibilityViolations } from './support/axe';
-import { launchChromium, type Browser } from './support/chromium';
+import { ensureChromium, launchChromium, type Browser } from './support/chromium';
 import { EmbeddedProcess } from './support/embedded-process';
 
 /**
@@ -37,8 +37,19 @@ describe('admin console (browser)', () => {
   const problems: string[] = [];
 
   const openai = (key: string) => new OpenAI({ baseURL: `${embedded.base}/v1`, apiKey: key, maxRetries: 0 });
+  // max_tokens keeps the gateway's budget reservation (prompt estimate + max_tokens) small.
   const ask = (key: string, content: string) =>
-    openai(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
+    openai(key).chat.completions.create({
+      model: 'gpt-4o-mini',
+      max_tokens: 8,
+      messages: [{ role: 'user', content }],
+    });
+  const admin = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${embedded.base}/admin/v1${path}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    return (await response.json()) as T;
+  };
   const go = async (view: string) => {
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view }).click();
     await page.getByRole('heading', { level: 2, name: view }).waitFor();
@@ -51,6 +62,9 @@ describe('admin console (browser)', () => {
   const snapshot = (name: string) =>
     page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`), fullPage: true });
   const expectAccessible = async () => expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+  // A fresh machine installs Debian's chromium here (apt-get can take minutes; the run itself does not).
+  beforeAll(() => ensureChromium(), 600_000);
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -136,9 +150,10 @@ describe('admin console (browser)', () => {
     await page.getByRole('heading', { name: 'Keys of console-e2e' }).waitFor();
     await page.getByTestId('empty-state').filter({ hasText: 'No keys yet' }).waitFor();
     for (const name of ['app', 'to-revoke']) {
-      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByRole('main').getByRole('button', { name: 'Create key' }).click();
       await dialog().getByLabel('Key name').fill(name);
       await dialog().getByRole('button', { name: 'Create key' }).click();
+      await dialog().waitFor({ state: 'hidden' });
       const created = page.getByTestId('created-key');
       await created.waitFor();
       expect(await created.textContent()).toContain('only time the key is shown');
@@ -308,19 +323,31 @@ describe('admin console (browser)', () => {
     await go('Usage & budgets');
     const spent = page.getByTestId('budget-spent');
     await spent.waitFor();
-    const before = await spent.textContent();
-    await page.getByLabel('Monthly budget (USD)').fill('0.0005');
+    // A budget of what the project spent so far plus $0.0005: a few more requests use it up.
+    const projectId = (
+      await admin<{ data: { id: string; name: string }[] }>('/projects?limit=500')
+    ).data.find((project) => project.name === 'console-e2e')?.id;
+    const { spent_micros } = await admin<{ spent_micros: number }>(`/billing/projects/${projectId}/budget`);
+    const limit = spent_micros + 500;
+    await page.getByLabel('Monthly budget (USD)').fill((limit / 1e6).toFixed(6));
     await page.getByRole('button', { name: 'Set budget' }).click();
-    await page.getByTestId('budget-status').getByText('of $0.0005').waitFor();
+    const status = page.getByTestId('budget-status');
+    await status.getByText(`of $${(limit / 1e6).toFixed(6).replace(/0+$/, '')}`).waitFor();
+    const before = await spent.textContent();
     // Requests spend the budget; the gateway refuses them (429) once billing says it is exhausted.
+    const seen = new Set<string>();
     await waitFor(
       async () => {
         await ask(apiKey, 'spend some budget please').catch(() => null);
-        await page.getByRole('button', { name: 'Refresh' }).first().click();
-        return (await page.getByTestId('budget-status').textContent())?.includes('exhausted');
+        await page.getByRole('button', { name: 'Refresh budget' }).click();
+        await status.waitFor();
+        seen.add((await spent.textContent()) ?? '');
+        return (await status.textContent())?.includes('exhausted');
       },
       { timeoutMs: 30_000, description: 'the budget to fill up' },
     );
+    // The view showed the spend grow on the way (at least two different amounts after the first).
+    expect(seen.size).toBeGreaterThan(1);
     expect(await spent.textContent()).not.toBe(before);
     const refused = await waitFor(
       () =>
@@ -333,8 +360,9 @@ describe('admin console (browser)', () => {
       },
     );
     expect(refused.status).toBe(429);
-    await page.reload();
+    await page.getByRole('button', { name: 'Refresh usage' }).click();
     await page.getByTestId('usage-by-model').getByText('gpt-4o-mini').waitFor();
+    expect(await page.getByTestId('usage-totals').textContent()).toMatch(/Requests \d+/);
 
     await page.getByLabel('Model (or *)').fill('gpt-4o');
     await page.getByLabel('USD per 1M tokens').fill('2.5');

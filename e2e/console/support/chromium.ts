@@ -10,7 +10,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** A fresh machine gets Chromium from Debian the first time the browser tests run (needs root). */
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
-  console.log(`${CHROMIUM} is missing: installing Debian's chromium package`);
+  console.warn(`${CHROMIUM} is missing: installing Debian's chromium package`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env });

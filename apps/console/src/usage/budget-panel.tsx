@@ -40,7 +40,7 @@ export function BudgetPanel({ project, onSaved }: { project: Project; onSaved: (
           Budget this month
         </Title>
         <Button variant="default" size="xs" onClick={budget.reload}>
-          Refresh
+          Refresh budget
         </Button>
       </Group>
       <Loaded value={budget} label="budget">

@@ -1,4 +1,4 @@
-import { Divider, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Divider, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { getJson } from '../api/client';
 import type { UsageReport } from '../api/types';
 import { useApi } from '../api/use-api';
@@ -63,9 +63,14 @@ export default function UsageView() {
     <Stack gap="lg">
       <BudgetPanel key={project.id} project={project} onSaved={refresh} />
       <Divider />
-      <Title order={3} size="h4">
-        Usage this month
-      </Title>
+      <Group justify="space-between">
+        <Title order={3} size="h4">
+          Usage this month
+        </Title>
+        <Button variant="default" size="xs" onClick={reports.reload}>
+          Refresh usage
+        </Button>
+      </Group>
       <Loaded value={reports} label="usage">
         {({ byDay, byModel }) =>
           byModel.totals.requests === 0 ? (
