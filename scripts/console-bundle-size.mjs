@@ -1,10 +1,10 @@
-// Prints the admin console's production bundle sizes (raw and gzip -9) from dist/console, after
+// Prints the admin console's production bundle sizes (raw and gzip -9) from dist/apps/console, after
 // `npm run build`: the first view (what index.html loads: the sign-in screen) and each lazy chunk.
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const dist = resolve(import.meta.dirname, '..', 'dist', 'console');
+const dist = resolve(import.meta.dirname, '..', 'dist', 'apps', 'console');
 const html = readFileSync(resolve(dist, 'index.html'), 'utf8');
 const firstView = new Set([...html.matchAll(/(?:src|href)="\/console\/(assets\/[^"]+)"/g)].map((m) => m[1]));
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;

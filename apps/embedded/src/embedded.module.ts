@@ -13,7 +13,7 @@ export interface EmbeddedOptions {
   audit: AuditServerOptions;
   billing: BillingServerOptions;
   gateway: GatewayServerOptions;
-  /** The built admin console (dist/console), served at /console. */
+  /** The built admin console (dist/apps/console), served at /console. */
   consoleDirectory: string;
 }
 

@@ -6,7 +6,7 @@ import { HealthController } from './health/health.controller';
 
 @Module({})
 export class PolicyAppModule {
-  /** consoleDirectory: the built admin console (dist/console), served at /console when given. */
+  /** consoleDirectory: the built admin console (dist/apps/console), served at /console when given. */
   static forRoot(options: PolicyServerOptions, bus: EventBus, consoleDirectory?: string): DynamicModule {
     return {
       module: PolicyAppModule,

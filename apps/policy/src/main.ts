@@ -31,7 +31,12 @@ async function bootstrap(): Promise<void> {
     });
     return;
   }
-  const bus = new KafkaEventBus({ brokers: config.kafkaBrokers, clientId: 'pgw-policy' });
+  const logger = new Logger('policy');
+  const bus = new KafkaEventBus({
+    brokers: config.kafkaBrokers,
+    clientId: 'pgw-policy',
+    logger: (message) => logger.warn(`[kafka] ${message}`),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     PolicyAppModule.forRoot(
       {
@@ -41,10 +46,12 @@ async function bootstrap(): Promise<void> {
         keyUsage: { consumerGroup: config.KEY_USAGE_CONSUMER_GROUP },
       },
       bus,
-      // dist/apps/policy/src/main.js -> dist/console (scripts/build.mjs builds apps/console there)
-      resolve(__dirname, '../../../console'),
+      // dist/apps/policy/src/main.js -> dist/apps/console (the console's Nx build target)
+      resolve(__dirname, '../../console'),
     ),
     new FastifyAdapter(),
+    // Nest's default also prints debug and verbose lines (the key-usage tracker's, once a second).
+    { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();
   serveSwaggerUi(app, POLICY_DOCS_PATH, buildPolicyOpenApiDocument(app));

@@ -19,7 +19,7 @@ export class EmbeddedProcess {
 
   static async start(): Promise<EmbeddedProcess> {
     const entry = resolve(repoRoot, 'dist/apps/embedded/src/main.js');
-    if (!existsSync(resolve(repoRoot, 'dist/console/index.html')) || !existsSync(entry)) {
+    if (!existsSync(resolve(repoRoot, 'dist/apps/console/index.html')) || !existsSync(entry)) {
       throw new Error('dist/ has no embedded app or console: run `npm run build` first');
     }
     const port = await freePort();
@@ -31,7 +31,7 @@ export class EmbeddedProcess {
     });
     const embedded = new EmbeddedProcess(child, dataDir, `http://127.0.0.1:${port}`);
     await waitFor(() => embedded.output.includes('demo key') || child.exitCode !== null, {
-      timeoutMs: 90_000,
+      timeoutMs: 150_000,
       description: 'the embedded mode to print its demo key',
     });
     if (child.exitCode !== null) throw new Error(`embedded mode exited:\n${embedded.output}`);

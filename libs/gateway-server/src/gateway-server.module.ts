@@ -4,12 +4,13 @@ import { KeyAuthenticator } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
 import { GatewayEvents } from './events/gateway-events';
+import { Exchanges } from './exchange/exchanges';
 import {
   GATEWAY_OPTIONS,
   type GatewayServerOptions,
   type ResolvedGatewayOptions,
 } from './gateway-server.options';
-import { GatewayHttp } from './http/gateway-http';
+import { GatewayHttp } from './gateway-http';
 import { BudgetGuard } from './limits/budget-guard';
 import { MemoryRateLimiter, RATE_LIMITER, type RateLimiter } from './limits/rate-limiter';
 import { LoadShedder } from './load-shedding/load-shedder';
@@ -18,6 +19,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 import { PolicyCompiler } from './policy/policy-engine.adapter';
 import { GatewayStateStore } from './state/gateway-state.store';
 import { Readiness } from './state/readiness';
+import { Settlement } from './settlement/settlement';
 import { StateFollower } from './state/state-follower.service';
 import { UpstreamClient } from './upstream/upstream-client';
 
@@ -89,6 +91,8 @@ export class GatewayServerModule {
         UpstreamClient,
         GatewayEvents,
         GatewayMetrics,
+        Settlement,
+        Exchanges,
         ChatCompletionsHandler,
         ModelsHandler,
         GatewayHttp,

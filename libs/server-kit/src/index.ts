@@ -5,5 +5,6 @@ export * from './admin-auth.guard';
 export * from './typed-config';
 export * from './pagination';
 export * from './metrics-registry';
+export * from './service-env';
 export * from './console/console.module';
 export * from './console/console-assets';

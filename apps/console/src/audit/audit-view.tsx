@@ -1,4 +1,4 @@
-import { Badge, Button, Divider, Group, Stack, Table, Text } from '@mantine/core';
+import { Badge, Button, Divider, Group, Select, Stack, Table, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import { getJson } from '../api/client';
 import type { AuditRecord, Page } from '../api/types';
@@ -11,7 +11,7 @@ import { AuditCharts } from './audit-chart';
 import { AuditExports } from './audit-exports';
 import { AuditFilterForm, filterQuery, NO_FILTERS, type AuditFilters } from './audit-filters';
 
-const PAGE_SIZE = 50;
+const PAGE_SIZES = ['10', '50', '200'];
 
 /** The decision log of the selected project: filters, cursor paging, charts, exports and attestations. */
 export default function AuditView() {
@@ -20,11 +20,12 @@ export default function AuditView() {
   const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
   // Cursors of the pages seen so far: going back is popping one.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [pageSize, setPageSize] = useState('50');
   const cursor = cursors[cursors.length - 1] ?? null;
   const query = useMemo(() => ({ ...filterQuery(filters), project_id: project.id }), [filters, project.id]);
   const page = useApi(
-    () => getJson<Page<AuditRecord>>('/audit/decisions', { ...query, limit: PAGE_SIZE, cursor }),
-    JSON.stringify({ query, cursor }),
+    () => getJson<Page<AuditRecord>>('/audit/decisions', { ...query, limit: pageSize, cursor }),
+    JSON.stringify({ query, cursor, pageSize }),
   );
 
   return (
@@ -41,6 +42,19 @@ export default function AuditView() {
           Page {cursors.length} · newest first · metadata only (never prompt or completion text)
         </Text>
         <Group gap="xs">
+          <Select
+            aria-label="Rows per page"
+            data={PAGE_SIZES.map((size) => ({ value: size, label: `${size} rows` }))}
+            value={pageSize}
+            onChange={(value) => {
+              if (!value) return;
+              setPageSize(value);
+              setCursors([null]);
+            }}
+            allowDeselect={false}
+            size="xs"
+            w={110}
+          />
           <Button variant="default" size="xs" onClick={() => page.reload()}>
             Refresh
           </Button>
@@ -87,7 +101,7 @@ export default function AuditView() {
                 </Table.Thead>
                 <Table.Tbody>
                   {data.data.map((row) => (
-                    <Table.Tr key={row.event_id} data-testid="decision-row">
+                    <Table.Tr key={row.event_id} data-testid="decision-row" data-event-id={row.event_id}>
                       <Table.Td>{dateTime(row.created_at)}</Table.Td>
                       <Table.Td>
                         <Badge color={DECISION_COLORS[row.decision]}>{row.decision}</Badge>

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { costMicros, type ProjectStateRecord } from '@pgw/contracts';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import { GatewayStateStore } from '../state/gateway-state.store';
 
 /** Output tokens assumed for a reservation when the request sets no max_tokens. */

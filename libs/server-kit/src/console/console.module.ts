@@ -3,7 +3,7 @@ import { loadConsoleAssets } from './console-assets';
 import { CONSOLE_ASSETS, ConsoleController } from './console.controller';
 
 export interface ConsoleModuleOptions {
-  /** The console's build output (dist/console), holding index.html and assets/. */
+  /** The console's build output (dist/apps/console), holding index.html and assets/. */
   directory: string;
 }
 

@@ -1,13 +1,28 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { load, loadAll } from 'js-yaml';
 import { Ingress, type IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { findKubectl, ofKind, renderOverlay, type IService, type K8sObject } from './support/render';
 import { repoPath } from './support/workspace';
 
-/** The opt-in admin Ingress (k8s/components/admin-ingress): one admin origin, routed by path prefix. */
+/**
+ * One admin origin per deployment shape (docs/console.md): the opt-in admin Ingress of Kubernetes
+ * (k8s/components/admin-ingress) and the admin proxy of compose (docker/compose.admin.yml), both routing the
+ * console and the admin APIs by path prefix to the service that owns each.
+ */
+const ROUTES: Record<string, 'policy' | 'audit' | 'billing'> = {
+  '/console': 'policy',
+  '/console/assets/index.js': 'policy',
+  '/admin/v1/projects': 'policy',
+  '/admin/v1/plans': 'policy',
+  '/admin/v1/audit/decisions': 'audit',
+  '/admin/v1/audit/export': 'audit',
+  '/admin/v1/billing/prices': 'billing',
+  '/admin/v1/billing/projects/p1/budget': 'billing',
+};
+
 function renderWithComponent(overlay: string, namespace: string): K8sObject[] {
   const binary = findKubectl();
   if (!binary) throw new Error('kubectl not found (set KUBECTL): the admin ingress cannot be rendered');
@@ -58,18 +73,8 @@ describe.each(['dev', 'prod'])('admin ingress component on overlay %s', (overlay
   });
 
   it('routes the console and each admin API to the service that owns it', () => {
-    const routes = {
-      '/console': 'pgw-policy',
-      '/console/assets/index.js': 'pgw-policy',
-      '/admin/v1/projects': 'pgw-policy',
-      '/admin/v1/plans': 'pgw-policy',
-      '/admin/v1/audit/decisions': 'pgw-audit',
-      '/admin/v1/audit/export': 'pgw-audit',
-      '/admin/v1/billing/prices': 'pgw-billing',
-      '/admin/v1/billing/projects/p1/budget': 'pgw-billing',
-    };
-    for (const [path, service] of Object.entries(routes)) {
-      expect([path, serviceFor(ingress as IIngress, path)]).toEqual([path, service]);
+    for (const [path, service] of Object.entries(ROUTES)) {
+      expect([path, serviceFor(ingress as IIngress, path)]).toEqual([path, `pgw-${service}`]);
     }
     expect(serviceFor(ingress as IIngress, '/v1/chat/completions')).toBeUndefined();
   });
@@ -81,5 +86,45 @@ describe.each(['dev', 'prod'])('admin ingress component on overlay %s', (overlay
       const service = services.find((candidate) => candidate.metadata.name === backend.backend.service?.name);
       expect(service?.spec?.ports?.map((port) => port.name)).toContain(backend.backend.service?.port?.name);
     }
+  });
+});
+
+describe('compose admin proxy', () => {
+  const compose = load(readFileSync(repoPath('docker', 'compose.yml'), 'utf8')) as {
+    services: Record<string, { ports?: string[]; environment?: Record<string, string> }>;
+  };
+  const overlay = load(readFileSync(repoPath('docker', 'compose.admin.yml'), 'utf8')) as {
+    services: Record<string, { depends_on?: Record<string, unknown>; ports?: string[]; read_only?: boolean }>;
+  };
+  const nginx = readFileSync(repoPath('docker', 'admin-proxy', 'nginx.conf'), 'utf8');
+
+  /** nginx prefix locations: `location /x { set $v http://svc:port; proxy_pass $v; }` -> { '/x': 'svc:port' }. */
+  const locations = new Map(
+    [...nginx.matchAll(/location (\/[^\s{]*) \{\s*set \$\w+ http:\/\/([\w-]+):(\d+);/g)].map((match) => [
+      match[1]!,
+      `${match[2]}:${match[3]}`,
+    ]),
+  );
+  const upstreamFor = (path: string) =>
+    [...locations.keys()]
+      .filter((prefix) => path.startsWith(prefix))
+      .sort((a, b) => b.length - a.length)
+      .map((prefix) => locations.get(prefix))[0];
+
+  it('routes the console and each admin API to the compose service that owns it, on its port', () => {
+    const ports = { policy: 8081, audit: 8082, billing: 8083 };
+    for (const [path, service] of Object.entries(ROUTES)) {
+      expect([path, upstreamFor(path)]).toEqual([path, `${service}:${ports[service]}`]);
+      expect(compose.services[service]).toBeDefined();
+    }
+    expect(upstreamFor('/v1/chat/completions')).toBeUndefined();
+  });
+
+  it('waits for the three admin services, publishes on loopback only and runs read-only', () => {
+    const proxy = overlay.services['admin-proxy'];
+    expect(Object.keys(proxy?.depends_on ?? {}).sort()).toEqual(['audit', 'billing', 'policy']);
+    expect(proxy?.ports).toEqual(['127.0.0.1:8090:8090']);
+    expect(proxy?.read_only).toBe(true);
+    expect(nginx).toMatch(/listen 8090;/);
   });
 });
