@@ -51,6 +51,8 @@ async function bootstrap(): Promise<void> {
       },
       billing: { database, adminToken, runMigrations: true },
       gateway: { routes: {}, defaultUpstream: upstream, instanceId: 'embedded', limits: { kind: 'memory' } },
+      // dist/apps/embedded/src/main.js -> dist/apps/console (the console's Nx build target)
+      consoleDirectory: resolve(__dirname, '../../console'),
     }),
     new FastifyAdapter({ bodyLimit: 1024 * 1024, serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
     { logger: ['error', 'warn', 'log'] },
@@ -84,6 +86,7 @@ async function bootstrap(): Promise<void> {
       `  OpenAI base URL : ${base}/v1`,
       `  upstream        : ${mock ? `built-in mock (${mock.baseUrl})` : upstream.baseUrl}`,
       `  admin API       : ${base}/admin/v1  (Authorization: Bearer <admin token>)`,
+      `  admin console   : ${base}/console  (sign in with the admin token)`,
       `  admin token     : ${adminToken}`,
       `  demo project    : ${demo.projectId}`,
       `  demo key        : ${demo.apiKey}`,

@@ -8,3 +8,5 @@ export * from './metrics-registry';
 export * from './http-timeouts';
 export * from './metrics-server';
 export * from './service-env';
+export * from './console/console.module';
+export * from './console/console-assets';
