@@ -1,38 +1,11 @@
 import { allExcept, asciiSet } from '../normalize/char-tables';
-import { type DetectorDef, type MatchOut, prefixConsistent, stickyMatch } from './detector.types';
+import { type DetectorDef, type MatchOut, stickyMatch } from './detector.types';
+import { literalPrefixed, randomLooking } from './secret/literal-prefixed';
+import { PROVIDER_TOKEN_DETECTORS } from './secret/provider-tokens.detectors';
 
 const KEY_TOKEN = asciiSet('A-Za-z0-9_\\-');
 const HAS_DIGIT = /\d/;
 const HAS_LETTER = /[A-Za-z]/;
-
-function literalPrefixed(
-  def: Omit<DetectorDef, 'start' | 'viablePrefix' | 'match' | 'quick' | 'triggers' | 'prefixes'> & {
-    prefixes: readonly string[];
-    re: RegExp;
-    validate?: (m: RegExpExecArray) => boolean;
-  },
-): DetectorDef {
-  const { prefixes, re, validate, ...rest } = def;
-  const start = new Uint8Array(65536);
-  const second = new Uint8Array(65536);
-  for (const p of prefixes) {
-    start[p.charCodeAt(0)] = 1;
-    second[p.charCodeAt(1)] = 1;
-  }
-  return {
-    ...rest,
-    triggers: ['prefix'],
-    prefixes,
-    start,
-    second,
-    quick: (text, p) => prefixConsistent(text, p, prefixes) && text.length - p >= prefixes[0].length,
-    viablePrefix: (text, p) => prefixConsistent(text, p, prefixes),
-    match: (text, p, out) => {
-      const m = stickyMatch(re, text, p, out);
-      return m !== null && (!validate || validate(m));
-    },
-  };
-}
 
 export const ANTHROPIC_KEY = literalPrefixed({
   id: 'anthropic_key',
@@ -64,6 +37,8 @@ export const AWS_ACCESS_KEY = literalPrefixed({
   placeholder: '[REDACTED:AWS_ACCESS_KEY]',
   prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA'],
   re: /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/y,
+  // "AKIAXXXXXXXXXXXXXXXX" and the like are placeholders.
+  validate: (m) => !/(.)\1{7}/.test(m[0].slice(4)),
   token: asciiSet('A-Z0-9'),
   maxLength: 20,
   lookahead: 1,
@@ -84,9 +59,22 @@ export const SLACK_TOKEN = literalPrefixed({
   id: 'slack_token',
   category: 'secret.slack_token',
   placeholder: '[REDACTED:SLACK_TOKEN]',
-  prefixes: ['xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'],
-  re: /xox[baprs]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/y,
-  validate: (m) => HAS_DIGIT.test(m[0].slice(5)),
+  // Bot/user/legacy tokens, app-level tokens (xapp-), configuration tokens (xoxe.xoxp-) and their refresh
+  // tokens (xoxe-), per Slack's token types and gitleaks' slack rules.
+  prefixes: [
+    'xoxb-',
+    'xoxa-',
+    'xoxp-',
+    'xoxr-',
+    'xoxs-',
+    'xoxo-',
+    'xoxe-',
+    'xoxe.xoxb-',
+    'xoxe.xoxp-',
+    'xapp-',
+  ],
+  re: /(?:xox[abposre]-|xoxe\.xox[bp]-|xapp-)[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/y,
+  validate: (m) => HAS_DIGIT.test(m[0].slice(5)) && randomLooking(m[0].slice(5)),
   token: asciiSet('A-Za-z0-9\\-'),
   maxLength: 5 + 250,
   lookahead: 1,
@@ -107,8 +95,19 @@ export const STRIPE_KEY = literalPrefixed({
   id: 'stripe_key',
   category: 'secret.stripe_key',
   placeholder: '[REDACTED:STRIPE_KEY]',
-  prefixes: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'pk_live_', 'pk_test_'],
-  re: /[srp]k_(?:live|test)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y,
+  prefixes: [
+    'sk_live_',
+    'sk_test_',
+    'sk_prod_',
+    'rk_live_',
+    'rk_test_',
+    'rk_prod_',
+    'pk_live_',
+    'pk_test_',
+    'whsec_',
+  ],
+  re: /(?:[sr]k_(?:live|test|prod)_|pk_(?:live|test)_|whsec_)[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y,
+  validate: (m) => randomLooking(m[0].slice(m[0].indexOf('_', 3) + 1)),
   token: asciiSet('A-Za-z0-9_'),
   maxLength: 8 + 247,
   lookahead: 1,
@@ -256,6 +255,7 @@ export const GENERIC_ASSIGNMENT: DetectorDef = {
 };
 
 export const SECRET_DETECTORS: readonly DetectorDef[] = [
+  ...PROVIDER_TOKEN_DETECTORS,
   ANTHROPIC_KEY,
   OPENAI_KEY,
   AWS_ACCESS_KEY,

@@ -56,6 +56,8 @@ class FlatDetector {
   readonly match: MatchFn;
   readonly isIp: boolean;
   readonly isAws: boolean;
+  /** The generic assignment detector: any specific detector wins an overlap with it. */
+  readonly isGeneric: boolean;
   readonly rule: number;
   readonly priority: number;
 
@@ -75,6 +77,7 @@ class FlatDetector {
     this.match = def.match;
     this.isIp = def.id === 'ip';
     this.isAws = def.id === 'aws_secret_key';
+    this.isGeneric = def.id === 'generic_assignment';
     this.rule = entry.rule;
     this.priority = entry.priority;
   }
@@ -116,6 +119,7 @@ export class DetectorGroupMatcher implements Matcher {
   private readonly out: MatchOut = { start: 0, end: 0, redactStart: 0, redactEnd: 0 };
   // Per-search state (findNext is not re-entrant).
   private best: Candidate | null = null;
+  private bestGeneric = false;
   private from = 0;
   // pendingFrom over every detector but the assignment ones at once, as bitmasks (bit k = entry k): which
   // entries a character can continue (token) or start; each entry's own window bounds; and scratch.
@@ -383,11 +387,19 @@ export class DetectorGroupMatcher implements Matcher {
     const best = this.best;
     if (best !== null) {
       if (out.start > best.start) return;
-      const len = out.end - out.start;
-      const bestLen = best.end - best.start;
-      if (out.start === best.start && (len < bestLen || (len === bestLen && det.priority >= best.priority)))
-        return;
+      if (out.start === best.start) {
+        // The most specific category wins a tie on the start, even against a longer generic match (a key
+        // inside a run-on assignment value keeps its own label); otherwise the longer match, then priority.
+        const specificOverGeneric = this.bestGeneric && !det.isGeneric;
+        if (!specificOverGeneric) {
+          if (det.isGeneric && !this.bestGeneric) return;
+          const len = out.end - out.start;
+          const bestLen = best.end - best.start;
+          if (len < bestLen || (len === bestLen && det.priority >= best.priority)) return;
+        }
+      }
     }
+    this.bestGeneric = det.isGeneric;
     this.best = {
       start: out.start,
       end: out.end,
@@ -395,6 +407,7 @@ export class DetectorGroupMatcher implements Matcher {
       redactEnd: out.redactEnd,
       rule: det.rule,
       priority: det.priority,
+      generic: det.isGeneric,
     };
   }
 

@@ -25,6 +25,13 @@ function matchCard(text: string, p: number, out: MatchOut): boolean {
   if (p > 0) {
     const prev = text.charCodeAt(p - 1);
     if (prev === 45 || prev === 46 || prev === 47) return false; // "-4111...": continues something else
+    // "1234 5678 9012 3456 7890": a group right after a short group belongs to a longer number (a whole
+    // number before it, like "4012888888881881 4012 ...", does not).
+    if (prev === 32 && p > 1 && isDigit(text.charCodeAt(p - 2))) {
+      let k = p - 2;
+      while (k >= 0 && p - 2 - k < 8 && ALNUM[text.charCodeAt(k)] === 1) k--;
+      if (p - 2 - k < 8) return false;
+    }
   }
   const n = text.length;
   let i = p;

@@ -5,7 +5,10 @@ const ALNUM = asciiSet('A-Za-z0-9');
 const LETTER = asciiSet('A-Za-z');
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 // A CIDR suffix belongs to the address; "1.2.3.4.5" still holds the address "1.2.3.4" (glued octet).
-const IPV4_RE = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?:/(?:3[0-2]|[12]?\\d)(?!\\d))?(?!\\w)`, 'y');
+const IPV4_RE = new RegExp(
+  `(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?:/(?:3[0-2]|[12]?\\d)(?!\\d))?(?!\\w)`,
+  'y',
+);
 const IPV6_CHARS = asciiSet('0-9A-Fa-f:.');
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 const IPV4_FULL = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);

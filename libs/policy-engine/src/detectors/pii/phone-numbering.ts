@@ -1,4 +1,9 @@
-import { type CountryCode, isSupportedCountry, Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import {
+  type CountryCode,
+  isSupportedCountry,
+  Metadata,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js/core';
 import metadata from 'libphonenumber-js/max/metadata';
 
 /**

@@ -28,7 +28,14 @@ function offset(g: readonly number[], k: number): number {
  * Shapes accepted on their own (no metadata lookup): "+" then 8-15 digits (any grouping); NANP 3-3-4
  * (optionally "1" first); national numbers with a trunk 0 and 10-11 digits in 2-5 groups of 2+.
  */
-function classicShape(plus: boolean, g: readonly number[], total: number, first: number, seps: number, paren: number): boolean {
+function classicShape(
+  plus: boolean,
+  g: readonly number[],
+  total: number,
+  first: number,
+  seps: number,
+  paren: number,
+): boolean {
   if (plus) return total >= 8 && total <= 15 && (seps > 0 || paren !== -1 || g.length === 1);
   if (seps === 0 && paren === -1) return false;
   const nanpAt = (a: number) => g.length === a + 3 && g[a] === 3 && g[a + 1] === 3 && g[a + 2] === 4;
@@ -46,8 +53,16 @@ function classicShape(plus: boolean, g: readonly number[], total: number, first:
  * "212-5551234", "09-7625400", unseparated "09171234567" and Chinese mobiles). Unseparated runs that are
  * neither trunk-0 nor Chinese mobiles need a phone word before them.
  */
-function metadataShape(text: string, p: number, g: readonly number[], digits: string, seps: number, paren: number): boolean {
+function metadataShape(
+  text: string,
+  p: number,
+  g: readonly number[],
+  digits: string,
+  seps: number,
+  paren: number,
+): boolean {
   if (digits.length < 8 || dateLike(g, digits)) return false;
+  if (g.length === 4 && g.every((len) => len <= 3) && text.charCodeAt(p + g[0]) === 46) return false; // IPv4
   if (paren === -1 && g.some((len) => len < 2)) return false;
   if (digits.startsWith('00')) return seps > 0 && validInternational(digits.slice(2));
   if (seps === 0 && paren === -1) {
@@ -118,7 +133,8 @@ function matchPhone(text: string, p: number, out: MatchOut): boolean {
   }
   const after = i < n ? text.charCodeAt(i) : -1;
   if (after !== -1 && (ALNUM[after] || after === 64 || after === 95 || after === 40)) return false;
-  if ((after === 45 || after === 46 || after === 47) && i + 1 < n && isDigit(text.charCodeAt(i + 1))) return false;
+  if ((after === 45 || after === 46 || after === 47) && i + 1 < n && isDigit(text.charCodeAt(i + 1)))
+    return false;
   let ok = classicShape(plus, groupLens, total, firstDigit, separators, parenGroup);
   if (!ok && !plus) {
     const digits = text.slice(digitStart, i).replace(/\D/g, '');
