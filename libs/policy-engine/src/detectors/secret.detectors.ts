@@ -1,5 +1,6 @@
 import { allExcept, asciiSet } from '../normalize/char-tables';
 import { type DetectorDef, type MatchOut, stickyMatch } from './detector.types';
+import { assignmentPrefix, GENERIC_ASSIGNMENT, IDENT } from './secret/generic-assignment.detector';
 import { literalPrefixed, randomLooking } from './secret/literal-prefixed';
 import { PROVIDER_TOKEN_DETECTORS } from './secret/provider-tokens.detectors';
 
@@ -137,25 +138,6 @@ export const PRIVATE_KEY = literalPrefixed({
 });
 
 // --- assignments ------------------------------------------------------------------------------------------
-const IDENT = asciiSet('A-Za-z0-9_.\\-');
-const ASSIGN_KEYWORD =
-  /password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|private[_-]?key|token|pass/i;
-
-/** Identifier chars from p; if the identifier is complete it must contain `keyword`, then `:`/`=` must follow. */
-function assignmentPrefix(text: string, p: number, keyword: RegExp | null, spaces: boolean): boolean {
-  const n = text.length;
-  let i = p;
-  while (i < n && i - p <= 90 && (IDENT[text.charCodeAt(i)] || (spaces && text.charCodeAt(i) === 32))) i++;
-  if (i === n) return true;
-  if (keyword !== null && !keyword.test(text.slice(p, i))) return false;
-  const q = text.charCodeAt(i);
-  if (q === 34 || q === 39) i++;
-  for (let k = 0; k < 3 && i < n && text.charCodeAt(i) === 32; k++) i++;
-  if (i === n) return true;
-  const c = text.charCodeAt(i);
-  return c === 58 || c === 61;
-}
-
 const AWS_SECRET_RE =
   /[A-Za-z0-9_.-]{0,20}?aws[A-Za-z0-9_. -]{0,30}?secret[A-Za-z0-9_. -]{0,30}?["']?[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/iy;
 
@@ -212,47 +194,7 @@ export const AWS_SECRET_KEY: DetectorDef = {
   },
 };
 
-const GENERIC_RE =
-  /[A-Za-z0-9_.-]{0,32}?(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|private[_-]?key|token|pass)[A-Za-z0-9_.-]{0,16}["']?[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}(["'`]?)([^\s"'`,;]{4,200})\1(?![^\s"'`,;])/iy;
-const PLACEHOLDER_VALUE =
-  /^(?:[<{$%*[(]|process\.env|os\.environ|env\.|config\.|settings\.|your[_-]|xxx|\.\.\.)/i;
-
-/** A value that looks like a real secret rather than prose or a placeholder. */
-export function looksLikeSecretValue(value: string): boolean {
-  if (PLACEHOLDER_VALUE.test(value) || value.includes('(')) return false;
-  let classes = 0;
-  if (/[a-z]/.test(value)) classes++;
-  if (/[A-Z]/.test(value)) classes++;
-  if (/[0-9]/.test(value)) classes++;
-  if (/[^A-Za-z0-9]/.test(value)) classes++;
-  if (/^(.)\1*$/.test(value)) return false;
-  return (value.length >= 6 && classes >= 2) || value.length >= 16;
-}
-
-export const GENERIC_ASSIGNMENT: DetectorDef = {
-  id: 'generic_assignment',
-  category: 'secret.generic_assignment',
-  placeholder: '[REDACTED:SECRET]',
-  start: asciiSet('A-Za-z0-9_'),
-  token: allExcept('\n\r\v\f\u2028\u2029'),
-  maxLength: 32 + 18 + 16 + 1 + 3 + 2 + 3 + 1 + 200 + 1,
-  lookahead: 1,
-  triggers: ['separator'],
-  backReach: 32 + 18 + 16 + 1 + 3 + 2 + 3 + 1,
-  quick: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
-  viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
-  match: (text, p, out: MatchOut) => {
-    const m = stickyMatch(GENERIC_RE, text, p, out);
-    if (!m) return false;
-    const value = m[2];
-    if (!looksLikeSecretValue(value)) return false;
-    out.end -= m[1].length;
-    out.redactEnd = out.end;
-    out.redactStart = out.end - value.length;
-    out.start = out.redactStart; // the value only: a specific key detector on the same value wins the tie
-    return true;
-  },
-};
+export { GENERIC_ASSIGNMENT, looksLikeSecretValue } from './secret/generic-assignment.detector';
 
 export const SECRET_DETECTORS: readonly DetectorDef[] = [
   ...PROVIDER_TOKEN_DETECTORS,

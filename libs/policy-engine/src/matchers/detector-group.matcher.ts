@@ -242,6 +242,7 @@ export class DetectorGroupMatcher implements Matcher {
         this.separatorEntries.push(k);
         t.anyPrev(58, T_SEP);
         t.anyPrev(61, T_SEP);
+        if (def.id === 'generic_assignment') t.anyPrev(62, T_SEP); // <password>value
         if (def.id === 'aws_secret_key')
           for (const a of [65, 97]) for (const w of [87, 119]) t.mark(a, w, T_AW);
         return;
@@ -571,7 +572,7 @@ function separatorPendingImpl(
   for (let e = firstAtOrAfter(pairAt, pairCount, lo); e < pairCount; e++) {
     const s = pairAt[e];
     if (s >= best + 128) break;
-    if (units[s] !== 58 && units[s] !== 61) continue;
+    if (units[s] !== 58 && units[s] !== 61 && units[s] !== 62) continue;
     const identEnd = identifierEndBefore(units, s);
     let identStart = identEnd;
     while (
@@ -663,9 +664,17 @@ function hasAws(units: Uint8Array | Uint16Array, lo: number, hi: number): boolea
   return false;
 }
 
-/** Where an identifier would end before the separator at `sep`: skips up to 3 blanks and one quote. */
+/**
+ * Where an identifier would end before the separator at `sep`: skips an operator's other characters
+ * (`?=`, `.=`, `::=`), up to 3 blanks and one quote.
+ */
 function identifierEndBefore(units: Uint8Array | Uint16Array, sep: number): number {
   let j = sep;
+  for (let k = 0; k < 3 && j > 0; k++) {
+    const c = units[j - 1];
+    if (c !== 63 && c !== 46 && c !== 58) break;
+    j--;
+  }
   for (let k = 0; k < 3 && j > 0; k++) {
     const c = units[j - 1];
     if (c !== 32 && c !== 9) break;

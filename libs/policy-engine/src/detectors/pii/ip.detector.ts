@@ -37,13 +37,29 @@ export function isIpv6(candidate: string): boolean {
 }
 
 /**
- * The unspecified address "::" on its own is also Haskell's and C++'s scope operator: accept it only
- * after a non-blank ("src=::") or when no word follows ("listen on ::", "::/0").
+ * The unspecified address "::" on its own is also Haskell's and C++'s scope operator and part of Makefile
+ * "::=": accept it only standing alone (start, blank, '=', bracket or quote before; end, '/', punctuation,
+ * or a blank not followed by a word after).
  */
 function bareUnspecifiedOk(text: string, p: number, end: number): boolean {
-  if (p === 0 || text.charCodeAt(p - 1) !== 32) return true;
+  const prev = p === 0 ? 32 : text.charCodeAt(p - 1);
+  if (!(prev === 32 || prev === 61 || prev === 91 || prev === 40 || prev === 34 || prev === 39 || prev === 9))
+    return false;
+  if (end >= text.length) return true;
   const next = text.charCodeAt(end);
-  return !(next === 32 && LETTER[text.charCodeAt(end + 1)] === 1);
+  if (next === 32 || next === 9)
+    return LETTER[text.charCodeAt(end + 1)] !== 1 && text.charCodeAt(end + 1) !== 61;
+  return (
+    next === 47 ||
+    next === 44 ||
+    next === 59 ||
+    next === 41 ||
+    next === 93 ||
+    next === 34 ||
+    next === 39 ||
+    next === 10 ||
+    next === 46
+  );
 }
 
 function matchIpv6(text: string, p: number, out: MatchOut): boolean {
