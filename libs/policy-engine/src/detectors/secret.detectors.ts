@@ -1,5 +1,5 @@
 import { allExcept, asciiSet } from '../normalize/char-tables';
-import { type DetectorDef, type MatchOut, stickyMatch } from './detector.types';
+import { type DetectorDef, stickyMatch } from './detector.types';
 import { assignmentPrefix, GENERIC_ASSIGNMENT, IDENT } from './secret/generic-assignment.detector';
 import { literalPrefixed, randomLooking } from './secret/literal-prefixed';
 import { PROVIDER_TOKEN_DETECTORS } from './secret/provider-tokens.detectors';
