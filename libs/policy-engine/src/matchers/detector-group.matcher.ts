@@ -567,7 +567,15 @@ function separatorPendingImpl(
   if (j > lo && (units[j - 1] === 34 || units[j - 1] === 39)) j--;
   let t = j;
   while (t > lo && ASCII_IDENT[units[t - 1]] === 1) t--;
-  best = firstViable(def, text, units, Math.max(lo, t), n, best);
+  // The text may also end inside an operator or a subscript: "password ?", "apikey[", 'd["secret"] '.
+  let j2 = n;
+  if (j2 > lo && (units[j2 - 1] === 63 || units[j2 - 1] === 46)) j2--;
+  for (let k = 0; k < 3 && j2 > lo && units[j2 - 1] === 32; k++) j2--;
+  if (j2 > lo + 1 && units[j2 - 1] === 93 && units[j2 - 2] === 91) j2 -= 2;
+  else if (j2 > lo && (units[j2 - 1] === 93 || units[j2 - 1] === 91)) j2--;
+  if (j2 > lo && (units[j2 - 1] === 34 || units[j2 - 1] === 39)) j2--;
+  while (j2 > lo && ASCII_IDENT[units[j2 - 1]] === 1) j2--;
+  best = firstViable(def, text, units, Math.max(lo, Math.min(t, j2)), n, best);
   const { pairAt, pairCount } = events;
   for (let e = firstAtOrAfter(pairAt, pairCount, lo); e < pairCount; e++) {
     const s = pairAt[e];
@@ -680,6 +688,9 @@ function identifierEndBefore(units: Uint8Array | Uint16Array, sep: number): numb
     if (c !== 32 && c !== 9) break;
     j--;
   }
+  if (j > 1 && units[j - 1] === 93 && units[j - 2] === 91)
+    j -= 2; // apikey[] =
+  else if (j > 0 && units[j - 1] === 93) j--; // dict["secret"] =
   if (j > 0) {
     const q = units[j - 1];
     if (q === 34 || q === 39) j--;

@@ -16,16 +16,20 @@ const NOT_SECRET_KEY =
 /**
  * `key = value` in config, code and prose: any separator of the usual languages (`=`, `:`, `:=`, `=>`,
  * PHP `.=`, Makefile `::=` / `:::=` / `?=`, a typed declaration `apiKey: string = ...`) and XML elements
- * (`<password>...</password>`). The value is group 3.
+ * (`<password>...</password>`). The value is group 4 (quoted) or 5 (bare).
  */
 const GENERIC_RE = new RegExp(
-  `([A-Za-z0-9_.-]{0,32}?(?:${KEYWORDS})[A-Za-z0-9_.-]{0,16})["']?[ \\t]{0,3}` +
+  `([A-Za-z0-9_.-]{0,32}?(?:${KEYWORDS})[A-Za-z0-9_.-]{0,16})["']?(?:\\[\\]|\\])?[ \\t]{0,3}` +
     `(?::[ \\t]{0,3}(?:string|str|String|&str|SecretStr|bytes)[ \\t]{0,3})?` +
-    `(=>|:::=|::=|:=|\\?=|\\.=|=|:|>)[ \\t]{0,3}(["'\`]?)([^\\s"'\`,;<>]{4,200})\\3(?![^\\s"'\`,;<>])`,
+    `(=>|:::=|::=|:=|\\?=|\\.=|=|:|>)[ \\t]{0,3}@?` +
+    `(?:(["'\`])([^\\s"'\`]{4,200})\\3|([^\\s"'\`,;<>]{4,200})(?![^\\s"'\`,;<>]))`,
   'iy',
 );
 const PLACEHOLDER_VALUE =
-  /^(?:[<{$%*[(!@]|process\.env|os\.environ|env[.:]|config\.|settings\.|secrets?[.:/]|vault:|arn:|projects\/|your[_-]|xxx|\.\.\.|\.?\.?\/|~\/)/i;
+  /^(?:[*!]|process\.env|os\.environ|env[.:]|config\.|settings\.|secrets?[.:/]|vault:|arn:|projects\/|your[_-]|xxx|\.\.\.|\.?\.?\/|~\/)|fake|dummy|example|changeme|placeholder/i;
+/** A whole value that refers to something else: ${VAR}, $var, {{ var }}, %VAR%, <token>, [secret], f(x). */
+const REFERENCE_VALUE =
+  /^(?:\$\{?[\w.:-]+\}?|\{\{?\s*[\w.-]+\s*\}?\}|%[\w.-]+%|<[\w .-]+>|\[[\w .-]+\]|\([\w .-]*\)|[A-Za-z_$][\w$]*(?:(?:\.[A-Za-z_$][\w$]*)+(?:\(.*|\[.*)?|\(.*|\[.*))$/;
 const URL_VALUE = /^[a-z][a-z0-9+.-]{1,15}:\/\//i;
 /** group:artifact[:version] coordinates (Maven, Gradle). */
 const PACKAGE_COORDINATE = /^[a-z][\w-]*(?:\.[\w-]+)+:[\w.-]+(?::[\w.-]+)?$/i;
@@ -33,8 +37,9 @@ const PACKAGE_COORDINATE = /^[a-z][\w-]*(?:\.[\w-]+)+:[\w.-]+(?::[\w.-]+)?$/i;
 const SECRET_NAME_VALUE = /^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[-_.][a-z]+)+)$/;
 
 /** A value that looks like a real secret rather than prose, a reference or a placeholder. */
-export function looksLikeSecretValue(value: string): boolean {
-  if (PLACEHOLDER_VALUE.test(value) || value.includes('(')) return false;
+export function looksLikeSecretValue(raw: string): boolean {
+  const value = raw.replace(/[)\]}]+$/, ''); // "password=password)" in a call
+  if (PLACEHOLDER_VALUE.test(value) || REFERENCE_VALUE.test(value)) return false;
   if (URL_VALUE.test(value) || PACKAGE_COORDINATE.test(value) || SECRET_NAME_VALUE.test(value)) return false;
   let classes = 0;
   if (/[a-z]/.test(value)) classes++;
@@ -42,7 +47,7 @@ export function looksLikeSecretValue(value: string): boolean {
   if (/[0-9]/.test(value)) classes++;
   if (/[^A-Za-z0-9]/.test(value)) classes++;
   if (/^(.)\1*$/.test(value)) return false;
-  return (value.length >= 6 && classes >= 2) || value.length >= 16;
+  return value.length >= 6 && classes >= 2;
 }
 
 /** Values behind a bare `key`: long and random, like an API key (not "primary", "user_id"). */
@@ -60,8 +65,12 @@ export function assignmentPrefix(text: string, p: number, keyword: RegExp | null
   while (i < n && i - p <= 90 && (IDENT[text.charCodeAt(i)] || (spaces && text.charCodeAt(i) === 32))) i++;
   if (i === n) return true;
   if (keyword !== null && !keyword.test(text.slice(p, i))) return false;
-  const q = text.charCodeAt(i);
-  if (q === 34 || q === 39) i++;
+  let q = text.charCodeAt(i);
+  if (q === 34 || q === 39) q = text.charCodeAt(++i);
+  if (q === 91 && i + 1 === n) return true;
+  if (q === 91 && text.charCodeAt(i + 1) === 93)
+    q = text.charCodeAt((i += 2)); // apikey[] =
+  else if (q === 93) i++; // dict["secret"] =
   for (let k = 0; k < 3 && i < n && text.charCodeAt(i) === 32; k++) i++;
   if (i === n) return true;
   const c = text.charCodeAt(i);
@@ -84,7 +93,9 @@ export const GENERIC_ASSIGNMENT: DetectorDef = {
   match: (text, p, out: MatchOut) => {
     const m = stickyMatch(GENERIC_RE, text, p, out);
     if (!m) return false;
-    const [, key, separator, quote, value] = m;
+    const [, key, separator, quoteChar, quoted, bare] = m;
+    const quote = quoteChar ?? '';
+    const value = quoted ?? bare;
     if (separator === '>' && (p === 0 || text.charCodeAt(p - 1) !== 60)) return false; // <key>value
     if (NOT_SECRET_KEY.test(key) || !looksLikeSecretValue(value)) return false;
     if (separator === ':' && PACKAGE_COORDINATE.test(`${key}:${value}`)) return false;
