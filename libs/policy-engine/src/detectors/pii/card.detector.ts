@@ -29,8 +29,17 @@ function matchCard(text: string, p: number, out: MatchOut): boolean {
     // number before it, like "4012888888881881 4012 ...", does not).
     if (prev === 32 && p > 1 && isDigit(text.charCodeAt(p - 2))) {
       let k = p - 2;
-      while (k >= 0 && p - 2 - k < 8 && ALNUM[text.charCodeAt(k)] === 1) k--;
-      if (p - 2 - k < 8) return false;
+      let letters = false;
+      while (k >= 0 && p - 2 - k < 8 && ALNUM[text.charCodeAt(k)] === 1) {
+        if (!isDigit(text.charCodeAt(k))) letters = true;
+        k--;
+      }
+      // A short group that is itself a middle group ("5678" in "1234 5678 9012 ...") or an IBAN-like group.
+      if (
+        p - 2 - k < 8 &&
+        (letters || (k > 0 && text.charCodeAt(k) === 32 && isDigit(text.charCodeAt(k - 1))))
+      )
+        return false;
     }
   }
   const n = text.length;
@@ -52,7 +61,7 @@ function matchCard(text: string, p: number, out: MatchOut): boolean {
       continue;
     }
     if (isCardSeparator(c) && i + 1 < n && isDigit(text.charCodeAt(i + 1))) {
-      // A group of 8+ digits is a whole number: what follows is another one.
+      // A group of 8+ digits is a whole number, and a change of separator starts another one.
       if (groupLen > 7 || groupLen < 3 || (sep !== -1 && sep !== c)) {
         closed = true;
         break;
@@ -73,8 +82,8 @@ function matchCard(text: string, p: number, out: MatchOut): boolean {
       boundaryEnd.push(i);
       boundaryCount.push(count);
     }
-  } else if (groups === 0) {
-    boundaryEnd.push(i);
+  } else if (groups === 0 || (groupLen >= 3 && groupLen <= 7)) {
+    boundaryEnd.push(i); // the run ends at this group: "...-1881 4012 ..." keeps "...-1881"
     boundaryCount.push(count);
   }
   return finish(p, out);

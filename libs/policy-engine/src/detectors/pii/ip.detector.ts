@@ -43,12 +43,13 @@ export function isIpv6(candidate: string): boolean {
  */
 function bareUnspecifiedOk(text: string, p: number, end: number): boolean {
   const prev = p === 0 ? 32 : text.charCodeAt(p - 1);
-  if (!(prev === 32 || prev === 61 || prev === 91 || prev === 40 || prev === 34 || prev === 39 || prev === 9))
-    return false;
+  const afterValue = prev === 61 || prev === 91 || prev === 40 || prev === 34 || prev === 39; // = [ ( " '
+  if (!afterValue && prev !== 32 && prev !== 9) return false;
   if (end >= text.length) return true;
   const next = text.charCodeAt(end);
-  if (next === 32 || next === 9)
-    return LETTER[text.charCodeAt(end + 1)] !== 1 && text.charCodeAt(end + 1) !== 61;
+  if (next === 32 || next === 9) {
+    return afterValue || (LETTER[text.charCodeAt(end + 1)] !== 1 && text.charCodeAt(end + 1) !== 61);
+  }
   return (
     next === 47 ||
     next === 44 ||

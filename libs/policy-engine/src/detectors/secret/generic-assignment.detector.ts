@@ -78,32 +78,36 @@ export function assignmentPrefix(text: string, p: number, keyword: RegExp | null
   return c === 58 || c === 61 || (keyword !== null && c === 62);
 }
 
-export const GENERIC_ASSIGNMENT: DetectorDef = {
-  id: 'generic_assignment',
-  category: 'secret.generic_assignment',
-  placeholder: '[REDACTED:SECRET]',
-  start: asciiSet('A-Za-z0-9_'),
-  token: allExcept('\n\r\v\f\u2028\u2029'),
-  maxLength: 32 + 18 + 16 + 1 + 3 + 15 + 4 + 3 + 1 + 200 + 1,
-  lookahead: 1,
-  triggers: ['separator'],
-  backReach: 32 + 18 + 16 + 1 + 3 + 15 + 4 + 3 + 1,
-  quick: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
-  viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
-  match: (text, p, out: MatchOut) => {
-    const m = stickyMatch(GENERIC_RE, text, p, out);
-    if (!m) return false;
-    const [, key, separator, quoteChar, quoted, bare] = m;
-    const quote = quoteChar ?? '';
-    const value = quoted ?? bare;
-    if (separator === '>' && (p === 0 || text.charCodeAt(p - 1) !== 60)) return false; // <key>value
-    if (NOT_SECRET_KEY.test(key) || !looksLikeSecretValue(value)) return false;
-    if (separator === ':' && PACKAGE_COORDINATE.test(`${key}:${value}`)) return false;
-    if (!STRONG_KEYWORD.test(key) && !randomKeyValue(value)) return false;
-    out.end -= quote.length;
-    out.redactEnd = out.end;
-    out.redactStart = out.end - value.length;
-    out.start = out.redactStart; // the value only: a specific key detector on the same value wins the tie
-    return true;
-  },
-};
+/** The generic detector; values starting with one of `ownedPrefixes` are left to the specific detectors. */
+export function makeGenericAssignment(ownedPrefixes: readonly string[]): DetectorDef {
+  const owned = (value: string) => ownedPrefixes.some((p) => value.startsWith(p));
+  return {
+    id: 'generic_assignment',
+    category: 'secret.generic_assignment',
+    placeholder: '[REDACTED:SECRET]',
+    start: asciiSet('A-Za-z0-9_'),
+    token: allExcept('\n\r\v\f\u2028\u2029'),
+    maxLength: 32 + 18 + 16 + 1 + 3 + 15 + 4 + 3 + 1 + 200 + 1,
+    lookahead: 1,
+    triggers: ['separator'],
+    backReach: 32 + 18 + 16 + 1 + 3 + 15 + 4 + 3 + 1,
+    quick: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
+    viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
+    match: (text, p, out: MatchOut) => {
+      const m = stickyMatch(GENERIC_RE, text, p, out);
+      if (!m) return false;
+      const [, key, separator, quoteChar, quoted, bare] = m;
+      const quote = quoteChar ?? '';
+      const value = quoted ?? bare;
+      if (separator === '>' && (p === 0 || text.charCodeAt(p - 1) !== 60)) return false; // <key>value
+      if (NOT_SECRET_KEY.test(key) || !looksLikeSecretValue(value) || owned(value)) return false;
+      if (separator === ':' && PACKAGE_COORDINATE.test(`${key}:${value}`)) return false;
+      if (!STRONG_KEYWORD.test(key) && !randomKeyValue(value)) return false;
+      out.end -= quote.length;
+      out.redactEnd = out.end;
+      out.redactStart = out.end - value.length;
+      out.start = out.redactStart; // the value only: a specific key detector on the same value wins the tie
+      return true;
+    },
+  };
+}

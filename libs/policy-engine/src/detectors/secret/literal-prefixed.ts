@@ -39,11 +39,11 @@ export function literalPrefixed(def: LiteralPrefixedSpec): DetectorDef {
 /** Characters of URL-safe and standard base64 tokens, dotted and dashed ids. */
 export const TOKEN_CHARS = asciiSet('A-Za-z0-9_.+/=~\\-');
 
-const REPEAT = /(.)\1{7,}/;
+const REPEAT = /(.)\1{9,}/;
 const PLACEHOLDER_WORD = /example|sample|dummy|placeholder|your|xxxx|redacted|changeme|insert|replace/i;
 
 /**
- * The random part of a token that is not a placeholder: no run of 8 identical characters, no
+ * The random part of a token that is not a placeholder: no run of 10 identical characters, no
  * documentation word ("...EXAMPLE", "your_token_here", "xxxx"), and more than one kind of character.
  */
 export function randomLooking(body: string): boolean {

@@ -17,6 +17,8 @@ interface ProviderSpec {
   maxLength: number;
   /** Extra check on the match (e.g. entropy, a decoded payload). */
   check?: (m: RegExpExecArray) => boolean;
+  /** The prefix alone is specific enough: skip the placeholder check (vendors' own examples count). */
+  anyBody?: boolean;
 }
 
 const END = '(?![A-Za-z0-9_-])';
@@ -50,6 +52,7 @@ const SPECS: readonly ProviderSpec[] = [
       `(?:ABSK([A-Za-z0-9+/]{109,269}={0,2})|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t([A-Za-z0-9+/%]{0,2000}={0,2}))${B64END}`,
     ),
     maxLength: 2100,
+    anyBody: true,
   },
   {
     id: 'gitlab_token',
@@ -261,7 +264,8 @@ export const PROVIDER_TOKEN_DETECTORS: readonly DetectorDef[] = SPECS.map((spec)
     placeholder: `[REDACTED:${spec.id.toUpperCase()}]`,
     prefixes: spec.prefixes,
     re: spec.re,
-    validate: (m) => randomLooking(randomPart(m)) && (!spec.check || spec.check(m)),
+    validate: (m) =>
+      (spec.anyBody === true || randomLooking(randomPart(m))) && (!spec.check || spec.check(m)),
     token:
       spec.id === 'slack_webhook_url' || spec.id === 'aws_bedrock_api_key' ? PROVIDER_TOKEN : TOKEN_CHARS,
     maxLength: spec.maxLength,
