@@ -3,8 +3,10 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 // Module boundaries are the architecture: a lib never reaches into an app, one service's server lib never
-// imports another's, and the policy engine stays framework-free.
-const depConstraints = [
+// imports another's, the policy engine stays framework-free and is used only by the services that evaluate
+// policies (gateway, policy), and the test kit (@pgw/testing) is reachable from tests only.
+const TESTING = 'type:testing';
+const sourceDepConstraints = [
   {
     sourceTag: 'type:engine',
     onlyDependOnLibsWithTags: [],
@@ -12,7 +14,7 @@ const depConstraints = [
   },
   {
     sourceTag: 'type:contracts',
-    onlyDependOnLibsWithTags: ['type:engine'],
+    onlyDependOnLibsWithTags: [],
     bannedExternalImports: ['@nestjs/core', 'typeorm', 'kafkajs'],
   },
   { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: ['type:contracts'] },
@@ -30,7 +32,6 @@ const depConstraints = [
       'type:messaging',
       'type:persistence',
       'type:engine',
-      'type:testing',
     ],
   },
   {
@@ -42,7 +43,19 @@ const depConstraints = [
       'type:contracts',
       'type:messaging',
       'type:persistence',
-      'type:testing',
+    ],
+  },
+  {
+    // The embedded one-process product starts the mock upstream as its demo provider when none is set.
+    sourceTag: 'type:demo-app',
+    onlyDependOnLibsWithTags: [
+      'type:kit',
+      'type:engine',
+      'type:server',
+      'type:contracts',
+      'type:messaging',
+      'type:persistence',
+      TESTING,
     ],
   },
   {
@@ -57,9 +70,13 @@ const depConstraints = [
       'type:engine',
     ],
   },
+  { sourceTag: 'scope:engine', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
-  { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: ['scope:policy', 'scope:shared'] },
+  {
+    sourceTag: 'scope:gateway',
+    onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared', 'scope:engine'],
+  },
+  { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: ['scope:policy', 'scope:shared', 'scope:engine'] },
   { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:audit', 'scope:shared'] },
   { sourceTag: 'scope:billing', onlyDependOnLibsWithTags: ['scope:billing', 'scope:shared'] },
   {
@@ -70,9 +87,22 @@ const depConstraints = [
       'scope:audit',
       'scope:billing',
       'scope:shared',
+      'scope:engine',
     ],
   },
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['*'] },
+];
+
+// Tests (specs, their support files and the test folders) may also use the test kit.
+const testDepConstraints = sourceDepConstraints.map((constraint) =>
+  ['type:server', 'type:app'].includes(constraint.sourceTag)
+    ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, TESTING] }
+    : constraint,
+);
+const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'];
+const boundaries = (depConstraints) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], depConstraints },
 ];
 
 export default [
@@ -92,15 +122,13 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        { enforceBuildableLibDependency: false, allow: [], depConstraints },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(sourceDepConstraints),
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
   },
+  { files: TEST_FILES, rules: { '@nx/enforce-module-boundaries': boundaries(testDepConstraints) } },
   {
     files: [
       '**/*.spec.ts',

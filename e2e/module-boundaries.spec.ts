@@ -5,15 +5,18 @@ const root = resolve(__dirname, '..');
 const env = { ...process.env, NX_DAEMON: 'false' };
 
 /** ESLint (as a process: its config loader needs real ESM) on a snippet placed at a given path. */
-function boundaryErrors(filePath: string, code: string): string[] {
+function lintErrors(filePath: string, code: string, ruleId: string): string[] {
   const run = spawnSync(
     resolve(root, 'node_modules/.bin/eslint'),
     ['--stdin', '--stdin-filename', resolve(root, filePath), '--format', 'json'],
     { cwd: root, env, input: code, encoding: 'utf8' },
   );
   const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string | null; message: string }[] }[];
-  return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+  return result.messages.filter((m) => m.ruleId === ruleId).map((m) => m.message);
 }
+
+const boundaryErrors = (filePath: string, code: string) =>
+  lintErrors(filePath, code, '@nx/enforce-module-boundaries');
 
 /** The architecture is enforced, not just declared: these imports must fail lint. */
 describe('Nx module boundaries', () => {
@@ -43,5 +46,20 @@ describe('Nx module boundaries', () => {
   it('allows a server lib to use the shared contracts', () => {
     const code = "import { TOPICS } from '@pgw/contracts';\nexport const y = TOPICS;\n";
     expect(boundaryErrors('libs/audit-server/src/zz.ts', code)).toHaveLength(0);
+  });
+
+  it('refuses the test kit in non-test source of a server lib', () => {
+    const code = "import { MockUpstream } from '@pgw/testing';\nexport const y = MockUpstream;\n";
+    expect(boundaryErrors('libs/gateway-server/src/zz.ts', code)).toHaveLength(1);
+    expect(boundaryErrors('libs/gateway-server/src/zz.spec.ts', code)).toHaveLength(0);
+    expect(boundaryErrors('libs/gateway-server/test/zz.int-spec.ts', code)).toHaveLength(0);
+  });
+
+  it('refuses the policy engine in contracts, audit and billing', () => {
+    const code = "import { compilePolicy } from '@pgw/policy-engine';\nexport const y = compilePolicy;\n";
+    expect(boundaryErrors('libs/contracts/src/zz.ts', code)).toHaveLength(1);
+    expect(boundaryErrors('libs/audit-server/src/zz.ts', code).length).toBeGreaterThan(0);
+    expect(boundaryErrors('libs/billing-server/src/zz.ts', code).length).toBeGreaterThan(0);
+    expect(boundaryErrors('libs/gateway-server/src/zz.ts', code)).toHaveLength(0);
   });
 });

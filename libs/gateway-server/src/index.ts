@@ -4,4 +4,5 @@ export { GatewayStateStore } from './state/gateway-state.store';
 export { StateFollower } from './state/state-follower.service';
 export { Readiness, type ReadinessStatus } from './state/readiness';
 export { GatewayMetrics } from './metrics/gateway-metrics';
-export { GATEWAY_ERRORS, GatewayError } from './http/gateway-error';
+export { GATEWAY_ERRORS, GatewayError } from './errors/gateway-error';
+export { boundChatRequestTokens, type RequestTokenBound } from './limits/cost-estimate';

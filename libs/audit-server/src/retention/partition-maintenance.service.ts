@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_SERVER_OPTIONS, type AuditServerOptions } from '../audit-server.options';
 import { AuditMetrics } from '../metrics/audit-metrics';
+import type { MaintenanceReport } from './maintenance-report';
 import { PartitionRepository, type MaintenanceSession } from './partition.repository';
 import {
   DEFAULT_RETENTION_CLASS,
@@ -13,15 +14,6 @@ import {
 } from './retention-classes';
 
 const DAY_MS = 86_400_000;
-
-export interface MaintenanceReport {
-  created: string[];
-  dropped: string[];
-  movedRows: number;
-  purgedDefaultRows: number;
-  /** false when another replica held the maintenance lock and this run did nothing. */
-  ran: boolean;
-}
 
 /**
  * Keeps the time partitions of every retention class in shape: creates them ahead, moves rows of projects

@@ -1,4 +1,4 @@
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import { forEachPromptText, parseChatRequest } from './chat-request';
 
 function paramOf(body: unknown): string | null {

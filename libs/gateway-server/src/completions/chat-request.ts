@@ -1,4 +1,4 @@
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 
 export interface ChatRequest {
   /** The client's body; OpenAI parameters the gateway does not interpret pass through untouched. */
@@ -47,6 +47,12 @@ export function parseChatRequest(body: unknown): ChatRequest {
   const user = record.user;
   if (user !== undefined && user !== null && typeof user !== 'string')
     throw invalid('user must be a string.', 'user');
+  const normalisedUser = typeof user === 'string' ? normaliseUser(user) : null;
+  // The provider gets the user the policy judged and the record keeps (policy_user).
+  if (typeof user === 'string') {
+    if (normalisedUser === null) delete record.user;
+    else record.user = normalisedUser;
+  }
   const maxTokens = record.max_completion_tokens ?? record.max_tokens;
   return {
     body: record,
@@ -56,10 +62,29 @@ export function parseChatRequest(body: unknown): ChatRequest {
     includeUsage:
       stream === true &&
       (streamOptions as { include_usage?: unknown } | null | undefined)?.include_usage === true,
-    user: typeof user === 'string' && user.length > 0 ? user : null,
+    user: normalisedUser,
     maxTokens:
       typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0 ? maxTokens : null,
   };
+}
+
+/** policy_user's bound (the decision contract's). */
+export const MAX_USER_LENGTH = 256;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * `user` as it is kept (policy_user) and forwarded: without control characters (a NUL cannot be stored,
+ * and would lose the decision), well-formed UTF-16, trimmed, at most 256 code units; null when empty.
+ */
+export function normaliseUser(user: string): string | null {
+  let value = user.replace(CONTROL, '').replace(LONE_SURROGATE, '\ufffd').trim();
+  if (value.length > MAX_USER_LENGTH) {
+    const cut = value.charCodeAt(MAX_USER_LENGTH - 1);
+    // Never end on the first half of a surrogate pair.
+    value = value.slice(0, cut >= 0xd800 && cut <= 0xdbff ? MAX_USER_LENGTH - 1 : MAX_USER_LENGTH);
+  }
+  return value.length > 0 ? value : null;
 }
 
 function checkMessage(message: unknown, i: number): void {

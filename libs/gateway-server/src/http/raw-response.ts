@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from './gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 
 /**
  * Plain node:http helpers for the hot route (POST /v1/chat/completions), which is served below Fastify:

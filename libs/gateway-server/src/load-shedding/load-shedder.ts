@@ -2,7 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PLANS, type PlanDefinition } from '@pgw/contracts';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { Counter, Gauge } from '@pgw/server-kit';
 import { resolveLoadShedding, type ResolvedLoadShedding } from './load-shedding.options';

@@ -36,12 +36,20 @@ export class PolicyCompiler {
 
 class EnginePolicy implements CompiledPolicy {
   readonly rolloutMode;
+  private readonly alterableOutput: boolean;
 
   constructor(
     readonly policyId: string,
     private readonly engine: EngineCompiledPolicy,
   ) {
     this.rolloutMode = engine.rolloutMode;
+    this.alterableOutput = engine.rules.some(
+      (rule) => rule.target !== 'input' && (rule.action === 'redact' || rule.action === 'block'),
+    );
+  }
+
+  outputAlterable(bucketKey: string): boolean {
+    return this.alterableOutput && this.engine.isEnforced(bucketKey);
   }
 
   evaluate(

@@ -38,6 +38,11 @@ export interface CompiledPolicy {
     bucketKey: string,
   ): { outcome: PolicyOutcome; texts: string[] };
   streamRedactor(target: PolicyTarget, bucketKey: string): TextRedactor;
+  /**
+   * Whether the output may be redacted or blocked for this bucket (an enforced redact or block rule on
+   * output). Output fields the gateway cannot scan (logprobs, unknown structures) are dropped then.
+   */
+  outputAlterable(bucketKey: string): boolean;
 }
 
 export const ALLOW: PolicyOutcome = Object.freeze({

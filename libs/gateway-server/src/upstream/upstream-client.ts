@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type Dispatcher } from 'undici';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
-import { GatewayError } from '../http/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 
 const MAX_CACHED_ROUTES = 1_024;
 
@@ -41,6 +41,11 @@ export class UpstreamClient implements OnApplicationShutdown {
   /** Model ids with an explicit route (listed by /v1/models when a project allows "all"). */
   routedModels(): string[] {
     return Object.keys(this.options.routes);
+  }
+
+  /** Whether the operator configured a route for this model id (not only the default upstream). */
+  hasRoute(model: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.options.routes, model);
   }
 
   hasDefault(): boolean {

@@ -4,14 +4,14 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PROMETHEUS_CONTENT_TYPE } from '@pgw/server-kit';
-import { KeyAuthenticator, type Caller } from '../auth/key-authenticator';
-import { ChatCompletionsHandler } from '../completions/chat-completions.handler';
-import { ModelsHandler } from '../completions/models.handler';
-import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
-import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { Readiness } from '../state/readiness';
-import { GatewayError } from './gateway-error';
-import { checkJsonContentType, readBody, writeError } from './raw-response';
+import { KeyAuthenticator, type Caller } from './auth/key-authenticator';
+import { ChatCompletionsHandler } from './completions/chat-completions.handler';
+import { ModelsHandler } from './completions/models.handler';
+import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from './gateway-server.options';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { Readiness } from './state/readiness';
+import { GatewayError } from './errors/gateway-error';
+import { checkJsonContentType, readBody, writeError } from './http/raw-response';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -5,22 +5,15 @@ import {
   type TextRedactor,
 } from '../policy/policy-port';
 
-export interface UpstreamUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
+import type { ProviderUsage } from '../settlement/request-record';
+import type { StreamRedactionStage } from '../exchange/response-stages';
+import { DeltaRedaction } from '../fields/chat-response-fields';
 
 interface ChunkChoice {
   index: number;
-  delta?: { content?: string | null; tool_calls?: ToolCallDelta[]; [key: string]: unknown };
+  delta?: { [key: string]: unknown };
+  logprobs?: unknown;
   finish_reason?: string | null;
-  [key: string]: unknown;
-}
-
-interface ToolCallDelta {
-  index: number;
-  function?: { arguments?: string; [key: string]: unknown };
   [key: string]: unknown;
 }
 
@@ -30,42 +23,46 @@ interface Chunk {
   created?: number;
   model?: string;
   choices?: ChunkChoice[];
-  usage?: UpstreamUsage | null;
+  usage?: ProviderUsage | null;
+  error?: unknown;
   [key: string]: unknown;
 }
 
 interface ChoiceState {
-  content: TextRedactor | null;
-  tools: Map<number, TextRedactor>;
+  fields: DeltaRedaction;
   finished: boolean;
 }
 
 /**
- * The streamed output path: parses the upstream's SSE incrementally and, per choice (and per tool-call
+ * The streaming redaction (chat completions' streamed output path): parses the upstream's SSE incrementally and, per choice (and per tool-call
  * arguments), runs a streaming redactor, so each emitted chunk carries only text the redactor released.
  * A secret split across upstream chunks is held back until it can be masked. On a block it ends the
  * stream the way OpenAI's content filter does: finish_reason "content_filter", then [DONE].
  * Enforcement (shadow, canary) is the redactor's: when not enforced it releases the original text and
  * never blocks, and its decision is still recorded.
  */
-export class StreamOutputFilter {
+export class StreamingRedaction implements StreamRedactionStage {
   private pending = '';
   private readonly choices = new Map<number, ChoiceState>();
   private template: Chunk | null = null;
   private usageChunk: Chunk | null = null;
-  usage: UpstreamUsage | null = null;
+  usage: ProviderUsage | null = null;
   /** Characters of generated text received (for the usage estimate when the provider gives none). */
   outputChars = 0;
   blocked = false;
   done = false;
   private readonly finishedRedactors: TextRedactor[] = [];
+  /** Output the policy could redact or block: what it cannot scan (logprobs, other objects) is dropped. */
+  private readonly alterable: boolean;
 
   constructor(
     private readonly policy: CompiledPolicy | null,
     private readonly bucketKey: string,
     private readonly includeUsage: boolean,
     private readonly emit: (sse: string) => void,
-  ) {}
+  ) {
+    this.alterable = policy?.outputAlterable(bucketKey) ?? false;
+  }
 
   /** Feeds raw upstream bytes (decoded). Returns false once the stream must stop (blocked or done). */
   write(text: string): boolean {
@@ -91,12 +88,7 @@ export class StreamOutputFilter {
   /** The decision over everything evaluated so far (for the output decision event). */
   outcome(): PolicyOutcome {
     const outcomes: PolicyOutcome[] = this.finishedRedactors.map((r) => r.outcome());
-    for (const state of this.choices.values()) {
-      if (state.content && !this.finishedRedactors.includes(state.content))
-        outcomes.push(state.content.outcome());
-      for (const tool of state.tools.values())
-        if (!this.finishedRedactors.includes(tool)) outcomes.push(tool.outcome());
-    }
+    for (const state of this.choices.values()) state.fields.outcomes(outcomes);
     return mergeOutcomes(outcomes);
   }
 
@@ -126,9 +118,13 @@ export class StreamOutputFilter {
     if (chunk.usage) this.usage = chunk.usage;
     const choices = chunk.choices;
     if (!Array.isArray(choices) || choices.length === 0) {
-      if (chunk.usage)
-        this.usageChunk = chunk; // sent at the end, only if the client asked
-      else this.emit(`data: ${data}\n\n`);
+      // Only the usage of a choice-less event goes on (at the end, if the client asked): anything else in
+      // it is nothing the output policy saw. A provider's error becomes the gateway's own error event.
+      if (chunk.usage) this.usageChunk = { ...this.template, choices: [], usage: chunk.usage };
+      else if (chunk.error !== undefined)
+        this.emit(
+          StreamingRedaction.errorEvent('The upstream provider reported an error.', 'upstream_error'),
+        );
       return;
     }
     let changed = false;
@@ -161,28 +157,17 @@ export class StreamOutputFilter {
     if (state.finished) return 'drop';
     const delta = choice.delta;
     let changed = false;
-    if (delta) {
-      if (typeof delta.content === 'string' && delta.content.length > 0) {
-        this.outputChars += delta.content.length;
-        const released = this.pass(state.content, delta.content);
-        if (this.blocked) return 'drop';
-        if (released !== delta.content) {
-          delta.content = released;
-          changed = true;
-        }
-      }
-      if (Array.isArray(delta.tool_calls)) {
-        for (const call of delta.tool_calls) {
-          const args = call.function?.arguments;
-          if (typeof args !== 'string' || args.length === 0) continue;
-          this.outputChars += args.length;
-          const released = this.pass(this.toolRedactor(state, call.index), args);
-          if (this.blocked) return 'drop';
-          if (released !== args) {
-            call.function!.arguments = released;
-            changed = true;
-          }
-        }
+    if (this.alterable && choice.logprobs != null) {
+      choice.logprobs = null;
+      changed = true;
+    }
+    if (delta && typeof delta === 'object') {
+      const before = state.fields.outputChars;
+      if (state.fields.push(delta)) changed = true;
+      this.outputChars += state.fields.outputChars - before;
+      if (state.fields.blocked) {
+        this.blocked = true;
+        return 'drop';
       }
     }
     if (choice.finish_reason) {
@@ -194,50 +179,15 @@ export class StreamOutputFilter {
     return changed ? 'changed' : 'unchanged';
   }
 
-  private pass(redactor: TextRedactor | null, text: string): string {
-    if (!redactor) return text;
-    const released = redactor.push(text);
-    if (redactor.blocked) {
-      this.blocked = true;
-      return '';
-    }
-    return released;
-  }
-
   /** Appends what the choice's redactors still hold to its final chunk. */
   private flushChoice(state: ChoiceState, choice: ChunkChoice): boolean {
-    let changed = false;
-    const delta = (choice.delta ??= {});
-    if (state.content) {
-      const tail = this.endRedactor(state.content);
-      if (this.blocked) return false;
-      if (tail.length > 0) {
-        delta.content = (typeof delta.content === 'string' ? delta.content : '') + tail;
-        changed = true;
-      }
-    }
-    for (const [index, redactor] of state.tools) {
-      const tail = this.endRedactor(redactor);
-      if (this.blocked) return false;
-      if (tail.length > 0) {
-        (delta.tool_calls ??= []).push({ index, function: { arguments: tail } });
-        changed = true;
-      }
-    }
-    state.tools.clear();
-    state.content = null;
-    return changed;
-  }
-
-  private endRedactor(redactor: TextRedactor): string {
-    const tail = redactor.end();
-    this.finishedRedactors.push(redactor);
-    if (redactor.blocked) {
+    const changed = state.fields.flush((choice.delta ??= {}));
+    if (state.fields.blocked) {
       this.blocked = true;
       this.stopBlocked();
-      return '';
+      return false;
     }
-    return tail;
+    return changed;
   }
 
   private finish(): void {
@@ -272,39 +222,39 @@ export class StreamOutputFilter {
     let state = this.choices.get(index);
     if (!state) {
       state = {
-        content: this.policy?.streamRedactor('output', this.bucketKey) ?? null,
-        tools: new Map(),
+        fields: new DeltaRedaction(this.policy, this.bucketKey, this.alterable, this.finishedRedactors),
         finished: false,
       };
       this.choices.set(index, state);
     }
     return state;
   }
-
-  private toolRedactor(state: ChoiceState, index: number): TextRedactor | null {
-    if (!this.policy) return null;
-    let redactor = state.tools.get(index);
-    if (!redactor) {
-      redactor = this.policy.streamRedactor('output', this.bucketKey);
-      state.tools.set(index, redactor);
-    }
-    return redactor;
-  }
 }
 
 function isEmptyDelta(delta: NonNullable<ChunkChoice['delta']>): boolean {
   for (const key in delta) {
     const value = delta[key];
-    if (key === 'content' && value === '') continue;
-    if (key === 'tool_calls' && Array.isArray(value) && value.every(emptyToolCall)) continue;
     if (value === undefined || value === null) continue;
+    if (value === '' && key !== 'role') continue;
+    if (key === 'tool_calls' && Array.isArray(value) && value.every(emptyToolCall)) continue;
+    if (key === 'function_call' && emptyFunction(value)) continue;
     return false;
   }
   return true;
 }
 
+interface ToolCallDelta {
+  id?: unknown;
+  type?: unknown;
+  function?: { name?: unknown; arguments?: unknown };
+}
+
 function emptyToolCall(call: ToolCallDelta): boolean {
   if (call.id !== undefined || call.type !== undefined) return false;
-  const fn = call.function;
-  return !fn || (fn.name === undefined && (fn.arguments === undefined || fn.arguments === ''));
+  return emptyFunction(call.function);
+}
+
+function emptyFunction(fn: ToolCallDelta['function'] | unknown): boolean {
+  const f = fn as ToolCallDelta['function'];
+  return !f || (f.name === undefined && (f.arguments === undefined || f.arguments === ''));
 }

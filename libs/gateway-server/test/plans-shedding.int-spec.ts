@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { KafkaEventBus } from '@pgw/messaging';
 import { MockUpstream, TEST_KAFKA_BROKERS, waitFor } from '@pgw/testing';
-import { startGateway, StateSeeder, uniqueId, type RunningGateway } from '../../test/support/gateway-harness';
+import { startGateway, StateSeeder, uniqueId, type RunningGateway } from './support/gateway-harness';
 
 /**
  * Priority throughput under an overload made in the test: a slow upstream with bounded concurrency (40

@@ -1,5 +1,5 @@
 import type { CompiledPolicy, PolicyOutcome, TextRedactor } from '../policy/policy-port';
-import { StreamOutputFilter } from './stream-output-filter';
+import { StreamingRedaction } from './streaming-redaction';
 
 /** A stand-in policy: masks SECRET, blocks BOOM, holds back 5 characters (the longest match - 1). */
 function stubPolicy(enforced = true): CompiledPolicy {
@@ -18,6 +18,7 @@ function stubPolicy(enforced = true): CompiledPolicy {
   return {
     policyId: 'pol',
     rolloutMode: enforced ? 'enforce' : 'shadow',
+    outputAlterable: () => enforced,
     evaluate: (texts) => ({
       outcome: outcomeOf(texts.join('\n')),
       texts: texts.map((t) => (enforced ? t.replace(/SECRET/g, '[X]') : t)),
@@ -67,7 +68,7 @@ function run(
   options: { policy?: CompiledPolicy | null; includeUsage?: boolean; splitEvery?: number } = {},
 ) {
   const out: string[] = [];
-  const filter = new StreamOutputFilter(
+  const filter = new StreamingRedaction(
     options.policy === undefined ? stubPolicy() : options.policy,
     'user-1',
     options.includeUsage ?? false,
@@ -86,7 +87,7 @@ function run(
   return { filter, events, chunks, text };
 }
 
-describe('StreamOutputFilter', () => {
+describe('StreamingRedaction', () => {
   const upstream =
     chunk({ role: 'assistant', content: '' }) +
     chunk({ content: 'key: SEC' }) +
