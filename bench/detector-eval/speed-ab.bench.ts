@@ -2,6 +2,7 @@
 // against a base revision's engine with every detector it had, same process, interleaved rounds, so the
 // ratio holds on a loaded machine. Prints a table; never a test verdict.
 // Run: node bench/policy-engine/run.cjs bench/detector-eval/speed-ab.bench.ts --base <rev> [--rounds N]
+// [--detectors-only]: leave the injection rules out (the PII and secret detectors alone).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -31,9 +32,14 @@ const current = load('current', (dir) =>
     recursive: true,
   }),
 );
+const detectorsOnly = process.argv.includes('--detectors-only');
+function config(engine: typeof Engine) {
+  const c = engine.defaultPolicyConfig();
+  return detectorsOnly ? { ...c, rules: c.rules.filter((r) => !r.category.startsWith('injection.')) } : c;
+}
 const engines = [
-  { name: 'current', policy: current.compilePolicy(current.defaultPolicyConfig()) },
-  { name: `base ${base}`, policy: baseline.compilePolicy(baseline.defaultPolicyConfig()) },
+  { name: 'current', policy: current.compilePolicy(config(current)) },
+  { name: `base ${base}`, policy: baseline.compilePolicy(config(baseline)) },
 ];
 const sizes = [
   { label: '1 KB', text: makeText(1024) },
@@ -56,7 +62,9 @@ for (let r = 0; r < rounds; r++) {
     }
   }
 }
-console.log(`whole-text A/B, every detector of each engine (default policy), ${rounds} interleaved rounds`);
+console.log(
+  `whole-text A/B, every detector of each engine (default policy${detectorsOnly ? ' without injection rules' : ''}), ${rounds} interleaved rounds`,
+);
 console.log('median of round medians, µs (MB/s)\n');
 console.log(`| text | current | base ${base} | current / base |\n| --- | ---: | ---: | ---: |`);
 for (const size of sizes) {

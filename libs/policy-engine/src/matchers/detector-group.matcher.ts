@@ -226,8 +226,12 @@ export class DetectorGroupMatcher implements Matcher {
     switch (trigger) {
       case 'digit':
         this.digitEntries.push(k);
-        for (let c = 0; c < 65536; c++) if (def.token[c] === 1) this.digitToken[c] = 1;
-        this.digitReach = Math.max(this.digitReach, def.maxLength);
+        // The shared digit count only serves minDigits: detectors without one (IP, whose token takes
+        // letters for zone names) stay out of it, or the count would run across words.
+        if (def.minDigits !== undefined) {
+          for (let c = 0; c < 65536; c++) if (def.token[c] === 1) this.digitToken[c] = 1;
+          this.digitReach = Math.max(this.digitReach, def.maxLength);
+        }
         for (let d = 48; d <= 57; d++) for (const p of t.nonWord) t.mark(p, d, T_DIGIT);
         return;
       case 'upper-digit':
