@@ -63,6 +63,7 @@ export {
   type SignalDef,
 } from './detectors/injection.signals';
 export { luhnValid, ibanValid } from './detectors/checksums';
+export { DEFAULT_PHONE_REGIONS, phoneRegions, setPhoneRegions } from './detectors/pii/phone-numbering';
 export { normalizeString } from './normalize/normalize-char';
 
 export { defaultPolicyConfig, samplePolicyConfig } from './presets/default-policy';
