@@ -38,7 +38,12 @@ function wantedTopics() {
   return Object.values(raw).map((t) => {
     if (!t || typeof t.name !== 'string')
       throw new Error(`bad entry in ${TOPICS_FILE}: ${JSON.stringify(t)}`);
-    const config = t.compacted ? { ...COMPACT_CONFIG } : { 'cleanup.policy': 'delete' };
+    // Event topics are kept for retentionMs exactly (never the broker's default).
+    if (!t.compacted && !(Number(t.retentionMs) > 0))
+      throw new Error(`event topic ${t.name} in ${TOPICS_FILE} needs a retentionMs`);
+    const config = t.compacted
+      ? { ...COMPACT_CONFIG }
+      : { 'cleanup.policy': 'delete', 'retention.ms': String(t.retentionMs) };
     return { name: t.name, partitions: Number(t.partitions) || 1, config };
   });
 }
