@@ -100,14 +100,14 @@ describe('event bus (kafka, producer on a worker thread): failures', () => {
   const valuesOf = async (topic: string, since: PartitionOffsets, run: string) =>
     (await readTopicSince(topic, since)).map((m) => m.value ?? '').filter((value) => value.startsWith(run));
 
-  it('spills what the broker cannot take and replays it in order, with the same values, once it can', async () => {
+  it('keeps in its log what the broker cannot take and replays it in order, with the same values, once it can', async () => {
     const run = randomUUID();
-    const spillPath = join(mkdtempSync(join(tmpdir(), 'pgw-thread-spill-')), 'events.spill.jsonl');
+    const logDir = mkdtempSync(join(tmpdir(), 'pgw-thread-log-'));
     const since = await topicEndOffsets(TOPICS.usage);
     const offline = new ThreadedKafkaEventBus({
       brokers: ['127.0.0.1:1'],
       clientId: `bus-test-${run}`,
-      spillPath,
+      logDir,
       logger: () => undefined,
     });
     const sent = Array.from({ length: 50 }, (_, i) => `${run}:${i}`);
@@ -119,7 +119,7 @@ describe('event bus (kafka, producer on a worker thread): failures', () => {
     const online = new ThreadedKafkaEventBus({
       brokers: TEST_KAFKA_BROKERS,
       clientId: `bus-test-${run}`,
-      spillPath,
+      logDir,
     });
     try {
       await waitFor(() => online.health().spilled === 0, { timeoutMs: 30_000, description: 'the replay' });

@@ -66,6 +66,14 @@ export class ServiceProcess {
     });
   }
 
+  /** SIGKILL: no shutdown hook runs, nothing is flushed (a crash). */
+  async kill9(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise((done) => this.child.once('exit', done));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise((done) => this.child.once('exit', done));

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { EventBusTransport, type EventBus } from '@pgw/messaging';
+import { EventBusTransport, EventHandlerErrorFilter, type EventBus } from '@pgw/messaging';
 import { AppModule } from './app.module';
 import type { AuditConfig } from './audit.config';
 
@@ -21,7 +21,9 @@ export async function createAuditApp(
       logger: ['error', 'warn', 'log'],
     },
   );
-  app.connectMicroservice({ strategy: new EventBusTransport(bus, consumerName) }, { inheritAppConfig: true });
+  app
+    .connectMicroservice({ strategy: new EventBusTransport(bus, consumerName) }, { inheritAppConfig: true })
+    .useGlobalFilters(new EventHandlerErrorFilter());
   // SIGTERM/SIGINT: stop consuming (the in-flight batch finishes and commits), stop the job, close DB and bus.
   app.enableShutdownHooks();
   // The OpenAPI document only (the Swagger UI would need @fastify/static, which is not a dependency).

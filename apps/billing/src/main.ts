@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { EventBusTransport, KafkaEventBus } from '@pgw/messaging';
+import { EventBusTransport, EventHandlerErrorFilter, KafkaEventBus } from '@pgw/messaging';
 import { migrateOnly } from '@pgw/persistence';
 import { BILLING_MIGRATIONS, BILLING_SCHEMA } from '@pgw/billing-server';
 import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
@@ -34,11 +34,14 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, bus),
     new FastifyAdapter(),
+    { logger: ['error', 'warn', 'log'] },
   );
-  app.connectMicroservice(
-    { strategy: new EventBusTransport(bus, config.KAFKA_CONSUMER_GROUP) },
-    { inheritAppConfig: true },
-  );
+  app
+    .connectMicroservice(
+      { strategy: new EventBusTransport(bus, config.KAFKA_CONSUMER_GROUP) },
+      { inheritAppConfig: true },
+    )
+    .useGlobalFilters(new EventHandlerErrorFilter());
   // SIGTERM/SIGINT: stop consuming, finish the in-flight batch, drain timers, close the database and bus.
   app.enableShutdownHooks();
   // The OpenAPI document only (the Swagger UI would need @fastify/static, which is not a dependency).

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { InProcessEventBus, EventBusTransport } from '@pgw/messaging';
+import { describeError, EventBusTransport, EventHandlerErrorFilter, InProcessEventBus } from '@pgw/messaging';
 import type { DatabaseTarget } from '@pgw/persistence';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
 import { defaultPolicyConfig } from '@pgw/policy-engine';
@@ -26,7 +26,7 @@ async function bootstrap(): Promise<void> {
   const adminToken = config.ADMIN_TOKEN ?? secrets.adminToken;
   const database: DatabaseTarget = { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
   const bus = new InProcessEventBus((error) =>
-    logger.warn(`event handler failed, retrying: ${String(error)}`),
+    logger.warn(`event handler failed, retrying: ${describeError(error)}`),
   );
 
   const mock = config.UPSTREAM_BASE_URL ? null : await MockUpstream.start({ recordRequests: false });
@@ -56,7 +56,9 @@ async function bootstrap(): Promise<void> {
     { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();
-  app.connectMicroservice({ strategy: new EventBusTransport(bus, 'embedded') });
+  app
+    .connectMicroservice({ strategy: new EventBusTransport(bus, 'embedded') })
+    .useGlobalFilters(new EventHandlerErrorFilter());
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
   if (mock) app.getHttpServer().on('close', () => void mock.close());

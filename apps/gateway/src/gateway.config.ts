@@ -92,10 +92,24 @@ export class GatewayConfig {
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma list of host:port' })
   KAFKA_BROKERS = '127.0.0.1:19092';
 
-  /** Events that Kafka cannot take are appended here and replayed later. */
+  /**
+   * The local event log lives under here (gateway-<INSTANCE_ID>/): every event is appended before the
+   * response that produced it completes and replayed from it until Kafka acknowledged it. Keep it on a
+   * volume that outlives the container (docs/operations.md).
+   */
   @IsString()
   @IsNotEmpty()
   SPILL_DIR = './.pgw-data/spill';
+
+  /**
+   * 0: the log is written to the page cache (survives a gateway crash, not a machine crash); n > 0: it is
+   * fsync'ed every n ms as well (a machine crash loses at most the last n ms). Cost: docs/operations.md.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  EVENT_LOG_FSYNC_MS = 0;
 
   /**
    * true: the Kafka client runs on a worker thread (ThreadedKafkaEventBus). On the 2-core bench machine
@@ -194,16 +208,20 @@ export class GatewayConfig {
     return this.KAFKA_BROKERS.split(',');
   }
 
-  get spillPath(): string {
-    return join(this.SPILL_DIR, `gateway-${this.INSTANCE_ID}.spill.jsonl`);
+  /** The instance's event log directory. */
+  get eventLogDir(): string {
+    return join(this.SPILL_DIR, `gateway-${this.INSTANCE_ID}`);
   }
 
-  /** The event bus as the gateway runs it: events spilled to the instance's file while the broker is away. */
+  /** The event bus as the gateway runs it: every event logged locally first, replayed until Kafka took it. */
   createEventBus(): EventBus {
     const options = {
       brokers: this.kafkaBrokers,
       clientId: `pgw-gateway-${this.INSTANCE_ID}`,
-      spillPath: this.spillPath,
+      logDir: this.eventLogDir,
+      logFsyncIntervalMs: this.EVENT_LOG_FSYNC_MS,
+      // the spill file of earlier versions, replayed once
+      legacySpillPath: join(this.SPILL_DIR, `gateway-${this.INSTANCE_ID}.spill.jsonl`),
       // Events are fire-and-forget for the request; a longer linger means fewer, larger produce requests.
       lingerMs: 20,
       maxBatchMessages: 2_000,

@@ -30,7 +30,12 @@ async function bootstrap(): Promise<void> {
     });
     return;
   }
-  const bus = new KafkaEventBus({ brokers: config.kafkaBrokers, clientId: 'pgw-policy' });
+  const logger = new Logger('policy');
+  const bus = new KafkaEventBus({
+    brokers: config.kafkaBrokers,
+    clientId: 'pgw-policy',
+    logger: (message) => logger.warn(`[kafka] ${message}`),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     PolicyAppModule.forRoot(
       {
@@ -42,6 +47,8 @@ async function bootstrap(): Promise<void> {
       bus,
     ),
     new FastifyAdapter(),
+    // Nest's default also prints debug and verbose lines (the key-usage tracker's, once a second).
+    { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();
   serveSwaggerUi(app, POLICY_DOCS_PATH, buildPolicyOpenApiDocument(app));

@@ -20,7 +20,6 @@ import { ProjectBudgetSettings } from './budgets/project-budget-settings';
 import { BILLING_MIGRATIONS } from './database/billing-migrations';
 import { BillingMetrics } from './metrics/billing-metrics';
 import { OutboxRelay } from './outbox/outbox-relay.service';
-import { OutboxRepository } from './outbox/outbox.repository';
 import { PriceRepository } from './pricing/price.repository';
 import { PricesController } from './pricing/prices.controller';
 import { PricesService } from './pricing/prices.service';
@@ -81,7 +80,6 @@ export class BillingServerModule {
         BudgetStateService,
         BudgetsService,
         BudgetReconciler,
-        OutboxRepository,
         OutboxRelay,
         UsageReportRepository,
         UsageReportsService,

@@ -12,6 +12,8 @@ import {
 } from './gateway-server.options';
 import { GatewayHttp } from './gateway-http';
 import { BudgetGuard } from './limits/budget-guard';
+import { MemoryReservationStore } from './limits/memory-reservation-store';
+import { RESERVATION_STORE, type ReservationStore } from './limits/reservation-store';
 import { MemoryRateLimiter, RATE_LIMITER, type RateLimiter } from './limits/rate-limiter';
 import { LoadShedder } from './load-shedding/load-shedder';
 import { RequestLimits } from './limits/request-limits';
@@ -25,6 +27,7 @@ import { UpstreamClient } from './upstream/upstream-client';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+export const DEFAULT_BUDGET_RESERVATION_TTL_MS = 120_000;
 
 export function resolveGatewayOptions(options: GatewayServerOptions): ResolvedGatewayOptions {
   return {
@@ -37,16 +40,24 @@ export function resolveGatewayOptions(options: GatewayServerOptions): ResolvedGa
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     priceMicrosPerMillionTokens:
       options.priceMicrosPerMillionTokens ?? DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS,
+    budgetReservationTtlMs: options.budgetReservationTtlMs ?? DEFAULT_BUDGET_RESERVATION_TTL_MS,
+    clock: options.clock ?? Date.now,
   };
 }
 
-/** Closes the limits backend with the app (a provider with a lifecycle hook around the RateLimiter port). */
+/** Closes the limits backends with the app (a provider with a lifecycle hook around both ports). */
 class RateLimiterLifecycle {
-  constructor(private readonly limiter: RateLimiter) {}
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly reservations: ReservationStore,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.limiter.close();
+    await Promise.all([this.limiter.close(), this.reservations.close()]);
   }
 }
+
+const logRedisError = (error: unknown) =>
+  console.error(`[gateway] redis: ${error instanceof Error ? error.message : String(error)}`);
 
 /**
  * The gateway: /v1/chat/completions, /v1/models, /healthz, /readyz, /metrics on the app's Fastify
@@ -70,15 +81,27 @@ export class GatewayServerModule {
             return new RedisRateLimiter(
               resolved.limits.url,
               resolved.limits.keyPrefix ?? 'pgw:rl:',
-              (error) =>
-                console.error(`[gateway] redis: ${error instanceof Error ? error.message : String(error)}`),
+              logRedisError,
+            );
+          },
+        },
+        {
+          provide: RESERVATION_STORE,
+          useFactory: async (): Promise<ReservationStore> => {
+            if (resolved.limits.kind !== 'redis') return new MemoryReservationStore();
+            const { RedisReservationStore } = await import('./limits/redis-reservation-store');
+            return new RedisReservationStore(
+              resolved.limits.url,
+              `${resolved.limits.keyPrefix ?? 'pgw:'}budget:`,
+              logRedisError,
             );
           },
         },
         {
           provide: RateLimiterLifecycle,
-          useFactory: (limiter: RateLimiter) => new RateLimiterLifecycle(limiter),
-          inject: [RATE_LIMITER],
+          useFactory: (limiter: RateLimiter, reservations: ReservationStore) =>
+            new RateLimiterLifecycle(limiter, reservations),
+          inject: [RATE_LIMITER, RESERVATION_STORE],
         },
         PolicyCompiler,
         GatewayStateStore,

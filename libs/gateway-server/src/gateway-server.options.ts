@@ -8,6 +8,11 @@ export interface ModelRoute {
   upstreamModel?: string;
 }
 
+/**
+ * Where rate limits and budget reservations live: this process, or Redis shared by every replica.
+ * Redis keys: rate limits under `keyPrefix` (default 'pgw:rl:'), budgets under `keyPrefix` + 'budget:'
+ * (default 'pgw:budget:').
+ */
 export type LimitsBackend = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix?: string };
 
 export interface GatewayServerOptions {
@@ -32,6 +37,13 @@ export interface GatewayServerOptions {
   defaultPolicy?: unknown;
   /** Price used to turn estimated tokens into a budget reservation. Default: DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS. */
   priceMicrosPerMillionTokens?: number;
+  /**
+   * How long a budget reservation outlives its replica's last renewal (a replica renews its running
+   * requests' holds every third of it; a dead replica's expire). Default 120 s.
+   */
+  budgetReservationTtlMs?: number;
+  /** Current time in ms (budget periods, reservation expiry). Injectable for tests; default Date.now. */
+  clock?: () => number;
   /** Priority load shedding by plan (free first, then team; enterprise only at the hard limits). */
   loadShedding?: LoadSheddingOptions;
 }
@@ -43,4 +55,6 @@ export interface ResolvedGatewayOptions extends GatewayServerOptions {
   limits: LimitsBackend;
   maxBodyBytes: number;
   priceMicrosPerMillionTokens: number;
+  budgetReservationTtlMs: number;
+  clock: () => number;
 }

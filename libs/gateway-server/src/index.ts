@@ -5,3 +5,4 @@ export { StateFollower } from './state/state-follower.service';
 export { Readiness, type ReadinessStatus } from './state/readiness';
 export { GatewayMetrics } from './metrics/gateway-metrics';
 export { GATEWAY_ERRORS, GatewayError } from './errors/gateway-error';
+export { boundChatRequestTokens, type RequestTokenBound } from './limits/cost-estimate';

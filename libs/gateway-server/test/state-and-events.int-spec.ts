@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -244,13 +244,13 @@ describe('gateway: state from Kafka, events to Kafka', () => {
     );
   });
 
-  it('loses no event while Kafka is away: spilled to the local file, replayed with the original ids', async () => {
-    const spillPath = join(mkdtempSync(join(tmpdir(), 'pgw-spill-')), 'gateway.spill.jsonl');
+  it('loses no event while Kafka is away: kept in the local log, replayed with the original ids', async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'pgw-log-'));
     const stateBus = new KafkaEventBus({ brokers: TEST_KAFKA_BROKERS, clientId: uniqueId('gwstate') });
     const deadBus = new KafkaEventBus({
       brokers: ['127.0.0.1:1'],
       clientId: uniqueId('gwdead'),
-      spillPath,
+      logDir,
       logger: () => undefined,
     });
     const offline = await startGateway(
@@ -263,11 +263,14 @@ describe('gateway: state from Kafka, events to Kafka', () => {
     for (let i = 0; i < 5; i++) {
       await openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `q${i}` }] });
     }
-    // Requests did not wait on Kafka; the events are in the spill file and the gateway stays ready.
-    await waitFor(() => deadBus.health().spilled > 0, { description: 'events spilled' });
+    // Requests did not wait on Kafka; the events are in the local log and the gateway stays ready.
+    await waitFor(() => deadBus.health().spilled > 0, { description: 'events in the log' });
     expect((await fetch(`${offline.url}/readyz`)).status).toBe(200);
-    await offline.close(); // flushes what is still buffered into the spill file
-    const spilledIds = readFileSync(spillPath, 'utf8')
+    await offline.close();
+    const spilledIds = readdirSync(logDir)
+      .filter((name) => name.endsWith('.wal'))
+      .map((name) => readFileSync(join(logDir, name), 'utf8'))
+      .join('')
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(JSON.parse(line).value).event_id as string)
@@ -277,10 +280,10 @@ describe('gateway: state from Kafka, events to Kafka', () => {
     const replayer = new KafkaEventBus({
       brokers: TEST_KAFKA_BROKERS,
       clientId: uniqueId('gwreplay'),
-      spillPath,
+      logDir,
     });
     try {
-      await waitFor(() => replayer.health().spilled === 0, { description: 'spill replayed' });
+      await waitFor(() => replayer.health().spilled === 0, { description: 'log replayed' });
       const onTopics = new Set(
         [...(await readSinceStart(TOPICS.decisions)), ...(await readSinceStart(TOPICS.usage))]
           .filter((m) => m.key === project.project_id && m.value)

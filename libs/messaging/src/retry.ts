@@ -17,3 +17,24 @@ export async function retryUntilSuccess<T>(
     }
   }
 }
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * An error for a log line: its name, message and code, never `[object Object]`. A database error
+ * (SQLSTATE code) is named by its code only: its message can quote a value the query carried, and its
+ * own properties (TypeORM's `query`, `parameters`) must never be printed.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return `${error.name}: ${error.errors.map(describeError).join('; ')}`;
+  }
+  if (typeof error === 'object' && error !== null) {
+    const { name, message, code } = error as { name?: unknown; message?: unknown; code?: unknown };
+    const label = typeof name === 'string' && name !== '' ? name : 'Error';
+    if (typeof code === 'string' && SQLSTATE.test(code)) return `${label} (SQLSTATE ${code})`;
+    const text = typeof message === 'string' ? message : '(no message)';
+    return `${label}: ${text}${typeof code === 'string' || typeof code === 'number' ? ` (${code})` : ''}`;
+  }
+  return String(error);
+}

@@ -1,2 +1,3 @@
 export * from './database-config';
 export * from './pglite-pool';
+export * from './outbox/transactional-outbox';

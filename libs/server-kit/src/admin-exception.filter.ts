@@ -17,9 +17,52 @@ const TYPE_BY_STATUS: Record<number, string> = {
   409: 'conflict_error',
 };
 
+const RETRY_AFTER_SECONDS = 5;
+
+/** Node's socket errors and Postgres's "connection exception" and shutdown states. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+const UNREACHABLE_MESSAGE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Connection ended/i;
+
+function hasSqlState(error: unknown): error is { name?: string; code: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
+/** The database is down or restarting (not a bad query): the truth is 503, and retrying helps. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isDatabaseUnavailable);
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message, driverError } = error as {
+    code?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+  };
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)))
+    return true;
+  if (typeof message === 'string' && UNREACHABLE_MESSAGE.test(message)) return true;
+  return driverError !== undefined && driverError !== error && isDatabaseUnavailable(driverError);
+}
+
+function describeDatabaseError(error: unknown): string {
+  if (hasSqlState(error)) return `${error.name ?? 'Error'} (SQLSTATE ${error.code})`;
+  if (error instanceof AggregateError) return error.errors.map(describeDatabaseError).join('; ');
+  const { name, message, code } = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
+  return `${String(name ?? 'Error')}: ${String(message ?? '')}${typeof code === 'string' ? ` (${code})` : ''}`;
+}
+
 /**
  * Every admin error leaves in the same shape as the gateway's: `{ error: { message, type, param, code } }`.
- * Unknown errors become a 500 that names an id and hides internals; the id is logged with the error.
+ * A database that is down or restarting gives 503 `service_unavailable` with Retry-After. Unknown errors
+ * become a 500 that names an id and hides internals; the id is logged with the error.
  */
 @Catch()
 export class AdminExceptionFilter implements ExceptionFilter {
@@ -28,10 +71,22 @@ export class AdminExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
     const { status, body } = this.toResponse(exception);
+    if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     reply.status(status).header('content-type', 'application/json').send(body);
   }
 
   private toResponse(exception: unknown): { status: number; body: OpenAiErrorBody } {
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable: ${describeDatabaseError(exception)}`);
+      return {
+        status: 503,
+        body: openAiError(
+          'The service cannot reach its database right now; retry shortly.',
+          'api_error',
+          'service_unavailable',
+        ),
+      };
+    }
     if (exception instanceof AdminApiException) {
       return {
         status: exception.status,
@@ -54,8 +109,15 @@ export class AdminExceptionFilter implements ExceptionFilter {
       return { status, body: openAiError(message, TYPE_BY_STATUS[status] ?? 'invalid_request_error', code) };
     }
     const errorId = randomUUID();
+    // A database error's message and properties can carry the query's values: its SQLSTATE code only.
     this.logger.error(
-      `error ${errorId}: ${exception instanceof Error ? exception.stack : String(exception)}`,
+      `error ${errorId}: ${
+        hasSqlState(exception)
+          ? describeDatabaseError(exception)
+          : exception instanceof Error
+            ? exception.stack
+            : String(exception)
+      }`,
     );
     return {
       status: 500,

@@ -5,3 +5,4 @@ export * from './admin-auth.guard';
 export * from './typed-config';
 export * from './pagination';
 export * from './metrics-registry';
+export * from './service-env';

@@ -90,23 +90,37 @@ export function IsEd25519PrivateKeyFile(pemProperty: string): PropertyDecorator 
     });
 }
 
+/** Any config class (the mixin below adds the attestation key's variables to it). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires `any[]` for mixin bases
+type ConfigClass = new (...args: any[]) => object;
+
 /**
- * The attestation key's two environment variables, for an app's config class to extend: the PEM itself
- * (secret) or a file holding it (a mounted Kubernetes secret). Both unset: an ephemeral key, dev only.
+ * Adds the attestation key's two environment variables to a config class: the PEM itself (secret) or a
+ * file holding it (a mounted Kubernetes secret). Both unset: an ephemeral key, dev only. A mixin, so the
+ * audit service adds them to the services' common environment and the embedded process to its own.
  */
-export class AttestationKeyEnv {
-  /** Secret: PKCS#8 PEM of the Ed25519 key that signs attestations. */
-  @IsOptional()
-  @IsEd25519PrivateKeyPem()
-  ATTESTATION_PRIVATE_KEY?: string;
+export function withAttestationKeyEnv<Base extends ConfigClass>(base: Base) {
+  class WithAttestationKey extends base {
+    /** Secret: PKCS#8 PEM of the Ed25519 key that signs attestations. */
+    @IsOptional()
+    @IsEd25519PrivateKeyPem()
+    ATTESTATION_PRIVATE_KEY?: string;
 
-  /** A file holding that PEM instead. */
-  @IsOptional()
-  @IsEd25519PrivateKeyFile('ATTESTATION_PRIVATE_KEY')
-  ATTESTATION_PRIVATE_KEY_FILE?: string;
+    /** A file holding that PEM instead. */
+    @IsOptional()
+    @IsEd25519PrivateKeyFile('ATTESTATION_PRIVATE_KEY')
+    ATTESTATION_PRIVATE_KEY_FILE?: string;
 
-  /** The PEM from whichever variable is set; undefined = generate an ephemeral key. */
-  get attestationPrivateKeyPem(): string | undefined {
-    return attestationKeyPem({ pem: this.ATTESTATION_PRIVATE_KEY, file: this.ATTESTATION_PRIVATE_KEY_FILE });
+    /** The PEM from whichever variable is set; undefined = generate an ephemeral key. */
+    get attestationPrivateKeyPem(): string | undefined {
+      return attestationKeyPem({
+        pem: this.ATTESTATION_PRIVATE_KEY,
+        file: this.ATTESTATION_PRIVATE_KEY_FILE,
+      });
+    }
   }
+  return WithAttestationKey;
 }
+
+/** The attestation key's variables on their own (the embedded process's config extends this). */
+export class AttestationKeyEnv extends withAttestationKeyEnv(class {}) {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { PLAN_IDS, PLANS } from '@pgw/contracts';
+import { PLAN_IDS, PLANS, type DecisionPayload, type SameKeys } from '@pgw/contracts';
 import { AdminApiException } from '@pgw/server-kit';
 import { scopeProject, type AuditPrincipal } from '../access/audit-principal';
 import { AUDIT_SERVER_OPTIONS, type AuditServerOptions } from '../audit-server.options';
@@ -13,6 +13,7 @@ import { ProjectStateStore } from '../state/project-state.store';
 import {
   ATTESTATION_VERSION,
   RowDigest,
+  type ATTESTED_COLUMNS,
   type AttestedRow,
   type RowsSummary,
   type SignedAttestation,
@@ -22,6 +23,12 @@ import type { CreateAttestationRequestDto } from './dto/create-attestation.reque
 
 // A stored record is exactly an attested row: a column added to one but not the other fails to compile here.
 const attestable: (record: DecisionRecord) => AttestedRow = (record) => record;
+// The signed columns and the attested row are the decision contract's fields plus the envelope's project id
+// (attestation-core imports nothing but node:crypto, so it is checked against the contract here).
+type ContractColumns = keyof DecisionPayload | 'project_id';
+const columnsAreTheContract: SameKeys<(typeof ATTESTED_COLUMNS)[number], ContractColumns> = true;
+const rowIsTheContract: SameKeys<keyof AttestedRow, ContractColumns> = true;
+void [columnsAreTheContract, rowIsTheContract];
 
 const PLANS_WITH_ATTESTATIONS = PLAN_IDS.filter((id) => PLANS[id].attestations_allowed).join(', ');
 

@@ -7,6 +7,7 @@ import {
   POLICY_TARGETS,
   ROLLOUT_MODES,
   type DecisionEvent,
+  type DecisionPayload,
 } from '@pgw/contracts';
 
 /**
@@ -17,32 +18,7 @@ import {
  * gives the dead-letter reason. decision-fast-check.spec.ts runs both on the same mutated events.
  */
 
-/** The payload fields this check knows; if the contract's shape ever differs, the fast path switches off. */
-export const FAST_CHECKED_PAYLOAD_FIELDS = [
-  'event_id',
-  'request_id',
-  'decision',
-  'reason_code',
-  'triggered_categories',
-  'rollout_mode',
-  'enforced',
-  'policy_id',
-  'policy_user',
-  'policy_project_id',
-  'policy_target',
-  'allowlist_hits',
-  'denylist_hits',
-  'model',
-  'created_at',
-] as const;
-
 const ENVELOPE_FIELDS = 6;
-
-export const FAST_PATH_ENABLED = sameFields(Object.keys(DECISION_PAYLOAD_SHAPE), FAST_CHECKED_PAYLOAD_FIELDS);
-
-function sameFields(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((field) => b.includes(field));
-}
 
 const isStr = (v: unknown, maxLength: number): boolean => typeof v === 'string' && v.length <= maxLength;
 const isNullableStr = (v: unknown, maxLength: number): boolean => v === null || isStr(v, maxLength);
@@ -69,6 +45,39 @@ const isPlainRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
+ * One check per payload field, typed by the contract: a field added to or removed from `DecisionPayload`
+ * fails to compile here until its check is written (the field list is the contract's, not a copy).
+ */
+const PAYLOAD_CHECKS: { readonly [K in keyof DecisionPayload]: (value: unknown) => boolean } = {
+  event_id: (v) => isStr(v, 36),
+  request_id: (v) => isStr(v, 128),
+  decision: (v) => isOneOf(v, DECISIONS),
+  reason_code: (v) => isStr(v, 64),
+  triggered_categories: (v) => isStrArray(v, 64, 96),
+  rollout_mode: (v) => isOneOf(v, ROLLOUT_MODES),
+  enforced: (v) => typeof v === 'boolean',
+  policy_id: (v) => isNullableStr(v, 64),
+  policy_user: (v) => isNullableStr(v, 256),
+  policy_project_id: (v) => isStr(v, 64),
+  policy_target: (v) => isOneOf(v, POLICY_TARGETS),
+  allowlist_hits: isInt,
+  denylist_hits: isInt,
+  model: (v) => isStr(v, 128),
+  created_at: isIsoTime,
+};
+
+/** The payload fields this check knows (the contract's, by the table's type). */
+export const FAST_CHECKED_PAYLOAD_FIELDS = Object.keys(PAYLOAD_CHECKS) as (keyof DecisionPayload)[];
+const CHECKS = FAST_CHECKED_PAYLOAD_FIELDS.map((field) => [field, PAYLOAD_CHECKS[field]] as const);
+
+/** The limits above must be the contract's: if its shape ever differs in field names, the fast path is off. */
+export const FAST_PATH_ENABLED = sameFields(Object.keys(DECISION_PAYLOAD_SHAPE), FAST_CHECKED_PAYLOAD_FIELDS);
+
+function sameFields(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((field) => b.includes(field));
+}
+
+/**
  * True only if `parsed` is exactly a valid `policy.decision` v1 envelope by the contract's rules. Every
  * check below fails on `undefined`, so "n valid named fields and n keys" means no extra field.
  */
@@ -85,23 +94,7 @@ export function isValidDecisionEnvelope(parsed: unknown): parsed is DecisionEven
   )
     return false;
   const p = parsed.payload;
-  return (
-    isPlainRecord(p) &&
-    countKeys(p) === FAST_CHECKED_PAYLOAD_FIELDS.length &&
-    isStr(p.event_id, 36) &&
-    isStr(p.request_id, 128) &&
-    isOneOf(p.decision, DECISIONS) &&
-    isStr(p.reason_code, 64) &&
-    isStrArray(p.triggered_categories, 64, 96) &&
-    isOneOf(p.rollout_mode, ROLLOUT_MODES) &&
-    typeof p.enforced === 'boolean' &&
-    isNullableStr(p.policy_id, 64) &&
-    isNullableStr(p.policy_user, 256) &&
-    isStr(p.policy_project_id, 64) &&
-    isOneOf(p.policy_target, POLICY_TARGETS) &&
-    isInt(p.allowlist_hits) &&
-    isInt(p.denylist_hits) &&
-    isStr(p.model, 128) &&
-    isIsoTime(p.created_at)
-  );
+  if (!isPlainRecord(p) || countKeys(p) !== CHECKS.length) return false;
+  for (let i = 0; i < CHECKS.length; i++) if (!CHECKS[i][1](p[CHECKS[i][0]])) return false;
+  return true;
 }

@@ -6,6 +6,7 @@ import {
   type EventBus,
   type FollowSubscription,
   type IncomingMessage,
+  describeError,
 } from '@pgw/messaging';
 import { ProjectRetentionRepository, type ProjectRetention } from '../retention/project-retention.repository';
 import {
@@ -112,7 +113,9 @@ export class ProjectStateStore {
         write,
         () => this.stopped,
         (error, attempt) =>
-          this.logger.warn(`persisting project retention failed (attempt ${attempt}): ${String(error)}`),
+          this.logger.warn(
+            `persisting project retention failed (attempt ${attempt}): ${describeError(error)}`,
+          ),
       );
       if (notify) for (const listener of this.classChangeListeners) listener();
     });

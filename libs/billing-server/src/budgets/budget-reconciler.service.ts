@@ -1,3 +1,4 @@
+import { describeError } from '@pgw/messaging';
 import {
   Inject,
   Injectable,
@@ -84,9 +85,7 @@ export class BudgetReconciler implements OnApplicationBootstrap, OnModuleDestroy
         if (result.published > 0) this.relay.nudge();
       } catch (error) {
         for (const id of batch) this.dirty.add(id);
-        this.logger.warn(
-          `budget reconcile failed, will retry: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.warn(`budget reconcile failed, will retry: ${describeError(error)}`);
         return;
       }
     }

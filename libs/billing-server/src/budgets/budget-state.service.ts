@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TOPICS, type QuotaStateRecord } from '@pgw/contracts';
 import type { EntityManager } from 'typeorm';
-import { OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxRelay } from '../outbox/outbox-relay.service';
 import { periodOf } from '../shared/periods';
 import { BudgetRepository } from './budget.repository';
 import { computeQuotaState, reachedThresholds, sameQuotaState, type BudgetAlertKind } from './budget-state';
@@ -27,7 +27,7 @@ export interface RefreshResult {
 export class BudgetStateService {
   constructor(
     private readonly budgets: BudgetRepository,
-    private readonly outbox: OutboxRepository,
+    private readonly outbox: OutboxRelay,
     private readonly settings: ProjectBudgetSettings,
   ) {}
 

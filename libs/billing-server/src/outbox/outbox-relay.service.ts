@@ -5,87 +5,63 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { EVENT_BUS, type EventBus } from '@pgw/messaging';
-import { BILLING_OPTIONS, type ResolvedBillingOptions } from '../billing-server.options';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { describeError, EVENT_BUS, type EventBus } from '@pgw/messaging';
+import { TransactionalOutbox } from '@pgw/persistence';
+import { BILLING_CONNECTION, BILLING_OPTIONS, type ResolvedBillingOptions } from '../billing-server.options';
 import { BillingMetrics } from '../metrics/billing-metrics';
-import { OutboxRepository, type OutboxMessage } from './outbox.repository';
 
+/** Arbitrary constant: one relay at a time per database keeps each key's records in commit order. */
+const RELAY_LOCK_ID = 0x6269_6c6c; // "bill"
 const RELAY_BATCH = 500;
 
 /**
- * Moves committed outbox rows to the bus. Nudged right after each commit that wrote some; a timer polls
- * as a fallback (after a crash, a broker outage, or a commit by another replica).
+ * Billing's quota-state outbox (`billing.outbox`) on the shared transactional-outbox relay. Every record in
+ * it is a quota-state record (budget state for the gateway's quota enforcement).
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('BillingOutbox');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly outbox: TransactionalOutbox;
 
   constructor(
-    private readonly outbox: OutboxRepository,
-    @Inject(EVENT_BUS) private readonly bus: EventBus,
-    @Inject(BILLING_OPTIONS) private readonly options: ResolvedBillingOptions,
-    private readonly metrics: BillingMetrics,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.nudge(), this.options.outboxPollIntervalMs);
-    this.timer.unref();
-    this.nudge();
+    @InjectDataSource(BILLING_CONNECTION) dataSource: DataSource,
+    @Inject(EVENT_BUS) bus: EventBus,
+    @Inject(BILLING_OPTIONS) options: ResolvedBillingOptions,
+    metrics: BillingMetrics,
+  ) {
+    this.outbox = new TransactionalOutbox(dataSource, {
+      table: 'billing.outbox',
+      relayLockId: RELAY_LOCK_ID,
+      publish: async (run) => {
+        await bus.publishAndWait(run.topic, run.messages);
+        metrics.quotaStatePublished.inc([], run.messages.length);
+      },
+      pollIntervalMs: options.outboxPollIntervalMs,
+      batchSize: RELAY_BATCH,
+      onFailure: (error) => {
+        metrics.relayFailures.inc();
+        this.logger.warn(`outbox relay failed, will retry: ${describeError(error)}`);
+      },
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.outbox.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.outbox.stop();
+  }
+
+  /** Written in the same transaction as the state it describes. */
+  enqueue(manager: EntityManager, topic: string, key: string, value: string | null): Promise<void> {
+    return this.outbox.enqueue(manager, [{ topic, key, value }]);
   }
 
   /** Relays soon; coalesces nudges that arrive while a relay runs. */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.nudge();
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (!this.stopped && (await this.outbox.relay(RELAY_BATCH, (messages) => this.send(messages))) > 0) {
-        // keep going while there is a backlog
-      }
-    } catch (error) {
-      this.metrics.relayFailures.inc();
-      this.logger.warn(
-        `outbox relay failed, will retry: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-  }
-
-  /** Publishes in id order, one call per run of consecutive messages to the same topic. */
-  private async send(messages: OutboxMessage[]): Promise<void> {
-    let start = 0;
-    while (start < messages.length) {
-      let end = start;
-      while (end < messages.length && messages[end].topic === messages[start].topic) end++;
-      const run = messages.slice(start, end);
-      await this.bus.publishAndWait(
-        run[0].topic,
-        run.map((message) => ({ key: message.key, value: message.value })),
-      );
-      // Every outbox record is a quota-state record (budget state for the gateway's quota enforcement).
-      this.metrics.quotaStatePublished.inc([], run.length);
-      start = end;
-    }
+    this.outbox.nudge();
   }
 }

@@ -1,3 +1,4 @@
+import { describeError } from '@pgw/messaging';
 import {
   Inject,
   Injectable,
@@ -38,9 +39,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     const run = (): void => {
       if (this.running) return;
       this.running = this.purge()
-        .catch((error) =>
-          this.logger.warn(`retention run failed: ${error instanceof Error ? error.message : String(error)}`),
-        )
+        .catch((error) => this.logger.warn(`retention run failed: ${describeError(error)}`))
         .finally(() => (this.running = null));
     };
     this.timer = setInterval(run, this.options.retentionIntervalMs);

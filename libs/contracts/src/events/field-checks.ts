@@ -63,3 +63,13 @@ export function checkExact(value: unknown, path: string, shape: Record<string, C
   }
   return null;
 }
+
+/**
+ * `true` only when the two key unions are the same set: a compile-time check that a hand-written field
+ * list (a fast path, an export, a signed form) names exactly a contract's fields.
+ */
+export type SameKeys<A extends PropertyKey, B extends PropertyKey> = [A] extends [B]
+  ? [B] extends [A]
+    ? true
+    : false
+  : false;

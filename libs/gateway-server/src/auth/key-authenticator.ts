@@ -21,6 +21,9 @@ export class KeyAuthenticator {
   constructor(private readonly state: GatewayStateStore) {}
 
   authenticate(header: string | undefined): Caller {
+    // Before the state topics were read, an unknown key may just not be loaded yet: a 401 would tell a
+    // client its valid key was rejected (SDKs do not retry it); a 503 with Retry-After is retried.
+    if (!this.state.loaded) throw notReady();
     if (!header || !header.startsWith(BEARER)) {
       throw new GatewayError(
         'invalid_api_key',
@@ -38,6 +41,15 @@ export class KeyAuthenticator {
     if (!project) throw invalidKey();
     return { key, project };
   }
+}
+
+function notReady(): GatewayError {
+  return new GatewayError(
+    'not_ready',
+    'The gateway is starting and has not loaded its keys and policies yet; retry shortly.',
+    null,
+    { headers: { 'retry-after': '1' } },
+  );
 }
 
 function invalidKey(): GatewayError {

@@ -6,7 +6,8 @@ import { GatewayError } from '../errors/gateway-error';
 import type { Exchange } from '../exchange/exchange';
 import { Exchanges } from '../exchange/exchanges';
 import { parseJsonBody } from '../http/raw-response';
-import { BudgetGuard, DEFAULT_OUTPUT_RESERVATION_TOKENS } from '../limits/budget-guard';
+import { BudgetGuard } from '../limits/budget-guard';
+import { boundChatRequestTokens } from '../limits/cost-estimate';
 import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
 import { ALLOW } from '../policy/policy-port';
@@ -63,12 +64,30 @@ export class ChatCompletionsHandler {
       const chars = visitRequestTexts(chat.body, (text) => (inputTexts.push(text), text));
       x.inputTokens = estimateTokens(chars, chat.messages.length);
 
-      record.reservedMicros = this.budget.reserve(
-        caller.project,
-        x.inputTokens + (chat.maxTokens ?? DEFAULT_OUTPUT_RESERVATION_TOKENS),
-      );
-      record.reserved = true;
-      const admission = this.limits.admit(caller, x.inputTokens);
+      const bound = boundChatRequestTokens(chat.body, raw.length, route.upstreamModel);
+      const reservation = this.budget.reserve(caller.project, record.requestId, bound.totalTokens);
+      if (reservation instanceof Promise) {
+        reservation.then(
+          (reserved) => {
+            record.budget = reserved;
+            this.admit(x, chat, route, inputTexts);
+          },
+          (error: unknown) => x.fail(error),
+        );
+      } else {
+        record.budget = reservation;
+        this.admit(x, chat, route, inputTexts);
+      }
+    } catch (error) {
+      x.fail(error);
+    }
+  }
+
+  /** Rate limits (once the budget holds the request's bound), then forward. */
+  private admit(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: string[]): void {
+    try {
+      const record = x.record;
+      const admission = this.limits.admit(record.caller, x.inputTokens);
       if (admission instanceof Promise) {
         admission.then(
           (admitted) => {

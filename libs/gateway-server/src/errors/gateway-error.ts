@@ -22,6 +22,8 @@ export const GATEWAY_ERRORS = {
   internal_error: { status: 500, type: 'api_error' },
   upstream_error: { status: 502, type: 'api_error' },
   policy_unavailable: { status: 503, type: 'api_error' },
+  /** Starting: the key, project, policy and quota state is not loaded yet (with Retry-After). */
+  not_ready: { status: 503, type: 'api_error' },
   upstream_timeout: { status: 504, type: 'api_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

@@ -41,33 +41,72 @@ export class GatewayEvents {
   }
 }
 
-export function encodeDecision(
-  projectId: string,
-  p: Omit<DecisionPayload, 'event_id' | 'created_at'>,
-  ms: number,
-): string {
+type EmittedDecision = Omit<DecisionPayload, 'event_id' | 'created_at'>;
+type FieldEncoders<T> = { readonly [K in keyof T]-?: (value: T[K]) => string };
+
+/**
+ * One encoder per payload field, typed by the contract: a field added to or removed from the payload fails
+ * to compile here until it is encoded (the field list is the contract's). Wire order is the table's order.
+ */
+const DECISION_FIELDS: FieldEncoders<EmittedDecision> = {
+  request_id: str,
+  decision: str,
+  reason_code: str,
+  triggered_categories: strings,
+  rollout_mode: str,
+  enforced: bool,
+  policy_id: nullable,
+  policy_user: nullable,
+  policy_project_id: str,
+  policy_target: str,
+  allowlist_hits: num,
+  denylist_hits: num,
+  model: str,
+};
+
+const USAGE_FIELDS: FieldEncoders<UsagePayload> = {
+  request_id: str,
+  key_id: str,
+  model: str,
+  input_tokens: num,
+  output_tokens: num,
+  total_tokens: num,
+  usage_estimated: bool,
+  streamed: bool,
+  status: str,
+  http_status: num,
+  error_code: nullable,
+  started_at: str,
+  finished_at: str,
+};
+
+/** `,"field":value` for every field of the table, in its order. */
+function fieldsOf<T>(encoders: FieldEncoders<T>): (payload: T) => string {
+  const entries = Object.entries(encoders) as [keyof T & string, (value: unknown) => string][];
+  return (payload) => {
+    let out = '';
+    for (let i = 0; i < entries.length; i++)
+      out += `,"${entries[i][0]}":${entries[i][1](payload[entries[i][0]])}`;
+    return out;
+  };
+}
+
+const decisionFields = fieldsOf(DECISION_FIELDS);
+const usageFields = fieldsOf(USAGE_FIELDS);
+
+export function encodeDecision(projectId: string, p: EmittedDecision, ms: number): string {
   const id = fastUuidv7(ms);
   const now = new Date(ms).toISOString();
-  const project = str(projectId);
   return (
-    `{"event_id":"${id}${DECISION_HEAD}${now}","project_id":${project},"payload":{"event_id":"${id}"` +
-    `,"request_id":${str(p.request_id)},"decision":${str(p.decision)},"reason_code":${str(p.reason_code)}` +
-    `,"triggered_categories":${strings(p.triggered_categories)},"rollout_mode":${str(p.rollout_mode)}` +
-    `,"enforced":${p.enforced},"policy_id":${nullable(p.policy_id)},"policy_user":${nullable(p.policy_user)}` +
-    `,"policy_project_id":${str(p.policy_project_id)},"policy_target":${str(p.policy_target)}` +
-    `,"allowlist_hits":${num(p.allowlist_hits)},"denylist_hits":${num(p.denylist_hits)}` +
-    `,"model":${str(p.model)},"created_at":"${now}"}}`
+    `{"event_id":"${id}${DECISION_HEAD}${now}","project_id":${str(projectId)},"payload":{"event_id":"${id}"` +
+    `${decisionFields(p)},"created_at":"${now}"}}`
   );
 }
 
 export function encodeUsage(projectId: string, p: UsagePayload, ms = Date.now()): string {
   return (
     `{"event_id":"${fastUuidv7(ms)}${USAGE_HEAD}${new Date(ms).toISOString()}","project_id":${str(projectId)}` +
-    `,"payload":{"request_id":${str(p.request_id)},"key_id":${str(p.key_id)},"model":${str(p.model)}` +
-    `,"input_tokens":${num(p.input_tokens)},"output_tokens":${num(p.output_tokens)}` +
-    `,"total_tokens":${num(p.total_tokens)},"usage_estimated":${p.usage_estimated},"streamed":${p.streamed}` +
-    `,"status":${str(p.status)},"http_status":${num(p.http_status)},"error_code":${nullable(p.error_code)}` +
-    `,"started_at":${str(p.started_at)},"finished_at":${str(p.finished_at)}}}`
+    `,"payload":{${usageFields(p).slice(1)}}}`
   );
 }
 
@@ -87,6 +126,10 @@ function strings(values: readonly string[]): string {
   let out = `[${str(values[0])}`;
   for (let i = 1; i < values.length; i++) out += `,${str(values[i])}`;
   return `${out}]`;
+}
+
+function bool(value: boolean): string {
+  return value ? 'true' : 'false';
 }
 
 function num(value: number): string {

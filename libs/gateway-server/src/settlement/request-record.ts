@@ -1,5 +1,6 @@
 import type { UsageStatus } from '@pgw/contracts';
 import type { Caller } from '../auth/key-authenticator';
+import type { BudgetReservation } from '../limits/budget-guard';
 import type { Admission } from '../limits/request-limits';
 import type { UpstreamLoad } from '../load-shedding/priority-admission';
 import type { CompiledPolicy, PolicyOutcome } from '../policy/policy-port';
@@ -23,9 +24,8 @@ export interface RequestRecord {
   stream: boolean;
   user: string | null;
   policy: CompiledPolicy | null;
-  /** Budget reserved for the request (micro-dollars), returned or charged at settlement. */
-  reservedMicros: number;
-  reserved: boolean;
+  /** The budget the request holds (null: no budget, or not reserved yet), settled to its actual cost. */
+  budget: BudgetReservation | null;
   admission: Admission | null;
   /** The upstream slot taken by load shedding's admission. */
   load: UpstreamLoad | null;
@@ -48,8 +48,7 @@ export function newRequestRecord(caller: Caller, requestId: string): RequestReco
     stream: false,
     user: null,
     policy: null,
-    reservedMicros: 0,
-    reserved: false,
+    budget: null,
     admission: null,
     load: null,
     inputOutcome: null,

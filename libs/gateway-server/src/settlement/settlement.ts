@@ -28,7 +28,7 @@ export class Settlement {
     const { key, project } = record.caller;
     const { usage } = settled;
     const total = usage.input + usage.output;
-    if (record.reserved) this.budget.settle(project.project_id, record.reservedMicros, total);
+    if (record.budget) this.budget.settle(record.budget, total);
     if (record.admission) this.limits.settle(record.admission, total);
     if (record.load)
       this.shedder.release(record.load, project.plan, record.upstreamStatus, record.upstreamMs);

@@ -56,6 +56,11 @@ export class GatewayStateStore implements OnModuleDestroy {
   private compileScheduled = false;
   private readonly quotaListeners: ((projectId: string) => void)[] = [];
   private defaultPolicy: CompiledPolicy | null = null;
+  /**
+   * True once the state topics were read up to where they stood when the follower started (set by the
+   * StateFollower, never reset: a later Kafka outage keeps serving the last-known state).
+   */
+  loaded = false;
   /** Counts revisions that did not compile (exported as a metric). */
   policyCompileFailures = 0;
 

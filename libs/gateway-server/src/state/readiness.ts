@@ -10,9 +10,10 @@ export interface ReadinessStatus {
 }
 
 /**
- * Ready once the state topics were read up to where they stood at start, and events can go somewhere:
- * Kafka answers, or they are being spilled to the local file. After that, Kafka or the policy service
- * going away does not make the gateway unready: it serves from its last-known state.
+ * Ready once the state topics were read up to where they stood at start (the same moment /v1 stops
+ * answering 503 not_ready). Events always have somewhere to go: the bus's local log takes each one
+ * before the response completes. After that, Kafka or the policy service going away does not make the
+ * gateway unready: it serves from its last-known state and replays the log when Kafka is back.
  */
 @Injectable()
 export class Readiness {
@@ -25,7 +26,7 @@ export class Readiness {
     const health = this.bus.health();
     const caughtUp = this.follower.isCaughtUp();
     return {
-      ready: caughtUp && (health.connected || health.spilled > 0),
+      ready: caughtUp,
       state_caught_up: caughtUp,
       kafka_connected: health.connected,
       events_spilled: health.spilled,

@@ -64,6 +64,7 @@ export class StateFollower implements OnApplicationBootstrap, OnApplicationShutd
       await subscription.caughtUp;
       this.store.compilePending();
       this.caughtUp = true;
+      this.store.loaded = true;
       this.logger.log('state topics caught up');
     } catch (error) {
       const delay = Math.min(5_000, 250 * 2 ** attempt);

@@ -6,20 +6,39 @@ import type {
   EventBus,
   FollowOptions,
   FollowSubscription,
-  IncomingMessage,
   OutgoingMessage,
   Subscription,
 } from '../event-bus.port';
-import { retryUntilSuccess } from '../retry';
+import { describeError, retryUntilSuccess } from '../retry';
 import { type ClusterMetadata, RecordBatchProducer } from './produce/record-batch-producer';
-import { SpillFile, type SpilledMessage } from './spill-file';
+import {
+  CONSUMER_SESSION,
+  loadKafkajs,
+  MAX_SLICE_BYTES,
+  MAX_SLICE_MESSAGES,
+  READER_SILENCE_MS,
+  slicesUnderBrokerLimits,
+  toIncoming,
+} from './kafka-support';
+import { type LoggedMessage, WriteAheadLog } from './write-ahead-log';
+
+type SpilledMessage = LoggedMessage;
 
 export interface KafkaEventBusOptions {
   brokers: string[];
   clientId: string;
-  /** Where undeliverable batches go; without it a failed batch is kept in memory and retried. */
-  spillPath?: string;
-  spillMaxBytes?: number;
+  /**
+   * The local event log's directory: every published message is appended there before publish()
+   * returns and replayed from there (also after a restart) until the broker acknowledged it. Without it
+   * a failed batch is kept in memory and retried.
+   */
+  logDir?: string;
+  /** Bytes the log may hold unacknowledged (default 256 MB); past it messages wait in memory. */
+  logMaxBytes?: number;
+  /** 0 (default): the log is in the page cache (survives a process kill); n: fsync'ed every n ms. */
+  logFsyncIntervalMs?: number;
+  /** A spill file from before the log existed (same line format), replayed once and deleted. */
+  legacySpillPath?: string;
   /** A batch is sent when this many messages are queued, or after lingerMs, whichever comes first. */
   maxBatchMessages?: number;
   lingerMs?: number;
@@ -28,25 +47,35 @@ export interface KafkaEventBusOptions {
 
 /**
  * Kafka behind the event-bus port: kafkajs for consumers, followers and cluster metadata, and our own
- * RecordBatchProducer for producing. The producer is a micro-batcher (linger.ms): publish() writes the
- * message into its partition's record batch and returns. When the broker is unreachable a batch is
- * appended to the spill file and a drainer replays the file, in order and with the original event ids,
- * once the broker is back; new batches go behind the spilled ones so order is kept.
+ * RecordBatchProducer for producing. With a log (logDir), publish() first appends the messages to the
+ * local write-ahead log (one write, page cache), then, while the broker answers ("live"), into their
+ * partitions' record batches, sent by a micro-batcher (linger.ms); the log is acknowledged as batches
+ * are. When a send fails, nothing stays in memory: the unacknowledged part of the log becomes backlog
+ * and new messages go only to the log ("backlog" mode) until the replayer, which reads the backlog back
+ * from disk a bounded chunk at a time, gets an answer. Then new messages go live again at once while the
+ * replayer sends the backlog, in log order and with the original event ids, alongside: new events never
+ * wait behind a replay, and a restart replays what an earlier run left.
  */
 export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
   private readonly producer: RecordBatchProducer;
   private admin: Admin | null = null;
-  /** Messages published before their topic's partitions were known, or while a spill is pending. */
+  /** Messages published before their topic's partitions were known. */
   private queue: SpilledMessage[] = [];
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> = Promise.resolve();
-  private readonly spill: SpillFile | null;
+  private readonly log$: WriteAheadLog | null;
+  /** Without a log (or with a full one): messages a failed send left, retried from memory. */
   private memorySpill: SpilledMessage[] = [];
-  private drainTimer: NodeJS.Timeout | null = null;
+  /** live: new messages also go into the record batches; backlog: only into the log (broker away). */
+  private mode: 'live' | 'backlog' = 'live';
+  private replayTimer: NodeJS.Timeout | null = null;
+  private replaying = false;
   private connected = false;
   private closed = false;
   private readonly subscriptions = new Set<Subscription>();
+  /** Each consumer's last contact with the broker (ms; 0 after a crash). */
+  private readonly readers = new Map<Consumer, number>();
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: KafkaEventBusOptions) {
@@ -65,16 +94,32 @@ export class KafkaEventBus implements EventBus {
       metadata: (topics) => this.clusterMetadata(topics),
       timeoutMs: 5_000,
     });
-    this.spill = options.spillPath
-      ? new SpillFile(options.spillPath, options.spillMaxBytes ?? 256 * 1024 * 1024)
+    this.log$ = options.logDir
+      ? new WriteAheadLog(options.logDir, {
+          maxBytes: options.logMaxBytes,
+          fsyncIntervalMs: options.logFsyncIntervalMs,
+          legacySpillPath: options.legacySpillPath,
+        })
       : null;
-    if (this.spilledCount() > 0) this.scheduleDrain();
+    if (this.spilledCount() > 0) this.scheduleReplay(0);
   }
 
   publish(topic: string, messages: OutgoingMessage[]): void {
+    if (this.log$) {
+      if (!this.log$.append(topic, messages)) {
+        if (this.memorySpill.length === 0) this.log('event log full: new messages are held in memory only');
+        this.memorySpill.push(...messages.map(({ key, value }) => ({ topic, key, value })));
+        this.scheduleReplay();
+        return;
+      }
+      if (this.mode === 'backlog') return; // on disk; the replayer sends it once the broker answers
+    } else if (this.memorySpill.length > 0) {
+      this.memorySpill.push(...messages.map(({ key, value }) => ({ topic, key, value })));
+      return;
+    }
     // Straight into the record batches unless something published earlier still waits in the queue
-    // (unknown topic, pending spill): then behind it, so the order within a partition holds.
-    const direct = this.queue.length === 0 && this.spilledCount() === 0 && this.producer.knows(topic);
+    // (unknown topic): then behind it, so the order within a partition holds.
+    const direct = this.queue.length === 0 && this.producer.knows(topic);
     for (const { key, value } of messages) {
       if (direct) this.producer.append(topic, key, value);
       else this.queue.push({ topic, key, value });
@@ -99,11 +144,12 @@ export class KafkaEventBus implements EventBus {
 
   health(): BusHealth {
     const buffered = this.queue.length + this.producer.pending;
-    return { connected: this.connected, buffered, spilled: this.spilledCount() };
+    return { connected: this.connected && this.readersConnected(), buffered, spilled: this.spilledCount() };
   }
 
   async consume(options: ConsumeOptions): Promise<Subscription> {
-    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    const consumer = this.kafka.consumer({ groupId: options.groupId, ...CONSUMER_SESSION });
+    this.watch(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
     let stopped = false;
@@ -123,9 +169,13 @@ export class KafkaEventBus implements EventBus {
               await options.handler(slice);
               return true;
             },
-            () => stopped || !isRunning(),
-            (error, attempt) =>
-              this.log(`handler for ${options.groupId} failed (attempt ${attempt}): ${describe(error)}`),
+            () => stopped || !isRunning() || isStale(),
+            (error, attempt) => {
+              this.log(`handler for ${options.groupId} failed (attempt ${attempt}): ${describeError(error)}`);
+              // Still a live member while the handler waits for its database: no rebalance meanwhile.
+              heartbeat().catch(() => undefined);
+            },
+            1_000,
           );
           if (!done) return;
           const last = slice[slice.length - 1].offset;
@@ -165,8 +215,9 @@ export class KafkaEventBus implements EventBus {
     // Each instance gets its own group so every replica reads every partition from the beginning.
     const consumer: Consumer = this.kafka.consumer({
       groupId: `${this.options.clientId}.follower.${randomUUID()}`,
-      allowAutoTopicCreation: false,
+      ...CONSUMER_SESSION,
     });
+    this.watch(consumer);
     await consumer.connect();
     for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -195,18 +246,41 @@ export class KafkaEventBus implements EventBus {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    if (this.drainTimer) clearTimeout(this.drainTimer);
+    if (this.replayTimer) clearTimeout(this.replayTimer);
     for (const subscription of [...this.subscriptions]) await subscription.close();
     this.producer.close();
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = null;
+    this.log$?.close();
+  }
+
+  /**
+   * A consumer's last sign of the broker (a fetch, a heartbeat, a join): health() reports the bus
+   * disconnected when one crashed or has heard nothing for READER_SILENCE_MS (an idle fetch returns at
+   * least every 5 s), so readiness follows the broker's outages and returns.
+   */
+  private watch(consumer: Consumer): void {
+    const seen = () => this.readers.set(consumer, Date.now());
+    const lost = () => this.readers.set(consumer, 0);
+    const { CONNECT, GROUP_JOIN, FETCH, HEARTBEAT, CRASH, DISCONNECT, STOP } = consumer.events;
+    for (const event of [CONNECT, GROUP_JOIN, FETCH, HEARTBEAT]) consumer.on(event, seen);
+    consumer.on(CRASH, lost);
+    consumer.on(DISCONNECT, lost);
+    consumer.on(STOP, () => this.readers.delete(consumer));
+    seen();
+  }
+
+  private readersConnected(): boolean {
+    const now = Date.now();
+    for (const last of this.readers.values()) if (now - last > READER_SILENCE_MS) return false;
+    return true;
   }
 
   private track(closeFn: () => Promise<void>): Subscription {
     const subscription: Subscription = {
       close: async () => {
         if (!this.subscriptions.delete(subscription)) return;
-        await closeFn().catch((error) => this.log(`closing a consumer failed: ${describe(error)}`));
+        await closeFn().catch((error) => this.log(`closing a consumer failed: ${describeError(error)}`));
       },
     };
     this.subscriptions.add(subscription);
@@ -229,22 +303,31 @@ export class KafkaEventBus implements EventBus {
     const direct = this.producer.takeOpen();
     const queued = this.queue;
     this.queue = [];
-    if (this.spilledCount() > 0) {
-      // keep order: nothing overtakes what is already spilled
-      this.spillBatch([...direct.messages(), ...queued]);
-      return;
-    }
+    const upTo = this.log$?.position();
     let directSent = false;
     try {
       await this.producer.send(direct);
       directSent = true;
       for (const slice of slicesUnderBrokerLimits(queued)) await this.sendBatch(slice);
       this.connected = true;
+      if (upTo) this.log$!.ackLive(upTo);
     } catch (error) {
       this.connected = false;
-      const batch = [...(directSent ? [] : direct.messages()), ...queued];
-      this.log(`broker unreachable, spilling ${batch.length} messages: ${describe(error)}`);
-      this.spillBatch(batch);
+      if (this.log$) {
+        // All of it is in the log: drop the in-memory copies and let the replayer take over.
+        this.log(
+          `broker unreachable, ${this.log$.position().records} events wait in the local log: ${describeError(error)}`,
+        );
+        this.mode = 'backlog';
+        this.producer.takeOpen();
+        this.queue = [];
+        this.log$.toBacklog();
+      } else {
+        const batch = [...(directSent ? [] : direct.messages()), ...queued];
+        this.log(`broker unreachable, keeping ${batch.length} messages in memory: ${describeError(error)}`);
+        this.memorySpill.push(...batch);
+      }
+      this.scheduleReplay();
     }
   }
 
@@ -280,101 +363,59 @@ export class KafkaEventBus implements EventBus {
     }
   }
 
-  private spillBatch(batch: SpilledMessage[]): void {
-    if (this.spill) {
-      try {
-        this.spill.append(batch);
-      } catch (error) {
-        this.log(`spill failed, keeping ${batch.length} messages in memory: ${describe(error)}`);
-        this.memorySpill.push(...batch);
-      }
-    } else {
-      this.memorySpill.push(...batch);
-    }
-    this.scheduleDrain();
-  }
-
   private spilledCount(): number {
-    return (this.spill?.depth ?? 0) + this.memorySpill.length;
+    const waiting = this.mode === 'backlog' ? (this.log$?.activeUnacked() ?? 0) : 0;
+    return (this.log$?.backlogRecords() ?? 0) + waiting + this.memorySpill.length;
   }
 
-  private scheduleDrain(delayMs = 500): void {
-    if (this.drainTimer || this.closed) return;
-    this.drainTimer = setTimeout(() => {
-      this.drainTimer = null;
-      this.sending = this.sending.then(() => this.drainSpill());
+  private scheduleReplay(delayMs = 500): void {
+    if (this.replayTimer || this.replaying || this.closed) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = null;
+      void this.replay();
     }, delayMs);
-    this.drainTimer.unref();
+    this.replayTimer.unref();
   }
 
-  /** Replays spilled messages in their original order, then lets new batches flow directly again. */
-  private async drainSpill(): Promise<void> {
-    const spilled = [...(this.spill?.readAll() ?? []), ...this.memorySpill];
-    if (spilled.length === 0) return;
+  /**
+   * Sends the backlog a chunk at a time, oldest first, on its own chain (the live sender does not wait
+   * for it). The first answer from the broker switches new messages back to live.
+   */
+  private async replay(): Promise<void> {
+    this.replaying = true;
+    let sent = 0;
     try {
-      for (const slice of slicesUnderBrokerLimits(spilled)) await this.sendBatch(slice);
-      this.spill?.clear();
-      this.memorySpill = [];
-      this.connected = true;
-      this.log(`replayed ${spilled.length} spilled messages`);
-    } catch {
-      // Still away. A partly replayed file is replayed again whole: consumers are idempotent by event id.
+      for (;;) {
+        if (this.closed) return;
+        const next = this.log$?.nextBacklog();
+        const chunk = next ? this.log$!.read(next.seq, MAX_SLICE_BYTES) : null;
+        const messages = chunk ? chunk.messages : this.memorySpill.slice(0, MAX_SLICE_MESSAGES);
+        if (!chunk && messages.length === 0) {
+          if (this.mode === 'live' || !this.log$ || this.log$.activeUnacked() === 0) break;
+          this.log$.toBacklog(); // backlog mode with nothing sealed yet: what the log took is next
+          continue;
+        }
+        await this.sendBatch(messages);
+        if (this.closed) return;
+        if (chunk) this.log$!.ackChunk(chunk);
+        else this.memorySpill.splice(0, messages.length);
+        sent += messages.length;
+        this.connected = true;
+        if (this.mode === 'backlog') {
+          // The broker is back: what the log took meanwhile is backlog too, and new messages go live.
+          this.mode = 'live';
+          this.log$?.toBacklog();
+        }
+      }
+      if (sent > 0) this.log(`replayed ${sent} logged messages`);
+    } catch (error) {
+      // Still away (a chunk is sent again whole: consumers are idempotent by event id).
       this.connected = false;
-      this.scheduleDrain(1_000);
+      if (sent > 0) this.log(`replayed ${sent} logged messages, then: ${describeError(error)}`);
+      this.replaying = false;
+      this.scheduleReplay(500);
+      return;
     }
+    this.replaying = false;
   }
-}
-
-/**
- * Queued and spilled messages (a replayed spill file can hold millions) are encoded and sent a bounded
- * slice at a time, so one send's batches stay small; the producer itself splits any partition batch past
- * the broker's message.max.bytes. A failure part-way spills the whole batch: what was already sent is
- * sent again, which idempotent consumers absorb.
- */
-const MAX_SLICE_MESSAGES = 500;
-const MAX_SLICE_BYTES = 512 * 1024;
-
-function slicesUnderBrokerLimits(messages: SpilledMessage[]): SpilledMessage[][] {
-  const slices: SpilledMessage[][] = [];
-  let current: SpilledMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64;
-    if (current.length > 0 && (current.length >= MAX_SLICE_MESSAGES || bytes + size > MAX_SLICE_BYTES)) {
-      slices.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) slices.push(current);
-  return slices;
-}
-
-function toIncoming(
-  topic: string,
-  partition: number,
-  message: { offset: string; key: Buffer | null; value: Buffer | null },
-): IncomingMessage {
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key ? message.key.toString() : null,
-    value: message.value,
-  };
-}
-
-/**
- * kafkajs is required when a bus is created, not when this module is imported: a process that talks to
- * Kafka only through ThreadedKafkaEventBus never loads it on its main thread (~12 MB of RSS).
- */
-function loadKafkajs(): typeof import('kafkajs') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('kafkajs') as typeof import('kafkajs');
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import { describeError } from '../../retry';
 import type {
   BusHealth,
   ConsumeOptions,
@@ -264,7 +265,7 @@ export class ThreadedKafkaEventBus implements EventBus {
       if (registration?.kind !== 'consume') throw new Error('subscription closed');
       await registration.options.handler(messages.map(fromWire));
     } catch (caught) {
-      error = caught instanceof Error ? caught.message : String(caught);
+      error = describeError(caught);
     }
     this.post({ type: 'handled', call, error });
   }

@@ -1,14 +1,16 @@
-import { consecutiveTopicRuns } from './outbox.relay';
+import { consecutiveTopicRuns } from './transactional-outbox';
 
 describe('consecutiveTopicRuns', () => {
-  it('batches consecutive rows per topic and keeps the global order', () => {
-    const row = (id: number, topic: string) => ({
+  it('batches consecutive messages per topic and keeps the global order', () => {
+    const message = (id: number, topic: string) => ({
       id: String(id),
       topic,
-      message_key: `k${id}`,
-      message_value: `v${id}`,
+      key: `k${id}`,
+      value: `v${id}`,
     });
-    expect(consecutiveTopicRuns([row(1, 'a'), row(2, 'a'), row(3, 'b'), row(4, 'a')])).toEqual([
+    expect(
+      consecutiveTopicRuns([message(1, 'a'), message(2, 'a'), message(3, 'b'), message(4, 'a')]),
+    ).toEqual([
       {
         topic: 'a',
         messages: [
