@@ -115,6 +115,7 @@ export default [
       '.kafka/**',
       'coverage/**',
       'bench/node_modules/**',
+      'libs/policy-engine/data/**',
     ],
   },
   ...nx.configs['flat/base'],

@@ -26,7 +26,12 @@ describe('topic retention', () => {
   it('has retention.ms on the broker as topics.json says, set by scripts/kafka/ensure-topics.js', async () => {
     // Run the script (idempotent; it repairs drift), then read the broker's own configuration.
     execFileSync(process.execPath, [resolve(__dirname, '..', 'scripts', 'kafka', 'ensure-topics.js')], {
-      env: { ...process.env, KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), KAFKA_QUIET: '1' },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+        KAFKA_QUIET: '1',
+        KAFKA_EVENT_RETENTION_MS: '', // the operator's override: not set here
+      },
       stdio: 'pipe',
     });
     const admin = new Kafka({ brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();

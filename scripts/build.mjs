@@ -35,7 +35,8 @@ execFileSync(
     tmpConfig,
     '--copy-files',
     '--ignore',
-    '**/*.spec.ts,**/*.int-spec.ts',
+    // Training data (libs/policy-engine/data) is for scripts and tests, not for the runtime.
+    '**/*.spec.ts,**/*.int-spec.ts,**/policy-engine/data/**',
     '--quiet',
   ],
   { cwd: root, stdio: 'inherit' },

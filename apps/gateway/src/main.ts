@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { GatewayMetrics } from '@pgw/gateway-server';
+import { exitOnConfigError, listenMetrics, loadConfig } from '@pgw/server-kit';
 import { GatewayAppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
 
@@ -29,7 +30,15 @@ async function bootstrap(): Promise<void> {
   );
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
-  new Logger('Gateway').log(`listening on ${config.HOST}:${config.PORT} (instance ${config.INSTANCE_ID})`);
+  const metrics = app.get(GatewayMetrics).registry;
+  await listenMetrics({
+    port: config.METRICS_PORT,
+    host: config.HOST,
+    routes: { '/metrics': () => metrics.render() },
+  });
+  new Logger('Gateway').log(
+    `listening on ${config.HOST}:${config.PORT}, metrics on ${config.METRICS_PORT} (instance ${config.INSTANCE_ID})`,
+  );
 }
 
 void bootstrap();

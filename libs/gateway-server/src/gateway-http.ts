@@ -3,12 +3,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PROMETHEUS_CONTENT_TYPE } from '@pgw/server-kit';
 import { KeyAuthenticator, type Caller } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from './gateway-server.options';
-import { GatewayMetrics } from './metrics/gateway-metrics';
 import { Readiness } from './state/readiness';
 import { GatewayError } from './errors/gateway-error';
 import { checkJsonContentType, readBody, writeError } from './http/raw-response';
@@ -40,7 +38,6 @@ export class GatewayHttp implements OnModuleInit {
     private readonly chat: ChatCompletionsHandler,
     private readonly models: ModelsHandler,
     private readonly readiness: Readiness,
-    private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions,
   ) {}
 
@@ -92,14 +89,6 @@ export class GatewayHttp implements OnModuleInit {
           .code(status.ready ? 200 : 503)
           .type('application/json')
           .send(JSON.stringify(status));
-      },
-    });
-    fastify.route({
-      method: 'GET',
-      url: '/metrics',
-      errorHandler,
-      handler: async (_request, reply) => {
-        reply.type(PROMETHEUS_CONTENT_TYPE).send(this.metrics.registry.render());
       },
     });
     // Answered in onRequest, before any body is read or parsed.

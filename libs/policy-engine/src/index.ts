@@ -43,6 +43,7 @@ export type {
   EvaluateContext,
   EvaluationResult,
   FindingLocation,
+  MessageRole,
 } from './decision/decision.types';
 export { fnv1a32, canaryBucket, inCanary } from './decision/canary-bucket';
 

@@ -5,4 +5,5 @@ export * from './admin-auth.guard';
 export * from './typed-config';
 export * from './pagination';
 export * from './metrics-registry';
+export * from './metrics-server';
 export * from './service-env';

@@ -43,6 +43,11 @@ export class UpstreamClient implements OnApplicationShutdown {
     return Object.keys(this.options.routes);
   }
 
+  /** The overall bound of one call, a whole stream included (see GatewayServerOptions.upstream). */
+  get maxDurationMs(): number {
+    return this.options.upstream.maxDurationMs;
+  }
+
   /** Whether the operator configured a route for this model id (not only the default upstream). */
   hasRoute(model: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.options.routes, model);
@@ -108,7 +113,15 @@ export class UpstreamClient implements OnApplicationShutdown {
   }
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+/** The code of the abort reason when a call reaches upstream.maxDurationMs. */
+export const MAX_DURATION_CODE = 'PGW_UPSTREAM_MAX_DURATION';
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  MAX_DURATION_CODE,
+]);
 
 /** An undici failure as the client should see it; the upstream's own words never leak. */
 export function upstreamFailure(error: unknown): GatewayError {

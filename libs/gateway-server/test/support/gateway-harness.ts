@@ -12,8 +12,9 @@ import {
   type QuotaStateRecord,
 } from '@pgw/contracts';
 import { EventBusModule, KafkaEventBus, type EventBus } from '@pgw/messaging';
+import { listenMetrics } from '@pgw/server-kit';
 import { TEST_KAFKA_BROKERS } from '@pgw/testing';
-import { GatewayServerModule, StateFollower, type GatewayServerOptions } from '../../src';
+import { GatewayMetrics, GatewayServerModule, StateFollower, type GatewayServerOptions } from '../../src';
 
 export const RUN_ID = process.env.PGW_TEST_RUN_ID ?? `r${Date.now().toString(36)}`;
 let sequence = 0;
@@ -30,6 +31,8 @@ export interface RunningGateway {
   app: NestFastifyApplication;
   bus: EventBus;
   url: string;
+  /** The internal metrics listener (apps/gateway/src/main.ts starts it the same way): `${metricsUrl}/metrics`. */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -51,11 +54,19 @@ export async function startGateway(
   await app.listen(0, '127.0.0.1');
   await app.get(StateFollower).waitUntilCaughtUp();
   const address = app.getHttpServer().address() as { port: number };
+  const registry = app.get(GatewayMetrics).registry;
+  const metrics = await listenMetrics({
+    port: 0,
+    host: '127.0.0.1',
+    routes: { '/metrics': () => registry.render() },
+  });
   return {
     app,
     bus,
     url: `http://127.0.0.1:${address.port}`,
+    metricsUrl: `http://127.0.0.1:${metrics.port}`,
     close: async () => {
+      await metrics.close();
       await app.close();
       await bus.close();
     },

@@ -1,5 +1,6 @@
 import { type DetectorDef } from '../detectors/detector.types';
 import { SIGNALS } from '../detectors/injection.signals';
+import { modelThresholdFor, shippedInjectionModel } from '../detectors/injection/shipped-model';
 import { PII_DETECTORS } from '../detectors/pii.detectors';
 import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
@@ -279,10 +280,11 @@ export function compilePolicy(input: unknown): CompiledPolicy {
     const scan = new SharedScan();
     let signalMatcher: SignalMatcher | null = null;
     const injectionRules: CompiledInjectionRule[] = [];
-    if (injectionConfigs.length > 0) {
+    const injectionModel = injectionConfigs.length > 0 ? shippedInjectionModel() : null;
+    if (injectionModel) {
       const families = new Set(injectionConfigs.map((c) => injectionFamily(config.rules[c.index].category)));
       const signals = SIGNALS.filter((s) => families.has(s.family));
-      signalMatcher = new SignalMatcher(signals, scan);
+      if (signals.length > 0) signalMatcher = new SignalMatcher(signals, scan);
       for (const c of injectionConfigs) {
         const family = injectionFamily(config.rules[c.index].category);
         injectionRules.push(
@@ -293,6 +295,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
             weights: Object.freeze(
               signals.map((s) => (s.family === family ? (c.weights[s.id] ?? s.weight) : 0)),
             ),
+            modelThreshold: modelThresholdFor(injectionModel, c.threshold),
           }),
         );
       }
@@ -316,6 +319,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
       scan,
       signalMatcher,
       injectionRules,
+      injectionModel,
       maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,
       context: LOOKBEHIND_CONTEXT,
     });

@@ -1,6 +1,7 @@
 import { inCanary } from '../decision/canary-bucket';
 import { decide } from '../decision/decide';
 import { DecisionTally } from '../decision/decision-tally';
+import { applyInjectionModel } from '../detectors/injection/model-rules';
 import type {
   DecisionMetadata,
   EvaluateContext,
@@ -75,6 +76,7 @@ export class CompiledPolicy {
     session.scanWhole(text);
     const tally = new DecisionTally(plan);
     tally.update(session);
+    applyInjectionModel(plan, tally, text, ctx.role);
     const enforced = this.isEnforced(ctx.bucketKey);
     const metadata = this.metadataOf(tally, ctx.target, enforced);
     let output = text;
@@ -123,6 +125,7 @@ export class CompiledPolicy {
       placeholders: this.placeholders,
       enforced: this.isEnforced(ctx.bucketKey),
       buffer: this.streamingMode === 'buffer',
+      role: ctx.role,
       metadataOf: (tally, enforced) => this.metadataOf(tally, ctx.target, enforced),
       onBlock: options.onBlock,
     });

@@ -1,4 +1,5 @@
 import type { InjectionFamily } from '../detectors/injection.signals';
+import type { InjectionModel } from '../detectors/injection/injection-model';
 import type { Matcher } from '../matchers/matcher.types';
 import type { SharedScan } from '../matchers/shared-scan';
 import type { SignalMatcher } from '../matchers/signal.matcher';
@@ -23,6 +24,8 @@ export interface CompiledInjectionRule {
   readonly threshold: number;
   /** Weight of each signal of the plan's signal matcher (0 for other families). */
   readonly weights: readonly number[];
+  /** Probability the learned model needs to fire this rule (from the rule's threshold). */
+  readonly modelThreshold: number;
 }
 
 /** Everything needed to scan one target (input or output). */
@@ -38,6 +41,8 @@ export interface TargetPlan {
   /** The one character pass shared by this plan's matchers. */
   readonly scan: SharedScan;
   readonly injectionRules: readonly CompiledInjectionRule[];
+  /** The learned injection detector, when the plan has injection rules. */
+  readonly injectionModel: InjectionModel | null;
   /** Longest window of any block/redact matcher (+ allowlist context): the stream hold-back bound + 1. */
   readonly maxMatchLength: number;
   /** Characters kept before the scan position for look-behind. */

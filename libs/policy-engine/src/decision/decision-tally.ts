@@ -50,6 +50,11 @@ export class DecisionTally {
     this.seen[slot] = findings.length;
   }
 
+  /** Records a rule fired from outside the lanes (the learned injection model). */
+  triggerRule(rule: number): void {
+    this.trigger(rule);
+  }
+
   private trigger(rule: number): void {
     this.triggered.add(rule);
     if (this.plan.rules[rule].action === 'block') this.blockHit = true;

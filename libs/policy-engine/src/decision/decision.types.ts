@@ -37,8 +37,16 @@ export interface EvaluationResult {
   readonly signals: readonly string[];
 }
 
+/**
+ * Who wrote a text (OpenAI message roles, plus `document` for retrieved content a client passes as its
+ * own text). Content roles (tool, function, document) are where indirect injections live.
+ */
+export type MessageRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function' | 'document';
+
 export interface EvaluateContext {
   target: PolicyTarget;
+  /** Role of the message this text comes from; injection findings in content roles are `indirect`. */
+  role?: MessageRole;
   /** User or request id: chooses the canary bucket. Without one, canary policies are not enforced. */
   bucketKey?: string;
 }

@@ -5,7 +5,7 @@
  * text and fires when the sum reaches its threshold (default 1.0). Weak signals (role-play, "developer
  * mode", "no rules") need company to fire; strong ones fire alone. Weights can be overridden per rule.
  */
-export const INJECTION_FAMILIES = ['override', 'jailbreak', 'system_prompt_leak'] as const;
+export const INJECTION_FAMILIES = ['override', 'jailbreak', 'system_prompt_leak', 'indirect'] as const;
 export type InjectionFamily = (typeof INJECTION_FAMILIES)[number];
 
 export interface SignalDef {

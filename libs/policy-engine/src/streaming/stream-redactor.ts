@@ -1,6 +1,7 @@
 import type { TargetPlan } from '../compile/compiled-rule';
 import { DecisionTally } from '../decision/decision-tally';
-import type { DecisionMetadata } from '../decision/decision.types';
+import type { DecisionMetadata, MessageRole } from '../decision/decision.types';
+import { applyInjectionModel } from '../detectors/injection/model-rules';
 import { RedactionWriter } from '../redaction/redaction-writer';
 import { ScanSession } from '../scan/scan-session';
 
@@ -37,6 +38,7 @@ export interface StreamRedactorParams {
   placeholders: readonly string[];
   enforced: boolean;
   buffer: boolean;
+  role?: MessageRole;
   metadataOf: (tally: DecisionTally, enforced: boolean) => DecisionMetadata;
   onBlock?: (metadata: DecisionMetadata) => void;
 }
@@ -49,6 +51,8 @@ export class PolicyStreamRedactor implements StreamRedactor {
   private isBlocked = false;
   private ended = false;
   private received = 0;
+  /** The whole text, kept only when the learned injection model scores it at the end. */
+  private modelText = '';
 
   constructor(private readonly params: StreamRedactorParams) {
     this.session = new ScanSession(params.plan);
@@ -74,6 +78,7 @@ export class PolicyStreamRedactor implements StreamRedactor {
     if (this.ended) throw new Error('push() after end()');
     if (chunk.length === 0) return '';
     this.received += chunk.length;
+    if (this.params.plan.injectionModel) this.modelText += chunk;
     if (this.params.buffer) {
       this.buffered += chunk;
       return this.params.enforced ? '' : chunk;
@@ -100,6 +105,9 @@ export class PolicyStreamRedactor implements StreamRedactor {
     if (this.params.buffer) session.scanWhole(this.buffered);
     else session.finish();
     this.tally.update(session);
+    // The model reads the whole text: its findings arrive at the end of the stream (flag semantics).
+    applyInjectionModel(this.params.plan, this.tally, this.modelText, this.params.role);
+    this.modelText = '';
     if (!this.params.enforced) return '';
     if (this.checkBlocked()) return '';
     return this.writer.emit(session.buf, session.redact.findings, Infinity);

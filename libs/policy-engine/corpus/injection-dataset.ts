@@ -1,0 +1,98 @@
+// The vendored injection corpus (libs/policy-engine/data/injection) and its split by source repository:
+// the model trains on TRAIN sources only; HELD_OUT sources (other repositories, other authors, other
+// templates) pick the default threshold and give the reported figures.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ModelFamily } from '../src/detectors/injection/injection-model';
+
+export const DATA_DIR = resolve(__dirname, '../data/injection');
+
+export interface Row {
+  text: string;
+  label: 'injection' | 'benign';
+  kind: string;
+  /** owner/repo@commit:path as in the corpus. */
+  source: string;
+  /** owner/repo: the unit of the split. */
+  repo: string;
+  /** Family the model's family heads learn (injections only). */
+  family: ModelFamily | null;
+}
+
+/**
+ * Repositories held out of training: attacks from five authors (overrides collected from Gandalf players,
+ * indirect injections in web pages and code, technique examples of a fuzzer, a detector's
+ * few-shot examples) and ordinary prompts from three other sets. Every family keeps training data from
+ * other sources.
+ */
+export const HELD_OUT: ReadonlySet<string> = new Set([
+  'mik0w/pallms',
+  'greshake/llm-security',
+  'cyberark/FuzzyAI',
+  'protectai/rebuff',
+  'lm-sys/FastChat',
+  'PolyAI-LDN/task-specific-datasets',
+  'openai/grade-school-math',
+]);
+
+const FAMILY_OF_KIND: Readonly<Record<string, ModelFamily>> = {
+  direct_override: 'override',
+  jailbreak_persona: 'jailbreak',
+  prompt_extraction: 'system_prompt_leak',
+  indirect: 'indirect',
+};
+
+/** Obfuscated rows take the family of what they hide, which depends on the source. */
+function obfuscatedFamily(repo: string): ModelFamily {
+  if (repo === 'JailbreakBench/artifacts' || repo === 'cyberark/FuzzyAI') return 'jailbreak';
+  if (repo === 'meta-llama/PurpleLlama') return 'system_prompt_leak';
+  return 'override';
+}
+
+function readJsonl(file: string): Row[] {
+  return readFileSync(resolve(DATA_DIR, file), 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const raw = JSON.parse(line) as Omit<Row, 'repo' | 'family'>;
+      const repo = raw.source.split(/[@:]/)[0];
+      const family = raw.label === 'injection' ? (FAMILY_OF_KIND[raw.kind] ?? obfuscatedFamily(repo)) : null;
+      return { ...raw, repo, family };
+    });
+}
+
+/**
+ * BIPIA's text attacks are ordinary questions ("What is the capital of Brazil?") that count as attacks only
+ * because they sit in an e-mail the user did not write: without knowing where the text came from, no
+ * detector can tell, so they are left out (its code attacks and clean e-mails stay).
+ */
+const CONTEXT_ONLY = /^microsoft\/BIPIA@[0-9a-f]{40}:benchmark\/text_attack_/;
+
+export function loadCorpus(): Row[] {
+  return [
+    ...readJsonl('attacks.jsonl'),
+    ...readJsonl('benign.jsonl'),
+    // Written for this repository, training only (see DATA-CARD.md): never in the reported figures.
+    ...readJsonl('own-hard-negatives.jsonl'),
+    ...readJsonl('own-attacks.jsonl'),
+  ].filter((r) => !CONTEXT_ONLY.test(r.source));
+}
+
+export function splitBySource(rows: readonly Row[]): { train: Row[]; heldOut: Row[] } {
+  return {
+    train: rows.filter((r) => !HELD_OUT.has(r.repo)),
+    heldOut: rows.filter((r) => HELD_OUT.has(r.repo)),
+  };
+}
+
+/** Deterministic PRNG (mulberry32) for shuffling. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * Text preparation for the learned injection model: undoes the evasions attackers use to hide an
+ * instruction from a filter while a model still reads it. Kept separate from the engine's matcher
+ * normalisation (which must map offsets back for redaction): the model only needs tokens.
+ *
+ * - Unicode Tag characters (U+E0020-U+E007E) are invisible to people but read by models as ASCII: decoded.
+ * - Zero-width, bidi and other format characters are dropped; fullwidth and other compatibility forms
+ *   fold by NFKC; Cyrillic/Greek look-alikes fold to Latin inside tokens that also hold Latin letters.
+ * - Leetspeak ("1gn0r3", "pr0mpt") maps to letters in tokens that mix letters and leet characters.
+ * - Letter-by-letter noise ("i g n o r e", "i.g.n.o.r.e") joins back into one token.
+ */
+
+/** Look-alikes of Latin letters (lower case: the text is lower-cased first). */
+const LOOKALIKE: ReadonlyMap<number, number> = new Map(
+  [
+    ['а', 'a'],
+    ['в', 'b'],
+    ['е', 'e'],
+    ['к', 'k'],
+    ['м', 'm'],
+    ['н', 'h'],
+    ['о', 'o'],
+    ['р', 'p'],
+    ['с', 'c'],
+    ['т', 't'],
+    ['у', 'y'],
+    ['х', 'x'],
+    ['ѕ', 's'],
+    ['і', 'i'],
+    ['ј', 'j'],
+    ['ԁ', 'd'],
+    ['ɡ', 'g'],
+    ['һ', 'h'],
+    ['ӏ', 'l'],
+    ['ԛ', 'q'],
+    ['ԝ', 'w'],
+    ['α', 'a'],
+    ['ε', 'e'],
+    ['ι', 'i'],
+    ['κ', 'k'],
+    ['ν', 'v'],
+    ['ο', 'o'],
+    ['ρ', 'p'],
+    ['τ', 't'],
+    ['υ', 'u'],
+    ['χ', 'x'],
+  ].map(([from, to]) => [from.charCodeAt(0), to.charCodeAt(0)]),
+);
+
+/** Leet characters and the letter each usually stands for. */
+const LEET: ReadonlyMap<number, number> = new Map(
+  [
+    ['0', 'o'],
+    ['1', 'i'],
+    ['3', 'e'],
+    ['4', 'a'],
+    ['5', 's'],
+    ['7', 't'],
+    ['@', 'a'],
+    ['$', 's'],
+  ].map(([from, to]) => [from.charCodeAt(0), to.charCodeAt(0)]),
+);
+
+// Characters removed before anything else: invisible format characters used to split words.
+const INVISIBLE =
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufe00-\ufe0f\ufeff]|\udb40[\udc00-\udc1f\udc7f-\udfff]/g;
+// Tag characters that stand for printable ASCII.
+const TAG = /\udb40([\udc20-\udc7e])/g;
+
+export interface PreparedText {
+  /** Lower-cased, NFKC-folded text with invisible characters removed and Tag characters decoded. */
+  readonly text: string;
+  /** The input hid characters: Unicode Tags or invisible format characters. */
+  readonly hidden: boolean;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7e) return false;
+  return true;
+}
+
+export function prepareText(input: string): PreparedText {
+  if (isAscii(input)) return { text: input.toLowerCase(), hidden: false };
+  let hidden = false;
+  let text = input.replace(TAG, (_m, low: string) => {
+    hidden = true;
+    return String.fromCharCode(low.charCodeAt(0) - 0xdc00);
+  });
+  text = text.replace(INVISIBLE, () => {
+    hidden = true;
+    return '';
+  });
+  return { text: text.normalize('NFKC').toLowerCase(), hidden };
+}
+
+const enum Kind {
+  Space = 0,
+  Letter = 1,
+  Digit = 2,
+  /** A symbol that is part of a word only between word characters (leet '@', '$'). */
+  Inner = 3,
+  Other = 4,
+}
+
+const ASCII_KIND = new Uint8Array(128).fill(Kind.Other);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) ASCII_KIND[c] = Kind.Letter;
+  else if (c >= 48 && c <= 57) ASCII_KIND[c] = Kind.Digit;
+  else if (c <= 32) ASCII_KIND[c] = Kind.Space;
+}
+ASCII_KIND[64] = Kind.Inner; // @
+ASCII_KIND[36] = Kind.Inner; // $
+
+function kindOf(c: number): Kind {
+  if (c < 128) return ASCII_KIND[c];
+  if (c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x3000) return Kind.Space;
+  // General punctuation, symbols, arrows, box drawing, CJK punctuation, surrogates (emoji): separators.
+  if ((c >= 0x2000 && c <= 0x2bff) || (c >= 0x3000 && c <= 0x303f) || (c >= 0xd800 && c <= 0xdfff)) {
+    return Kind.Other;
+  }
+  if (c >= 0xa1 && c <= 0xbf) return Kind.Other;
+  return Kind.Letter;
+}
+
+function isLatin(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+
+/** One token: mixed letter/leet tokens map to letters, mixed-script tokens fold look-alikes. */
+function cleanToken(text: string, start: number, end: number): string {
+  let letters = 0;
+  let leet = 0;
+  let latin = 0;
+  let lookalike = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (isLatin(c)) {
+      letters++;
+      latin++;
+    } else if (LEET.has(c)) leet++;
+    else if (c > 127) {
+      letters++;
+      if (LOOKALIKE.has(c)) lookalike++;
+    }
+  }
+  const mapLeet = leet > 0 && letters > 0;
+  const foldLookalikes = lookalike > 0 && latin > 0;
+  if (!mapLeet && !foldLookalikes) return text.slice(start, end);
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const mapped = (mapLeet ? LEET.get(c) : undefined) ?? (foldLookalikes ? LOOKALIKE.get(c) : undefined);
+    out += String.fromCharCode(mapped ?? c);
+  }
+  return out;
+}
+
+/** Longest gap (in characters) between single letters that still counts as letter-by-letter noise. */
+const NOISE_GAP = 2;
+
+/**
+ * Splits prepared text into word tokens (letters and digits; '@' and '$' inside words), maps leetspeak
+ * and joins runs of three or more single letters spelled out with small gaps ("i g n o r e").
+ */
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  const n = text.length;
+  let i = 0;
+  let runStart = -1; // index in tokens of a run of single letters
+  let lastEnd = -1;
+  while (i < n) {
+    let k = kindOf(text.charCodeAt(i));
+    if (k !== Kind.Letter && k !== Kind.Digit && !(k === Kind.Inner && i + 1 < n)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n) {
+      k = kindOf(text.charCodeAt(i));
+      if (k === Kind.Letter || k === Kind.Digit) i++;
+      else if (k === Kind.Inner && i + 1 < n && kindOf(text.charCodeAt(i + 1)) <= Kind.Digit) i++;
+      else if (k === Kind.Inner && i > start) i++;
+      else break;
+    }
+    if (i === start) {
+      i++;
+      continue;
+    }
+    const token = cleanToken(text, start, i);
+    if (token.length === 1 && runStart >= 0 && start - lastEnd <= NOISE_GAP) {
+      // Extend the run; joined once it reaches three letters.
+      tokens.push(token);
+    } else {
+      joinRun(tokens, runStart);
+      runStart = token.length === 1 ? tokens.length : -1;
+      tokens.push(token);
+    }
+    lastEnd = i;
+  }
+  joinRun(tokens, runStart);
+  return tokens;
+}
+
+function joinRun(tokens: string[], runStart: number): void {
+  if (runStart < 0 || tokens.length - runStart < 3) return;
+  const joined = tokens.slice(runStart).join('');
+  tokens.length = runStart;
+  tokens.push(joined);
+}

@@ -1,0 +1,184 @@
+import { prepareText, tokenize } from './evasion-normalize';
+import { HIDDEN_FEATURE, MAX_TOKEN_FEATURES, tokenFeatures } from './model-features';
+
+/**
+ * The learned injection detector: a linear model over hashed word, bigram and character n-gram features
+ * (see model-features.ts), trained by scripts/injection/train.ts and shipped as injection-model.weights.ts.
+ *
+ * Head 0 scores "injection or not" (logistic); heads 1-4 name the family of an injection (softmax over
+ * MODEL_FAMILIES). A text is scored by sliding windows of `window` and `window / 2` tokens over it and
+ * keeping the window with the highest injection score, so an instruction buried in a long document is not
+ * diluted by it.
+ * Inside a window the weight sum is divided by the square root of its feature count.
+ */
+export const MODEL_FAMILIES = ['override', 'jailbreak', 'system_prompt_leak', 'indirect'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+export const MODEL_HEADS = 1 + MODEL_FAMILIES.length;
+
+export interface InjectionModelData {
+  readonly version: 1;
+  /** log2 of the number of hash buckets. */
+  readonly bucketBits: number;
+  /** Tokens per scoring window. */
+  readonly window: number;
+  /** A window's weight sum is divided by sqrt(max(features, minFeatures)): short texts are not amplified. */
+  readonly minFeatures: number;
+  /** A weight is its int8 value times `scale`. */
+  readonly scale: number;
+  /** One bias per head. */
+  readonly bias: readonly number[];
+  /** Default probability threshold (chosen on the held-out sources at <= 1% false positives). */
+  readonly threshold: number;
+  /** base64 of Int8Array(2^bucketBits * MODEL_HEADS), bucket-major. */
+  readonly weights: string;
+}
+
+export interface InjectionScore {
+  /** Probability that the text (its most suspicious window) is an injection. */
+  readonly probability: number;
+  /** The family the model names for that window; null when the probability stayed below `familyFrom`. */
+  readonly family: ModelFamily | null;
+}
+
+function decodeBase64(b64: string): Int8Array {
+  const binary = atob(b64);
+  const out = new Int8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** One token's features (scoring is synchronous, so one buffer is enough). */
+const FEATURES = new Int32Array(MAX_TOKEN_FEATURES);
+
+/** Per-call scratch, grown on demand (evaluation is synchronous, so one set is enough). */
+class Scratch {
+  /** Prefix sums: index t+1 holds the sum over tokens 0..t of head-0 weights and of feature counts. */
+  det = new Float64Array(256);
+  count = new Float64Array(256);
+
+  ensure(tokens: number): void {
+    if (this.det.length > tokens) return;
+    const size = Math.max(tokens + 1, this.det.length * 2);
+    this.det = new Float64Array(size);
+    this.count = new Float64Array(size);
+  }
+}
+
+export class InjectionModel {
+  readonly threshold: number;
+  readonly window: number;
+  private readonly minFeatures: number;
+  /** Head 0 alone (scanned for every feature, so kept compact), then heads 1-4 bucket-major. */
+  private readonly detect: Int8Array;
+  private readonly weights: Int8Array;
+  private readonly mask: number;
+  private readonly scale: number;
+  private readonly bias: readonly number[];
+  private readonly scratch = new Scratch();
+
+  constructor(data: InjectionModelData) {
+    if (data.version !== 1 || data.bias.length !== MODEL_HEADS)
+      throw new Error('unsupported injection model');
+    this.weights = decodeBase64(data.weights);
+    if (this.weights.length !== (1 << data.bucketBits) * MODEL_HEADS) {
+      throw new Error('injection model weights have the wrong size');
+    }
+    this.mask = (1 << data.bucketBits) - 1;
+    this.detect = new Int8Array(1 << data.bucketBits);
+    for (let b = 0; b < this.detect.length; b++) this.detect[b] = this.weights[b * MODEL_HEADS];
+    this.scale = data.scale;
+    this.bias = data.bias;
+    this.threshold = data.threshold;
+    this.window = data.window;
+    this.minFeatures = Math.max(1, data.minFeatures);
+  }
+
+  /**
+   * Scores a text. The family is only worked out when the probability reaches `familyFrom` (the lowest
+   * threshold that could use it): most texts stop after head 0.
+   */
+  score(text: string, familyFrom = 0): InjectionScore {
+    const prepared = prepareText(text);
+    const tokens = tokenize(prepared.text);
+    const n = tokens.length;
+    const s = this.scratch;
+    s.ensure(n);
+    const { det, count } = s;
+    const w = this.detect;
+    const mask = this.mask;
+    const buffer = FEATURES;
+    let sum = 0;
+    let features = 0;
+    det[0] = 0;
+    count[0] = 0;
+    let prev = 0;
+    for (let t = 0; t < n; t++) {
+      const end = tokenFeatures(tokens[t], prev, buffer, 0);
+      for (let i = 0; i < end; i++) {
+        const h = buffer[i];
+        sum += h < 0 ? -w[h & mask] : w[h & mask];
+      }
+      features += end;
+      prev = buffer[0] >>> 0;
+      det[t + 1] = sum;
+      count[t + 1] = features;
+    }
+    // The hidden-characters feature counts in every window.
+    const extra = prepared.hidden ? this.weightOf(HIDDEN_FEATURE, 0) : 0;
+    const extraCount = prepared.hidden ? 1 : 0;
+    const minFeatures = this.minFeatures;
+    let best = -Infinity;
+    let bestEnd = 0;
+    let bestSpan = 0;
+    // Two window sizes: the full one for context, half of it so a short instruction in a long text is
+    // not diluted by its neighbours.
+    for (const size of [this.window, this.window >> 1]) {
+      const span = Math.min(size, n);
+      for (let end = span; end <= n; end++) {
+        const k = count[end] - count[end - span] + extraCount;
+        const z = (det[end] - det[end - span] + extra) / Math.sqrt(Math.max(k, minFeatures));
+        if (z > best) {
+          best = z;
+          bestEnd = end;
+          bestSpan = span;
+        }
+      }
+    }
+    const probability = 1 / (1 + Math.exp(-(this.bias[0] + best * this.scale)));
+    if (probability < familyFrom) return { probability, family: null };
+    return { probability, family: this.familyOf(tokens, bestEnd - bestSpan, bestEnd, prepared.hidden) };
+  }
+
+  private weightOf(hash: number, head: number): number {
+    return (hash >>> 31 === 1 ? -1 : 1) * this.weights[(hash & this.mask) * MODEL_HEADS + head];
+  }
+
+  /** Family heads over one window (tokens start..end-1), the same features as head 0 saw. */
+  private familyOf(tokens: readonly string[], start: number, end: number, hidden: boolean): ModelFamily {
+    const logits = [0, 0, 0, 0];
+    let features = 0;
+    const add = (h: number) => {
+      for (let c = 0; c < 4; c++) logits[c] += this.weightOf(h, c + 1);
+      features++;
+    };
+    // The window's first bigram needs the word before it.
+    let prev = 0;
+    if (start > 0) {
+      tokenFeatures(tokens[start - 1], 0, FEATURES, 0);
+      prev = FEATURES[0] >>> 0;
+    }
+    for (let t = start; t < end; t++) {
+      const stop = tokenFeatures(tokens[t], prev, FEATURES, 0);
+      for (let i = 0; i < stop; i++) add(FEATURES[i] >>> 0);
+      prev = FEATURES[0] >>> 0;
+    }
+    if (hidden) add(HIDDEN_FEATURE);
+    const norm = this.scale / Math.sqrt(Math.max(features, this.minFeatures));
+    let family = 0;
+    for (let c = 0; c < 4; c++) {
+      logits[c] = this.bias[c + 1] + logits[c] * norm;
+      if (logits[c] > logits[family]) family = c;
+    }
+    return MODEL_FAMILIES[family];
+  }
+}
