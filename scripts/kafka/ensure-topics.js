@@ -60,8 +60,14 @@ function wantedTopics(cfg) {
   return Object.values(raw).map((t) => {
     if (!t || typeof t.name !== 'string')
       throw new Error(`bad entry in ${TOPICS_FILE}: ${JSON.stringify(t)}`);
-    const config = t.compacted ? { ...COMPACT_CONFIG } : { 'cleanup.policy': 'delete' };
-    if (!t.compacted && cfg.eventRetentionMs) config['retention.ms'] = String(cfg.eventRetentionMs);
+    // Event topics are kept for a set time, never the broker's default: topics.json's retentionMs, unless
+    // the operator sets KAFKA_EVENT_RETENTION_MS.
+    const retentionMs = cfg.eventRetentionMs || Number(t.retentionMs);
+    if (!t.compacted && !(retentionMs > 0))
+      throw new Error(`event topic ${t.name} in ${TOPICS_FILE} needs a retentionMs`);
+    const config = t.compacted
+      ? { ...COMPACT_CONFIG }
+      : { 'cleanup.policy': 'delete', 'retention.ms': String(retentionMs) };
     if (cfg.minInsyncReplicas) config['min.insync.replicas'] = String(cfg.minInsyncReplicas);
     const contract = Number(t.partitions) || 1;
     // Event topics may get more partitions than the contract's minimum; compacted state topics keep theirs
