@@ -91,6 +91,8 @@ const sourceDepConstraints = [
     ],
   },
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['*'] },
+  // The admin console is a browser app: it talks to /admin/v1 over HTTP and imports no workspace lib.
+  { sourceTag: 'scope:console', onlyDependOnLibsWithTags: [] },
 ];
 
 // Tests (specs, their support files and the test folders) may also use the test kit.

@@ -473,6 +473,7 @@ async function main() {
   const startGateway = async (name, distDir, port, nodeFlags = gatewayFlags, extraEnv = {}) => {
     const child = start(name, process.execPath, [...nodeFlags, join(distDir, 'apps/gateway/src/main.js')], {
       PORT: String(port),
+      METRICS_PORT: String(port + 1000),
       HOST: '127.0.0.1',
       KAFKA_BROKERS,
       UPSTREAM_BASE_URL: mockUrl,
@@ -508,7 +509,6 @@ async function main() {
   };
 
   const gatewayTarget = await startGateway('policy gateway', join(root, 'dist'), GATEWAY_PORT);
-  const gatewayBase = gatewayTarget.base;
   const targets = [{ name: 'direct (mock)', base: mockBase, headers: {}, pid: mock.pid }, gatewayTarget];
   if (args.baseline) {
     // e.g. BENCH_BASELINE_ENV='KAFKA_WORKER_THREAD=true' with --baseline dist: one build, two configurations.
@@ -623,7 +623,7 @@ async function main() {
     }),
   );
 
-  const metrics = await (await fetch(`${gatewayBase}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${GATEWAY_PORT + 1000}/metrics`)).text();
   const spill = metrics.match(/^pgw_gateway_event_spill_depth (\d+)/m)?.[1];
   console.log(
     `\nGateway RSS now ${rssMb(gatewayTarget.pid)} MB; event spill depth ${spill}; Kafka connected: ${/^pgw_gateway_kafka_connected 1/m.test(metrics)}`,

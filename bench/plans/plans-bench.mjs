@@ -76,6 +76,7 @@ async function seedState() {
 async function startGateway(name, port, mockUrl, shedding) {
   const child = start(name, process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
     PORT: String(port),
+    METRICS_PORT: String(port + 1000),
     HOST: '127.0.0.1',
     KAFKA_BROKERS,
     UPSTREAM_BASE_URL: mockUrl,
@@ -88,12 +89,12 @@ async function startGateway(name, port, mockUrl, shedding) {
   });
   const base = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${base}/readyz`)).status === 200, `${name} ready`);
-  return { name, base, pid: child.pid };
+  return { name, base, metrics: `http://127.0.0.1:${port + 1000}/metrics`, pid: child.pid };
 }
 
 /** pgw_gateway_shed_total by plan|reason, from the gateway's /metrics (warm-up included). */
 async function shedCounts(target) {
-  const text = await (await fetch(`${target.base}/metrics`)).text();
+  const text = await (await fetch(target.metrics)).text();
   const counts = {};
   for (const match of text.matchAll(/^pgw_gateway_shed_total\{plan="(\w+)",reason="(\w+)"\} (\d+)$/gm)) {
     counts[`${match[1]}|${match[2]}`] = Number(match[3]);

@@ -211,9 +211,9 @@ export async function driveCanaryTraffic(
     }
   };
 
-  // allowed
+  // allowed; `user` with control characters (a NUL cannot be stored): normalised, the decision kept
   mock.enqueue({ status: 200, errorBody: canaryCompletion(c, '') });
-  await send(canaryRequest(c, 'gpt-4o-mini', '', user));
+  await send(canaryRequest(c, 'gpt-4o-mini', '', `\u0000${user}\u0007`));
   // streamed
   mock.enqueue({ status: 200, errorBody: canaryStream(c, '') });
   await send({ ...canaryRequest(c, 'gpt-4o-mini', '', user), stream: true });

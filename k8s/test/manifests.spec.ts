@@ -1,7 +1,11 @@
 // Renders the kustomize overlays (k8s/overlays/dev and prod) offline with `kubectl kustomize`, validates
-// every object against the Kubernetes schemas (kubernetes-models), and checks what a schema cannot: probes on
-// the ports the containers expose, requests/limits, the restricted securityContext, env names consistent
-// with the apps' config classes, no secret literals, NetworkPolicies keeping the admin APIs internal, jobs.
+// every object against the Kubernetes schemas (kubernetes-models: types, required fields, enums; unknown
+// fields rejected through the TypeScript models), and checks what a schema cannot: probes on the ports the
+// containers expose, metrics on their own port, requests/limits, the restricted securityContext, env names
+// consistent with the apps' config classes, no secret literals, ingress and egress NetworkPolicies, the
+// gateway's per-pod spill claim and grace period, migrations in init containers, the topic Job.
+// What only a cluster can show (admission, NetworkPolicy enforcement, PVC binding) is listed in
+// docs/deployment.md, "What was verified here".
 import { readAppConfig, type AppConfig } from './support/app-config';
 import {
   findKubectl,
@@ -23,8 +27,12 @@ import {
   type IPodDisruptionBudget,
   type IPodSpec,
   type IService,
+  type IServiceAccount,
+  type IServiceMonitor,
+  type IStatefulSet,
   type K8sObject,
 } from './support/render';
+import { unknownFieldProblems } from './support/strict-schema';
 import {
   DATABASE_SERVICES,
   SECRET_NAME,
@@ -46,22 +54,26 @@ const PRE_CREATED_SECRETS: Record<string, string[]> = {
   'pgw-billing': ['DATABASE_URL', 'ADMIN_TOKEN'],
 };
 
-/**
- * The migration Job runs each service with MIGRATE_ONLY=true and expects it to exit after its migrations.
- * The apps do not implement that yet (requested from their owners); until a config class declares it, the
- * variable is tolerated on the Job only and a todo is reported.
- */
+/** The migrate init container runs each database service with it: migrate (under the advisory lock), exit. */
 const MIGRATE_ONLY = 'MIGRATE_ONLY';
+
+/** Each service's internal metrics port (METRICS_PORT); policy has no metrics registry. */
+const METRICS_PORTS: Partial<Record<Service, number>> = { gateway: 9090, audit: 9092, billing: 9093 };
+
+/** The cloud metadata endpoint (node credentials): no egress rule may reach it. */
+const METADATA_IP = '169.254.169.254';
 
 const CONFIGS = new Map<Service, AppConfig | undefined>(SERVICES.map((s) => [s, readAppConfig(s)]));
 const CONFIGURED = SERVICES.filter((s) => CONFIGS.get(s) !== undefined);
 const UNCONFIGURED = SERVICES.filter((s) => CONFIGS.get(s) === undefined);
 
-/** Variables scripts/kafka/ensure-topics.js reads (the topic Job runs it). */
+/** Variables scripts/kafka/ensure-topics.js reads (the topic Job runs it): process.env.X and intEnv('X'). */
 const TOPICS_SCRIPT_ENV = new Set(
-  [...readRepoFile('scripts', 'kafka', 'ensure-topics.js').matchAll(/process\.env\.([A-Z0-9_]+)/g)].map(
-    (m) => m[1],
-  ),
+  [
+    ...readRepoFile('scripts', 'kafka', 'ensure-topics.js').matchAll(
+      /process\.env\.([A-Z0-9_]+)|intEnv\('([A-Z0-9_]+)'/g,
+    ),
+  ].map((m) => m[1] ?? m[2]),
 );
 
 /** Secret-bearing variable names: by name pattern, or marked "Secret" in a config class. */
@@ -109,7 +121,7 @@ function resolveEnv(container: IContainer, objects: K8sObject[]): Map<string, En
 }
 
 interface Workload {
-  kind: 'Deployment' | 'Job';
+  kind: 'Deployment' | 'StatefulSet' | 'Job';
   name: string;
   podLabels: Record<string, string>;
   pod: IPodSpec;
@@ -122,28 +134,82 @@ function workloads(objects: K8sObject[]): Workload[] {
     podLabels: d.spec?.template.metadata?.labels ?? {},
     pod: d.spec?.template.spec as IPodSpec,
   }));
+  const statefulSets = ofKind<IStatefulSet>(objects, 'StatefulSet').map((d) => ({
+    kind: 'StatefulSet' as const,
+    name: d.metadata.name,
+    podLabels: d.spec?.template.metadata?.labels ?? {},
+    pod: d.spec?.template.spec as IPodSpec,
+  }));
   const jobs = ofKind<IJob>(objects, 'Job').map((j) => ({
     kind: 'Job' as const,
     name: j.metadata.name,
     podLabels: j.spec?.template.metadata?.labels ?? {},
     pod: j.spec?.template.spec as IPodSpec,
   }));
-  return [...deployments, ...jobs];
+  return [...deployments, ...statefulSets, ...jobs];
 }
 
 function allContainers(pod: IPodSpec): IContainer[] {
   return [...(pod.initContainers ?? []), ...pod.containers];
 }
 
-/** The Deployment of a service and its one container. */
+/** The gateway runs as a StatefulSet (a spill claim per pod); the admin services as Deployments. */
+const WORKLOAD_KIND: Record<Service, 'Deployment' | 'StatefulSet'> = {
+  gateway: 'StatefulSet',
+  policy: 'Deployment',
+  audit: 'Deployment',
+  billing: 'Deployment',
+};
+
+/** The workload (Deployment or StatefulSet) of a service and its one container. */
 function serviceWorkload(
   objects: K8sObject[],
   service: Service,
-): { deployment: IDeployment; container: IContainer } {
-  const deployment = named<IDeployment>(objects, 'Deployment', `pgw-${service}`);
-  const containers = deployment.spec?.template.spec?.containers ?? [];
-  expect(containers).toHaveLength(1);
-  return { deployment, container: containers[0] };
+): { deployment: IDeployment | IStatefulSet; container: IContainer; pod: IPodSpec } {
+  const deployment = named<IDeployment | IStatefulSet>(objects, WORKLOAD_KIND[service], `pgw-${service}`);
+  const pod = deployment.spec?.template.spec as IPodSpec;
+  expect(pod.containers).toHaveLength(1);
+  return { deployment, container: pod.containers[0], pod };
+}
+
+/** The generated (hash-suffixed) name of a ConfigMap from the generator's name. */
+function configMapName(objects: K8sObject[], base: string): string {
+  const found = ofKind<IConfigMap>(objects, 'ConfigMap').find((cm) =>
+    new RegExp(`^${base}(-[a-z0-9]{10})?$`).test(cm.metadata.name),
+  );
+  if (!found) throw new Error(`ConfigMap ${base} not rendered`);
+  return found.metadata.name;
+}
+
+/** Parses a CIDR (IPv4) to [network, mask] as unsigned 32-bit numbers. */
+function cidr(value: string): [number, number] | null {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(value);
+  if (!match) return null;
+  const ip = match.slice(1, 5).reduce((acc, part) => acc * 256 + Number(part), 0);
+  const bits = Number(match[5]);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return [(ip & mask) >>> 0, mask];
+}
+
+function inCidr(ip: string, range: string): boolean {
+  const parsed = cidr(range);
+  const [address] = cidr(`${ip}/32`) ?? [NaN];
+  return parsed !== null && (address & parsed[1]) >>> 0 === parsed[0];
+}
+
+/** Egress rules of the policies selecting these pod labels (Egress in policyTypes). */
+function egressRules(policies: INetworkPolicy[], labels: Record<string, string>) {
+  return policies
+    .filter((p) => (p.spec?.policyTypes ?? []).includes('Egress'))
+    .filter((p) => selectorMatches(p.spec?.podSelector, labels))
+    .flatMap((p) => p.spec?.egress ?? []);
+}
+
+/** Ports a pod may reach by egress, as "port/protocol". */
+function egressPorts(policies: INetworkPolicy[], labels: Record<string, string>): string[] {
+  return egressRules(policies, labels).flatMap((r) =>
+    (r.ports ?? []).map((p) => `${String(p.port)}/${p.protocol ?? 'TCP'}`),
+  );
 }
 
 /** `pgw-<service>[:tag]` (base and dev) or `<registry>/<path>/<service>:tag` (prod). */
@@ -207,6 +273,48 @@ it('kubectl with kustomize is available to render the overlays', () => {
   console.log(`rendering with ${kubectlVersion()}`);
 });
 
+describe('strict schema (unknown fields rejected)', () => {
+  it('the check itself rejects a misspelt field at any depth and a field in the wrong place', () => {
+    const problems = unknownFieldProblems([
+      {
+        label: 'bad Deployment',
+        object: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'x' },
+          spec: {
+            selector: {},
+            template: { spec: { containers: [{ name: 'c', image: 'i', imagePullPolicyy: 'Always' }] } },
+          },
+        } as K8sObject,
+      },
+      {
+        label: 'bad NetworkPolicy',
+        object: {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'x' },
+          spec: { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], port: 443 }] },
+        } as K8sObject,
+      },
+    ]);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^bad Deployment: .*'"imagePullPolicyy"' does not exist/);
+    expect(problems[1]).toMatch(/^bad NetworkPolicy: .*'"port"' does not exist/);
+  });
+
+  it('every rendered object of both overlays has only fields the Kubernetes schema knows', () => {
+    const inputs = (Object.keys(OVERLAYS) as Overlay[]).flatMap((overlay) =>
+      renderOverlay(overlay).map((object) => ({
+        label: `${overlay} ${object.kind}/${object.metadata.name}`,
+        object,
+      })),
+    );
+    expect(inputs.length).toBeGreaterThan(20);
+    expect(unknownFieldProblems(inputs)).toEqual([]);
+  });
+});
+
 describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
   const namespace = OVERLAYS[overlay];
   let objects: K8sObject[];
@@ -230,11 +338,13 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
         .map((o) => o.metadata.name)
         .sort();
     expect(names('Namespace')).toEqual([namespace]);
-    expect(names('Deployment')).toEqual(SERVICES.map((s) => `pgw-${s}`).sort());
-    expect(names('Service')).toEqual(SERVICES.map((s) => `pgw-${s}`).sort());
+    expect(names('StatefulSet')).toEqual(['pgw-gateway']);
+    expect(names('Deployment')).toEqual(DATABASE_SERVICES.map((s) => `pgw-${s}`).sort());
+    expect(names('Service')).toEqual([...SERVICES.map((s) => `pgw-${s}`), 'pgw-gateway-pods'].sort());
     expect(names('HorizontalPodAutoscaler')).toEqual(['pgw-gateway']);
-    expect(names('Job')).toEqual(['pgw-kafka-topics', 'pgw-migrate']);
-    expect(names('NetworkPolicy').length).toBeGreaterThanOrEqual(3);
+    // Migrations run in init containers; a Job (immutable once run) is left for the topics only.
+    expect(names('Job')).toEqual(['pgw-kafka-topics']);
+    expect(names('ServiceMonitor')).toEqual(overlay === 'prod' ? ['pgw'] : []);
     expect(names('Secret')).toEqual([]);
     for (const o of objects) {
       if (o.kind !== 'Namespace')
@@ -252,12 +362,16 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
 
   describe.each(SERVICES)('%s', (service) => {
     const port = SERVICE_PORTS[service];
+    const metricsPort = METRICS_PORTS[service];
 
-    it(`runs the ${service} image and exposes port ${port}, with PORT set to it`, () => {
+    it(`runs the ${service} image and exposes port ${port} (PORT) and its metrics port (METRICS_PORT)`, () => {
       const { container } = serviceWorkload(objects, service);
       expect(isImageOf(container.image, service)).toBe(true);
-      expect((container.ports ?? []).map((p) => p.containerPort)).toEqual([port]);
-      expect(resolveEnv(container, objects).get('PORT')?.value).toBe(String(port));
+      const ports = Object.fromEntries((container.ports ?? []).map((p) => [p.name, p.containerPort]));
+      expect(ports).toEqual(metricsPort ? { http: port, metrics: metricsPort } : { http: port });
+      const env = resolveEnv(container, objects);
+      expect(env.get('PORT')?.value).toBe(String(port));
+      expect(env.get('METRICS_PORT')?.value).toBe(metricsPort ? String(metricsPort) : undefined);
     });
 
     it('probes readiness on /readyz and liveness on /healthz, on the port the container exposes', () => {
@@ -269,7 +383,7 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
       }
     });
 
-    it('has a Service selecting its pods on the same port, and a PodDisruptionBudget', () => {
+    it('has a Service on its port (never the metrics port on the API Service), and a PodDisruptionBudget', () => {
       const { deployment, container } = serviceWorkload(objects, service);
       const podLabels = deployment.spec?.template.metadata?.labels ?? {};
       expect(selectorMatches(deployment.spec?.selector, podLabels)).toBe(true);
@@ -279,11 +393,32 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
       const [svcPort] = svc.spec?.ports ?? [];
       expect(svcPort.port).toBe(port);
       expect(exposedPort(container, svcPort.targetPort)).toBe(port);
+      if (service === 'gateway') expect(svc.spec?.ports).toHaveLength(1); // what the ingress routes to
       const pdbs = ofKind<IPodDisruptionBudget>(objects, 'PodDisruptionBudget').filter((p) =>
         selectorMatches(p.spec?.selector, podLabels),
       );
       expect(pdbs).toHaveLength(1);
     });
+
+    if (metricsPort) {
+      it('is scraped on its metrics port: a labelled Service port named metrics, and pod annotations', () => {
+        const { deployment, container } = serviceWorkload(objects, service);
+        const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+        const scraped = ofKind<IService>(objects, 'Service').filter(
+          (svc) =>
+            svc.metadata.labels?.['policy-gateway.io/metrics'] === 'true' &&
+            selectorMatches({ matchLabels: svc.spec?.selector }, podLabels),
+        );
+        expect(scraped).toHaveLength(1);
+        const metricsServicePort = scraped[0].spec?.ports?.find((p) => p.name === 'metrics');
+        expect(exposedPort(container, metricsServicePort?.targetPort)).toBe(metricsPort);
+        expect(deployment.spec?.template.metadata?.annotations).toMatchObject({
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(metricsPort),
+          'prometheus.io/path': '/metrics',
+        });
+      });
+    }
 
     const config = CONFIGS.get(service);
     if (!config) {
@@ -340,27 +475,62 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  it('the gateway spills to an emptyDir (SPILL_DIR) named after the pod, and is scaled by its HPA', () => {
+  it("no container overrides the image's entrypoint (tini stays PID 1: signals forwarded, zombies reaped)", () => {
+    const overriding = workloads(objects).flatMap((w) =>
+      allContainers(w.pod)
+        .filter((c) => c.command !== undefined)
+        .map((c) => `${w.name}/${c.name}`),
+    );
+    expect(overriding).toEqual([]);
+  });
+
+  it('the gateway spills to a claim per pod (StatefulSet), named after the stable pod name, kept on scale-down', () => {
     const { deployment, container } = serviceWorkload(objects, 'gateway');
+    const gateway = deployment as IStatefulSet;
     const env = resolveEnv(container, objects);
     const spillDir = env.get('SPILL_DIR')?.value ?? '';
-    expect(emptyDirMounts(deployment.spec?.template.spec as IPodSpec, container)).toContain(spillDir);
+    const claims = (gateway.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name);
+    const spillMount = (container.volumeMounts ?? []).find((m) => m.mountPath === spillDir);
+    expect(spillMount).toBeDefined();
+    expect(claims).toContain(spillMount?.name);
+    expect((gateway.spec?.template.spec?.volumes ?? []).map((v) => v.name)).not.toContain(spillMount?.name);
+    expect(gateway.spec?.persistentVolumeClaimRetentionPolicy).toEqual({
+      whenDeleted: 'Retain',
+      whenScaled: 'Retain',
+    });
     expect(container.env?.find((e) => e.name === 'INSTANCE_ID')?.valueFrom?.fieldRef?.fieldPath).toBe(
       'metadata.name',
     );
+    const governing = named<IService>(objects, 'Service', gateway.spec?.serviceName ?? '');
+    expect(governing.spec?.clusterIP).toBe('None');
     const hpa = named<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler', 'pgw-gateway');
     expect(hpa.spec?.scaleTargetRef).toMatchObject({
       apiVersion: 'apps/v1',
-      kind: 'Deployment',
+      kind: 'StatefulSet',
       name: 'pgw-gateway',
     });
-    // The HPA owns the replica count: a `replicas` in the Deployment would reset it on every apply.
-    expect(deployment.spec?.replicas).toBeUndefined();
+    // The HPA owns the replica count: a `replicas` in the StatefulSet would reset it on every apply.
+    expect(gateway.spec?.replicas).toBeUndefined();
     const pdb = named<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', 'pgw-gateway');
     const minReplicas = hpa.spec?.minReplicas ?? 1;
     // A drain must be able to evict at least one gateway pod at the HPA's minimum.
     if (pdb.spec?.minAvailable !== undefined) expect(Number(pdb.spec.minAvailable)).toBeLessThan(minReplicas);
     else expect(Number(pdb.spec?.maxUnavailable)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the gateway's grace period covers preStop + the longest stream (UPSTREAM_MAX_DURATION_MS) + the shutdown drain", () => {
+    const { pod, container } = serviceWorkload(objects, 'gateway');
+    const env = resolveEnv(container, objects);
+    const maxStreamMs = Number(env.get('UPSTREAM_MAX_DURATION_MS')?.value);
+    const drainMs = Number(env.get('SHUTDOWN_DRAIN_TIMEOUT_MS')?.value);
+    const preStop = Number(container.lifecycle?.preStop?.sleep?.seconds ?? 0);
+    expect(maxStreamMs).toBeGreaterThan(0);
+    expect(drainMs).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
+      preStop + Math.ceil(maxStreamMs / 1000) + Math.ceil(drainMs / 1000),
+    );
+    // ...and the upstream silence timeout fits inside the overall bound.
+    expect(Number(env.get('UPSTREAM_TIMEOUT_MS')?.value)).toBeLessThanOrEqual(maxStreamMs);
   });
 
   it('no secret literal: secret-bearing variables come from secretKeyRef, ConfigMaps hold no secrets', () => {
@@ -407,102 +577,157 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  it('NetworkPolicies: default deny; admin ports only from this namespace or labelled admin namespaces', () => {
+  it('NetworkPolicies: default deny both ways; admin and metrics ports only from labelled namespaces, never from the gateway', () => {
     const policies = ofKind<INetworkPolicy>(objects, 'NetworkPolicy');
     expect(
       policies.some(
         (p) =>
           isEmptySelector(p.spec?.podSelector) &&
-          (p.spec?.policyTypes ?? []).includes('Ingress') &&
-          (p.spec?.ingress ?? []).length === 0,
+          (['Ingress', 'Egress'] as const).every((t) => (p.spec?.policyTypes ?? []).includes(t)) &&
+          (p.spec?.ingress ?? []).length === 0 &&
+          (p.spec?.egress ?? []).length === 0,
       ),
     ).toBe(true);
-    for (const service of DATABASE_SERVICES) {
-      const { deployment } = serviceWorkload(objects, service);
-      const podLabels = deployment.spec?.template.metadata?.labels ?? {};
-      const selecting = policies.filter((p) => selectorMatches(p.spec?.podSelector, podLabels));
-      const rules = selecting.flatMap((p) => p.spec?.ingress ?? []);
-      expect(rules.length).toBeGreaterThan(0);
-      for (const rule of rules) {
-        // An empty `from` means "from anywhere".
-        expect((rule.from ?? []).length).toBeGreaterThan(0);
-        for (const peer of rule.from ?? []) {
-          expect(peer.ipBlock).toBeUndefined();
-          // namespaceSelector {} would mean every namespace: it must select by label.
-          if (peer.namespaceSelector !== undefined)
-            expect(isEmptySelector(peer.namespaceSelector)).toBe(false);
-        }
-        expect((rule.ports ?? []).map((p) => p.port)).toContain(SERVICE_PORTS[service]);
-      }
-    }
     const gatewayLabels =
       serviceWorkload(objects, 'gateway').deployment.spec?.template.metadata?.labels ?? {};
+    const restrictedPorts = [
+      ...DATABASE_SERVICES.map((s) => SERVICE_PORTS[s]),
+      ...Object.values(METRICS_PORTS),
+    ] as (number | string)[];
+    for (const policy of policies) {
+      for (const rule of policy.spec?.ingress ?? []) {
+        const ports = (rule.ports ?? []).map((p) => p.port);
+        if (!ports.some((p) => restrictedPorts.includes(p as number))) continue;
+        expect({ policy: policy.metadata.name, peers: (rule.from ?? []).length > 0 }).toEqual({
+          policy: policy.metadata.name,
+          peers: true,
+        });
+        for (const peer of rule.from ?? []) {
+          expect(peer.ipBlock).toBeUndefined();
+          // Every peer names labelled namespaces: a bare podSelector would let this namespace's pods in,
+          // the public-facing gateway included; namespaceSelector {} would mean every namespace.
+          expect(peer.namespaceSelector).toBeDefined();
+          expect(isEmptySelector(peer.namespaceSelector)).toBe(false);
+          if (peer.namespaceSelector && !peer.podSelector)
+            expect(Object.keys(peer.namespaceSelector.matchLabels ?? {})).not.toContain(
+              'kubernetes.io/metadata.name',
+            );
+        }
+      }
+    }
+    for (const service of DATABASE_SERVICES) {
+      const labels = serviceWorkload(objects, service).deployment.spec?.template.metadata?.labels ?? {};
+      const rules = policies
+        .filter((p) => selectorMatches(p.spec?.podSelector, labels))
+        .flatMap((p) => p.spec?.ingress ?? []);
+      expect(rules.flatMap((r) => (r.ports ?? []).map((p) => p.port))).toContain(SERVICE_PORTS[service]);
+    }
     const gatewayRules = policies
       .filter((p) => selectorMatches(p.spec?.podSelector, gatewayLabels))
       .flatMap((p) => p.spec?.ingress ?? []);
-    expect(gatewayRules.flatMap((r) => (r.ports ?? []).map((p) => p.port))).toContain(SERVICE_PORTS.gateway);
-    // The gateway rules open only the gateway's port, never an admin port.
+    const gatewayPorts = gatewayRules.flatMap((r) => (r.ports ?? []).map((p) => p.port));
+    expect(gatewayPorts).toContain(SERVICE_PORTS.gateway);
     expect(gatewayRules.every((r) => (r.ports ?? []).length > 0)).toBe(true);
-    expect(gatewayRules.flatMap((r) => (r.ports ?? []).map((p) => p.port))).toEqual(
-      gatewayRules.flatMap((r) => (r.ports ?? []).map(() => SERVICE_PORTS.gateway)),
-    );
+    // Never an admin port on the gateway's pods.
+    expect(gatewayPorts.filter((p) => DATABASE_SERVICES.some((s) => SERVICE_PORTS[s] === p))).toEqual([]);
   });
 
-  it('the migration Job migrates each database service with its own image, and the Deployments do not', () => {
-    const job = named<IJob>(objects, 'Job', 'pgw-migrate');
-    const pod = job.spec?.template.spec as IPodSpec;
-    expect(['Never', 'OnFailure']).toContain(pod.restartPolicy);
-    expect(job.spec?.activeDeadlineSeconds).toBeGreaterThan(0);
-    expect(pod.containers.map((c) => c.name).sort()).toEqual(
-      DATABASE_SERVICES.map((s) => `migrate-${s}`).sort(),
-    );
-    for (const service of DATABASE_SERVICES) {
-      const container = pod.containers.find((c) => c.name === `migrate-${service}`) as IContainer;
-      expect(isImageOf(container.image, service)).toBe(true);
-      expect(container.image).toBe(serviceWorkload(objects, service).container.image);
-      const env = resolveEnv(container, objects);
-      expect(env.get(MIGRATE_ONLY)?.value).toBe('true');
-      expect(env.get('RUN_MIGRATIONS')?.value).toBe('true');
-      expect(
-        resolveEnv(serviceWorkload(objects, service).container, objects).get('RUN_MIGRATIONS')?.value,
-      ).toBe('false');
-      const config = CONFIGS.get(service);
-      if (config) {
-        const required = [...config.vars.values()].filter((v) => v.required).map((v) => v.name);
-        expect(required.filter((name) => !env.has(name))).toEqual([]);
-        const known = new Set([...config.vars.keys(), MIGRATE_ONLY]);
-        expect([...env.keys()].filter((name) => !known.has(name))).toEqual([]);
+  it('egress: DNS for all; Kafka, Postgres, Redis and HTTPS upstreams only where needed; metadata endpoint never', () => {
+    const policies = ofKind<INetworkPolicy>(objects, 'NetworkPolicy');
+    const expected: Record<string, string[]> = {
+      'pgw-gateway': ['53/UDP', '53/TCP', '9092/TCP', '6379/TCP', '443/TCP'],
+      'pgw-policy': ['53/UDP', '53/TCP', '9092/TCP', '5432/TCP'],
+      'pgw-audit': ['53/UDP', '53/TCP', '9092/TCP', '5432/TCP'],
+      'pgw-billing': ['53/UDP', '53/TCP', '9092/TCP', '5432/TCP'],
+      'pgw-kafka-topics': ['53/UDP', '53/TCP', '9092/TCP'],
+    };
+    for (const w of workloads(objects)) {
+      expect({ workload: w.name, ports: egressPorts(policies, w.podLabels).sort() }).toEqual({
+        workload: w.name,
+        ports: (expected[w.name] ?? []).sort(),
+      });
+      for (const rule of egressRules(policies, w.podLabels)) {
+        // An empty `to` would mean anywhere.
+        expect((rule.to ?? []).length).toBeGreaterThan(0);
+        for (const peer of rule.to ?? []) {
+          if (!peer.ipBlock) continue;
+          const reachesMetadata =
+            inCidr(METADATA_IP, peer.ipBlock.cidr) &&
+            !(peer.ipBlock.except ?? []).some((range) => inCidr(METADATA_IP, range));
+          expect({ workload: w.name, cidr: peer.ipBlock.cidr, reachesMetadata }).toEqual({
+            workload: w.name,
+            cidr: peer.ipBlock.cidr,
+            reachesMetadata: false,
+          });
+        }
       }
+    }
+  });
+
+  it('the Kafka egress rule allows the namespace KAFKA_BROKERS points at', () => {
+    const brokers = named<IConfigMap>(objects, 'ConfigMap', configMapName(objects, 'pgw-common')).data
+      ?.KAFKA_BROKERS;
+    const namespaces = new Set(
+      (brokers ?? '').split(',').map((broker) => /^[^.:]+\.([^.:]+)\.svc\b/.exec(broker)?.[1]),
+    );
+    const allowed = ofKind<INetworkPolicy>(objects, 'NetworkPolicy')
+      .filter((p) => p.metadata.name === 'pgw-egress-kafka')
+      .flatMap((p) => p.spec?.egress ?? [])
+      .flatMap((rule) => rule.to ?? [])
+      .map((peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']);
+    expect([...namespaces].filter((ns) => !allowed.includes(ns))).toEqual([]);
+  });
+
+  it('each database service migrates in an init container with its own image before its server starts', () => {
+    for (const service of DATABASE_SERVICES) {
+      const { pod, container } = serviceWorkload(objects, service);
+      const init = pod.initContainers ?? [];
+      expect(init.map((c) => c.name)).toEqual(['migrate']);
+      // Same image (same version) as the server: the schema is the new version's when it starts.
+      expect(init[0].image).toBe(container.image);
+      const env = resolveEnv(init[0], objects);
+      expect(env.get(MIGRATE_ONLY)?.value).toBe('true');
+      expect(resolveEnv(container, objects).get('RUN_MIGRATIONS')?.value).toBe('false');
+      const config = configVars(service);
+      const required = [...config.vars.values()].filter((v) => v.required).map((v) => v.name);
+      expect(required.filter((name) => !env.has(name))).toEqual([]);
+      expect([...env.keys()].filter((name) => !config.vars.has(name))).toEqual([]);
     }
   });
 
   it('the topic Job runs scripts/kafka/ensure-topics.js from an app image, with variables the script reads', () => {
     const job = named<IJob>(objects, 'Job', 'pgw-kafka-topics');
     const [container] = job.spec?.template.spec?.containers ?? [];
-    expect(container.command).toEqual(['node', 'scripts/kafka/ensure-topics.js']);
+    expect(container.args).toEqual(['node', 'scripts/kafka/ensure-topics.js']);
     expect(SERVICES.some((s) => isImageOf(container.image, s))).toBe(true);
     const env = resolveEnv(container, objects);
     expect(env.get('KAFKA_BROKERS')?.kind).toBe('configMap');
+    expect(Number(env.get('KAFKA_REPLICATION_FACTOR')?.value)).toBe(overlay === 'prod' ? 3 : 1);
     expect([...env.keys()].filter((name) => !TOPICS_SCRIPT_ENV.has(name))).toEqual([]);
+    // Never applied over an operator's settings by default.
+    expect(env.get('KAFKA_TOPICS_APPLY')).toBeUndefined();
   });
 
   if (overlay === 'prod') {
-    it('prod: pinned image tags, 2+ replicas of every service, gateway reachable only from labelled namespaces', () => {
+    it('prod: images pinned by tag and digest, pulled with a Secret, 2+ replicas, gateway only from labelled namespaces', () => {
       for (const w of workloads(objects)) {
         for (const c of allContainers(w.pod)) {
           const tag = imageTag(c.image);
           expect({
             image: c.image,
             pinned: tag !== undefined && !['latest', 'dev', 'local'].includes(tag),
-          }).toEqual({
-            image: c.image,
-            pinned: true,
-          });
+            digest: /@sha256:[0-9a-f]{64}$/.test(c.image ?? ''),
+          }).toEqual({ image: c.image, pinned: true, digest: true });
           expect(c.imagePullPolicy).toBe('IfNotPresent');
         }
+        expect(w.pod.serviceAccountName).toBe('pgw');
       }
+      const account = named<IServiceAccount>(objects, 'ServiceAccount', 'pgw');
+      expect(account.imagePullSecrets?.map((s) => s.name)).toEqual(['pgw-registry']);
       for (const service of DATABASE_SERVICES) {
-        expect(serviceWorkload(objects, service).deployment.spec?.replicas).toBeGreaterThanOrEqual(2);
+        expect(
+          (serviceWorkload(objects, service).deployment as IDeployment).spec?.replicas,
+        ).toBeGreaterThanOrEqual(2);
       }
       expect(
         named<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler', 'pgw-gateway').spec?.minReplicas,
@@ -514,10 +739,21 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('overlay %s', (overlay) => {
         .flatMap((p) => p.spec?.ingress ?? [])) {
         expect((rule.from ?? []).length).toBeGreaterThan(0);
         for (const peer of rule.from ?? []) {
-          if (peer.namespaceSelector !== undefined)
-            expect(isEmptySelector(peer.namespaceSelector)).toBe(false);
+          expect(peer.namespaceSelector).toBeDefined();
+          expect(isEmptySelector(peer.namespaceSelector)).toBe(false);
         }
       }
+      const monitor = named<IServiceMonitor>(objects, 'ServiceMonitor', 'pgw');
+      const scraped = ofKind<IService>(objects, 'Service').filter((svc) =>
+        selectorMatches(monitor.spec.selector, svc.metadata.labels ?? {}),
+      );
+      expect(scraped.map((svc) => svc.metadata.name).sort()).toEqual([
+        'pgw-audit',
+        'pgw-billing',
+        'pgw-gateway-pods',
+      ]);
+      for (const svc of scraped) expect(svc.spec?.ports?.map((p) => p.name)).toContain('metrics');
+      expect(monitor.spec.endpoints?.map((e) => e.port)).toEqual(['metrics']);
     });
   }
 });
@@ -560,14 +796,14 @@ describe('app config classes (read from apps/*/src/*.config.ts)', () => {
     expect(CONFIGURED.length).toBeGreaterThan(0);
   });
 
-  for (const service of DATABASE_SERVICES) {
-    const config = CONFIGS.get(service);
-    if (config?.vars.has(MIGRATE_ONLY)) {
-      it(`${service} declares ${MIGRATE_ONLY} (the migration Job relies on it)`, () => {
-        expect(config.vars.get(MIGRATE_ONLY)?.required).toBe(false);
-      });
-    } else {
-      it.todo(`${service}: exit after migrations when ${MIGRATE_ONLY}=true (the migration Job assumes it)`);
-    }
-  }
+  it.each(DATABASE_SERVICES)(
+    '%s declares MIGRATE_ONLY (the migrate init container relies on it)',
+    (service) => {
+      expect(configVars(service).vars.get(MIGRATE_ONLY)?.required).toBe(false);
+    },
+  );
+
+  it.each(Object.keys(METRICS_PORTS) as Service[])('%s declares METRICS_PORT', (service) => {
+    expect(configVars(service).vars.get('METRICS_PORT')?.required).toBe(false);
+  });
 });

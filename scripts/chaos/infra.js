@@ -84,11 +84,20 @@ class OwnPostgres {
   start() {
     // pg_ctl's own output goes to server.log; -w returns once the server accepts connections.
     const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-    this.run('pg_ctl', ['-D', this.dir, '-l', join(this.dir, 'server.log'), '-o', options, '-w', 'start']);
+    return this.run('pg_ctl', [
+      '-D',
+      this.dir,
+      '-l',
+      join(this.dir, 'server.log'),
+      '-o',
+      options,
+      '-w',
+      'start',
+    ]);
   }
 
   stop() {
-    this.run('pg_ctl', ['-D', this.dir, '-m', 'fast', '-w', 'stop']);
+    return this.run('pg_ctl', ['-D', this.dir, '-m', 'fast', '-w', 'stop']);
   }
 
   async destroy() {

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /* eslint-disable */
-// Readiness check + topic provisioning for the local test broker (see README.md).
+// Readiness check + topic provisioning (the local test broker, compose and the Kubernetes topic Job).
 // 1. Retries a real metadata round trip (admin.describeCluster) until the broker answers (bounded).
-// 2. Creates every topic of libs/contracts/src/topics.json that is missing (waitForLeaders: true),
-//    tolerating "already exists" (concurrent callers).
-// 3. Verifies partitions and cleanup.policy of each topic and repairs drift (more partitions,
-//    topic configs) so a data dir from an older topics.json still matches the contract.
-// Exit code 0 = broker usable and topics in place; non-zero with a message on stderr otherwise.
+// 2. Creates every topic of libs/contracts/src/topics.json that is missing, with the configured
+//    replication factor, partitions and configs (tolerating "already exists" from concurrent callers).
+// 3. Compares existing topics with the configuration and REPORTS drift (partitions, replication factor,
+//    the configs it manages). It changes nothing an operator set unless KAFKA_TOPICS_APPLY=true, and then
+//    only grows partitions and sets the managed keys, keeping every other topic config (read, merge, write).
+// Exit code 0 = broker usable and topics in place (drift is reported on stderr, not fatal); non-zero with a
+// message on stderr otherwise. Configuration: environment variables, see scripts/kafka/README.md.
 'use strict';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -33,13 +35,46 @@ function log(msg) {
   if (!process.env.KAFKA_QUIET) process.stderr.write(`[ensure-topics] ${msg}\n`);
 }
 
-function wantedTopics() {
+/** A positive integer from the environment, or the fallback; anything else stops the script. */
+function intEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[1-9]\d*$/.test(raw))
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+/** What the topics should look like: topics.json (names, minimum partitions, compaction) + the environment. */
+function settings() {
+  return {
+    replicationFactor: intEnv('KAFKA_REPLICATION_FACTOR', 1),
+    minInsyncReplicas: intEnv('KAFKA_MIN_INSYNC_REPLICAS', undefined),
+    eventPartitions: intEnv('KAFKA_EVENT_PARTITIONS', undefined),
+    eventRetentionMs: intEnv('KAFKA_EVENT_RETENTION_MS', undefined),
+    apply: process.env.KAFKA_TOPICS_APPLY === 'true',
+  };
+}
+
+function wantedTopics(cfg) {
   const raw = require(TOPICS_FILE);
   return Object.values(raw).map((t) => {
     if (!t || typeof t.name !== 'string')
       throw new Error(`bad entry in ${TOPICS_FILE}: ${JSON.stringify(t)}`);
-    const config = t.compacted ? { ...COMPACT_CONFIG } : { 'cleanup.policy': 'delete' };
-    return { name: t.name, partitions: Number(t.partitions) || 1, config };
+    // Event topics are kept for a set time, never the broker's default: topics.json's retentionMs, unless
+    // the operator sets KAFKA_EVENT_RETENTION_MS.
+    const retentionMs = cfg.eventRetentionMs || Number(t.retentionMs);
+    if (!t.compacted && !(retentionMs > 0))
+      throw new Error(`event topic ${t.name} in ${TOPICS_FILE} needs a retentionMs`);
+    const config = t.compacted
+      ? { ...COMPACT_CONFIG }
+      : { 'cleanup.policy': 'delete', 'retention.ms': String(retentionMs) };
+    if (cfg.minInsyncReplicas) config['min.insync.replicas'] = String(cfg.minInsyncReplicas);
+    const contract = Number(t.partitions) || 1;
+    // Event topics may get more partitions than the contract's minimum; compacted state topics keep theirs
+    // (their keys must stay on the same partition).
+    const partitions =
+      !t.compacted && cfg.eventPartitions ? Math.max(contract, cfg.eventPartitions) : contract;
+    return { name: t.name, partitions, config };
   });
 }
 
@@ -105,8 +140,12 @@ async function warmGroupCoordinator(admin) {
   }
 }
 
+// Config sources (DescribeConfigs): only topic-level settings someone set are carried over on a write.
+const DYNAMIC_TOPIC_CONFIG = 1;
+
 async function main() {
-  const topics = wantedTopics();
+  const cfg = settings();
+  const topics = wantedTopics(cfg);
   const kafka = new Kafka({
     clientId: 'pgw-ensure-topics',
     brokers: BROKERS,
@@ -121,6 +160,11 @@ async function main() {
   log(
     `cluster ${info.clusterId} up (${info.brokers.map((b) => `${b.host}:${b.port}`).join(',')}, controller ${info.controller}) after ${Date.now() - t0} ms`,
   );
+  if (cfg.replicationFactor > info.brokers.length) {
+    throw new Error(
+      `KAFKA_REPLICATION_FACTOR=${cfg.replicationFactor} but the cluster has ${info.brokers.length} broker(s)`,
+    );
+  }
 
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.name));
@@ -132,62 +176,98 @@ async function main() {
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
-          replicationFactor: 1,
+          replicationFactor: cfg.replicationFactor,
           configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
         })),
       });
-      log(`created ${missing.map((t) => t.name).join(', ')}`);
+      log(`created ${missing.map((t) => t.name).join(', ')} (replication factor ${cfg.replicationFactor})`);
     } catch (e) {
       const errs = e.errors || [e];
       if (!errs.every((x) => x && x.type === 'TOPIC_ALREADY_EXISTS')) throw e;
     }
   }
 
-  // Verify (and repair) partitions and configs; also proves every partition has a leader.
+  const drift = [];
+  // Partitions and replication factor; also proves every partition has a leader.
   const deadline = Date.now() + 30000;
   for (;;) {
     const md = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
     const leaderless = md.topics.filter((t) => t.partitions.some((p) => p.leader == null || p.leader < 0));
     const byName = new Map(md.topics.map((t) => [t.name, t]));
-    const grow = topics.filter((t) => byName.get(t.name).partitions.length < t.partitions);
-    if (grow.length) {
+    const fewer = topics.filter((t) => byName.get(t.name).partitions.length < t.partitions);
+    if (fewer.length && cfg.apply) {
       await admin.createPartitions({
-        topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })),
+        topicPartitions: fewer.map((t) => ({ topic: t.name, count: t.partitions })),
       });
-      log(`increased partitions of ${grow.map((t) => t.name).join(', ')}`);
+      log(`increased partitions of ${fewer.map((t) => t.name).join(', ')}`);
       continue;
     }
-    if (!leaderless.length) break;
+    if (!leaderless.length) {
+      for (const t of topics) {
+        const current = byName.get(t.name).partitions;
+        if (current.length < t.partitions)
+          drift.push(`${t.name}: ${current.length} partitions, configuration says ${t.partitions}`);
+        const rf = Math.min(...current.map((p) => p.replicas.length));
+        if (rf !== cfg.replicationFactor)
+          drift.push(`${t.name}: replication factor ${rf}, configuration says ${cfg.replicationFactor}`);
+      }
+      break;
+    }
     if (Date.now() > deadline) throw new Error(`no leader for ${leaderless.map((t) => t.name).join(', ')}`);
     await sleep(200);
   }
 
+  // Configs: only the keys this script manages are compared; everything else belongs to the operator.
   const described = await admin.describeConfigs({
     includeSynonyms: false,
     resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name })),
   });
-  const drift = [];
+  const toWrite = [];
   for (const t of topics) {
     const res = described.resources.find((r) => r.resourceName === t.name);
-    const cur = Object.fromEntries((res ? res.configEntries : []).map((c) => [c.configName, c.configValue]));
-    if (Object.entries(t.config).some(([k, v]) => cur[k] !== v)) drift.push(t);
+    const entries = res ? res.configEntries : [];
+    const cur = Object.fromEntries(entries.map((c) => [c.configName, c.configValue]));
+    const wrong = Object.entries(t.config).filter(([k, v]) => cur[k] !== v);
+    for (const [k, v] of wrong) drift.push(`${t.name}: ${k} is ${cur[k]}, configuration says ${v}`);
+    if (wrong.length) toWrite.push({ topic: t, entries });
   }
-  if (drift.length) {
+  if (cfg.apply && toWrite.length) {
+    // kafkajs has no IncrementalAlterConfigs, and AlterConfigs replaces a topic's whole config: so write the
+    // topic's own settings back with ours merged in, never fewer.
     await admin.alterConfigs({
       validateOnly: false,
-      resources: drift.map((t) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name: t.name,
-        configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-      })),
+      resources: toWrite.map(({ topic, entries }) => {
+        const kept = entries.filter(
+          (c) => c.configSource === DYNAMIC_TOPIC_CONFIG && !(c.configName in topic.config),
+        );
+        if (kept.some((c) => c.isSensitive))
+          throw new Error(
+            `${topic.name} has a sensitive topic config that cannot be carried over; change it by hand`,
+          );
+        const merged = [
+          ...kept.map((c) => ({ name: c.configName, value: c.configValue })),
+          ...Object.entries(topic.config).map(([name, value]) => ({ name, value })),
+        ];
+        return { type: ConfigResourceTypes.TOPIC, name: topic.name, configEntries: merged };
+      }),
     });
-    log(`fixed configs of ${drift.map((t) => t.name).join(', ')}`);
+    log(
+      `set the managed configs of ${toWrite.map((w) => w.topic.name).join(', ')} (other topic configs kept)`,
+    );
+  }
+  for (const line of drift) {
+    const fixed = cfg.apply && !/replication factor/.test(line);
+    log(
+      `drift: ${line}${fixed ? ' (applied)' : ' (left as is; KAFKA_TOPICS_APPLY=true applies partitions and configs)'}`,
+    );
   }
 
   await warmGroupCoordinator(admin);
 
   await admin.disconnect();
-  log(`${topics.length} topics ready in ${Date.now() - t0} ms`);
+  log(
+    `${topics.length} topics ready in ${Date.now() - t0} ms${drift.length ? `, ${drift.length} drift(s) reported` : ''}`,
+  );
 }
 
 main().then(

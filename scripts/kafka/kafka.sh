@@ -42,7 +42,7 @@ broker_pid() { # prints pid if the pid file names a live broker of ours
 }
 
 ensure_topics() {
-  KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT" node "$SCRIPT_DIR/ensure-topics.js"
+  KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT" KAFKA_TOPICS_APPLY=true node "$SCRIPT_DIR/ensure-topics.js"
 }
 
 fetch_jars() {

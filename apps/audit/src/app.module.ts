@@ -3,7 +3,6 @@ import { AuditServerModule } from '@pgw/audit-server';
 import { EventBusModule, type EventBus } from '@pgw/messaging';
 import type { AuditConfig } from './audit.config';
 import { HealthController } from './health/health.controller';
-import { MetricsController } from './metrics/metrics.controller';
 
 @Module({})
 export class AppModule {
@@ -20,7 +19,7 @@ export class AppModule {
           attestationPrivateKeyPem: config.attestationPrivateKeyPem,
         }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController],
     };
   }
 }

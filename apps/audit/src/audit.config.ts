@@ -9,6 +9,13 @@ export class AuditConfig extends withAttestationKeyEnv(ServiceEnv) {
   // ATTESTATION_PRIVATE_KEY / _FILE from withAttestationKeyEnv.)
   override PORT = 8082;
 
+  /** Prometheus /metrics listens here, apart from the admin port (it lists per-project counters). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
+  METRICS_PORT = 9092;
+
   /** Names the consumer group (`<name>.<topic>`); replicas of one deployment share it. */
   @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'KAFKA_CONSUMER_GROUP must be 1-100 of [A-Za-z0-9._-]' })
   KAFKA_CONSUMER_GROUP = 'audit';

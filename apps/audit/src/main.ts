@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { AUDIT_MIGRATIONS, AUDIT_SCHEMA } from '@pgw/audit-server';
+import { AUDIT_MIGRATIONS, AUDIT_SCHEMA, AuditMetrics } from '@pgw/audit-server';
 import { KafkaEventBus } from '@pgw/messaging';
 import { migrateOnly } from '@pgw/persistence';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { exitOnConfigError, listenMetrics, loadConfig } from '@pgw/server-kit';
 import { AuditConfig } from './audit.config';
 import { createAuditApp } from './bootstrap';
 
@@ -30,7 +30,13 @@ async function bootstrap(): Promise<void> {
   });
   const app = await createAuditApp(config, bus, config.KAFKA_CONSUMER_GROUP);
   await app.listen({ port: config.PORT, host: config.HOST });
-  logger.log(`audit listening on ${config.HOST}:${config.PORT}`);
+  const metrics = app.get(AuditMetrics);
+  await listenMetrics({
+    port: config.METRICS_PORT,
+    host: config.HOST,
+    routes: { '/metrics': () => metrics.render() },
+  });
+  logger.log(`audit listening on ${config.HOST}:${config.PORT}, metrics on ${config.METRICS_PORT}`);
 }
 
 void bootstrap().catch((error: unknown) => {

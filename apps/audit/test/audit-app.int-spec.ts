@@ -17,7 +17,8 @@ import {
   waitFor,
   type TestDatabase,
 } from '@pgw/testing';
-import { loadConfig } from '@pgw/server-kit';
+import { AuditMetrics } from '@pgw/audit-server';
+import { listenMetrics, loadConfig } from '@pgw/server-kit';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AuditConfig } from '../src/audit.config';
@@ -53,6 +54,7 @@ describe('audit app', () => {
   let bus: KafkaEventBus;
   let app: NestFastifyApplication;
   const adminToken = 'app-test-admin-token';
+  const afterAllClose: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase('auditapp');
@@ -81,6 +83,7 @@ describe('audit app', () => {
   };
 
   afterAll(async () => {
+    for (const close of afterAllClose) await close();
     await app?.close(); // closes the bus too (BusCloser)
     await db?.drop();
   });
@@ -145,8 +148,17 @@ describe('audit app', () => {
   it('exposes Prometheus metrics over HTTP that count real ingestion, with no event content', async () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address() as AddressInfo;
+    // Not on the admin port: on the internal metrics listener, as main.ts starts it.
+    expect((await fetch(`http://127.0.0.1:${address.port}/metrics`)).status).toBe(404);
+    const registry = app.get(AuditMetrics);
+    const listener = await listenMetrics({
+      port: 0,
+      host: '127.0.0.1',
+      routes: { '/metrics': () => registry.render() },
+    });
+    afterAllClose.push(() => listener.close());
     const scrape = async (): Promise<{ text: string; contentType: string | null }> => {
-      const response = await fetch(`http://127.0.0.1:${address.port}/metrics`);
+      const response = await fetch(`http://127.0.0.1:${listener.port}/metrics`);
       expect(response.status).toBe(200);
       return { text: await response.text(), contentType: response.headers.get('content-type') };
     };

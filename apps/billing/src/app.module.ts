@@ -3,7 +3,6 @@ import { BillingServerModule } from '@pgw/billing-server';
 import { EventBusModule, type EventBus } from '@pgw/messaging';
 import type { BillingConfig } from './billing.config';
 import { HealthController } from './health/health.controller';
-import { MetricsController } from './metrics/metrics.controller';
 
 @Module({})
 export class AppModule {
@@ -20,7 +19,7 @@ export class AppModule {
           rollupRetentionDays: config.BILLING_ROLLUP_RETENTION_DAYS,
         }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController],
     };
   }
 }

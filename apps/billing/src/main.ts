@@ -5,8 +5,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { EventBusTransport, EventHandlerErrorFilter, KafkaEventBus } from '@pgw/messaging';
 import { migrateOnly } from '@pgw/persistence';
-import { BILLING_MIGRATIONS, BILLING_SCHEMA } from '@pgw/billing-server';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { BILLING_MIGRATIONS, BILLING_SCHEMA, BillingMetrics } from '@pgw/billing-server';
+import {
+  exitOnConfigError,
+  httpTimeoutsFromEnv,
+  listenMetrics,
+  loadConfig,
+  timedServerFactory,
+} from '@pgw/server-kit';
 import { AppModule } from './app.module';
 import { BillingConfig } from './billing.config';
 
@@ -33,7 +39,7 @@ async function bootstrap(): Promise<void> {
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, bus),
-    new FastifyAdapter(),
+    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
     { logger: ['error', 'warn', 'log'] },
   );
   app
@@ -57,7 +63,13 @@ async function bootstrap(): Promise<void> {
   await app.init();
   await app.startAllMicroservices();
   await app.listen({ port: config.PORT, host: config.HOST });
-  logger.log(`billing listening on ${config.HOST}:${config.PORT}`);
+  const metrics = app.get(BillingMetrics);
+  await listenMetrics({
+    port: config.METRICS_PORT,
+    host: config.HOST,
+    routes: { '/metrics': () => metrics.render() },
+  });
+  logger.log(`billing listening on ${config.HOST}:${config.PORT}, metrics on ${config.METRICS_PORT}`);
 }
 
 void bootstrap().catch((error: unknown) => {

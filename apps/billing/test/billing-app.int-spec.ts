@@ -10,7 +10,8 @@ import {
   type UsageEvent,
 } from '@pgw/contracts';
 import { EventBusTransport, KafkaEventBus } from '@pgw/messaging';
-import { loadConfig } from '@pgw/server-kit';
+import { BillingMetrics } from '@pgw/billing-server';
+import { listenMetrics, loadConfig, type MetricsListener } from '@pgw/server-kit';
 import {
   createTestDatabase,
   readTopicSince,
@@ -76,6 +77,7 @@ describe('billing app', () => {
   let bus: KafkaEventBus;
   let app: NestFastifyApplication;
   let baseUrl: string;
+  let metrics: MetricsListener;
   // Where the shared broker's quota state ended before this file published anything.
   let quotaStateStart: PartitionOffsets;
 
@@ -106,15 +108,23 @@ describe('billing app', () => {
     await app.startAllMicroservices();
     await app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const registry = app.get(BillingMetrics); // on the internal metrics listener, as main.ts starts it
+    metrics = await listenMetrics({
+      port: 0,
+      host: '127.0.0.1',
+      routes: { '/metrics': () => registry.render() },
+    });
   });
 
   afterAll(async () => {
+    await metrics?.close();
     await app?.close(); // closes the bus too
     await db?.drop();
   });
 
   const scrape = async (): Promise<string> => {
-    const response = await fetch(`${baseUrl}/metrics`);
+    expect((await fetch(`${baseUrl}/metrics`)).status).toBe(404); // never on the admin port
+    const response = await fetch(`http://127.0.0.1:${metrics.port}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     return response.text();

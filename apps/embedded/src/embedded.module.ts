@@ -4,6 +4,7 @@ import { BillingServerModule, type BillingServerOptions } from '@pgw/billing-ser
 import { GatewayServerModule, type GatewayServerOptions } from '@pgw/gateway-server';
 import { EventBusModule, type EventBus } from '@pgw/messaging';
 import { PolicyServerModule, type PolicyServerOptions } from '@pgw/policy-server';
+import { ConsoleModule } from '@pgw/server-kit';
 import { EmbeddedMetricsController } from './embedded-metrics.controller';
 
 export interface EmbeddedOptions {
@@ -12,6 +13,8 @@ export interface EmbeddedOptions {
   audit: AuditServerOptions;
   billing: BillingServerOptions;
   gateway: GatewayServerOptions;
+  /** The built admin console (dist/apps/console), served at /console. */
+  consoleDirectory: string;
 }
 
 /**
@@ -29,6 +32,7 @@ export class EmbeddedModule {
         AuditServerModule.forRoot(options.audit),
         BillingServerModule.forRoot(options.billing),
         GatewayServerModule.forRoot(options.gateway),
+        ConsoleModule.forRoot({ directory: options.consoleDirectory }),
       ],
       controllers: [EmbeddedMetricsController],
     };

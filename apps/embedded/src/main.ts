@@ -6,7 +6,7 @@ import { describeError, EventBusTransport, EventHandlerErrorFilter, InProcessEve
 import type { DatabaseTarget } from '@pgw/persistence';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
 import { defaultPolicyConfig } from '@pgw/policy-engine';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
 import { MockUpstream } from '@pgw/testing';
 import { join, resolve } from 'node:path';
 import { EmbeddedConfig } from './embedded.config';
@@ -51,8 +51,10 @@ async function bootstrap(): Promise<void> {
       },
       billing: { database, adminToken, runMigrations: true },
       gateway: { routes: {}, defaultUpstream: upstream, instanceId: 'embedded', limits: { kind: 'memory' } },
+      // dist/apps/embedded/src/main.js -> dist/apps/console (the console's Nx build target)
+      consoleDirectory: resolve(__dirname, '../../console'),
     }),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024, serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
     { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();
@@ -84,6 +86,7 @@ async function bootstrap(): Promise<void> {
       `  OpenAI base URL : ${base}/v1`,
       `  upstream        : ${mock ? `built-in mock (${mock.baseUrl})` : upstream.baseUrl}`,
       `  admin API       : ${base}/admin/v1  (Authorization: Bearer <admin token>)`,
+      `  admin console   : ${base}/console  (sign in with the admin token)`,
       `  admin token     : ${adminToken}`,
       `  demo project    : ${demo.projectId}`,
       `  demo key        : ${demo.apiKey}`,

@@ -82,6 +82,13 @@ export class GatewayConfig {
   @IsNotEmpty()
   HOST = '0.0.0.0';
 
+  /** Prometheus /metrics listens here, apart from the public port (it lists per-project counters). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
+  METRICS_PORT = 9090;
+
   @Type(() => Number)
   @IsInt()
   @Min(1_024)
@@ -162,6 +169,24 @@ export class GatewayConfig {
   @Max(10_000)
   UPSTREAM_CONNECTIONS = 256;
 
+  /**
+   * The longest one upstream call may take, a whole stream included; then a stream ends with an
+   * `upstream_timeout` error event and its usage is recorded. Shutdown waits at most this long for streams,
+   * so a pod's terminationGracePeriodSeconds is derived from it (docs/deployment.md).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(86_400_000)
+  UPSTREAM_MAX_DURATION_MS = 600_000;
+
+  /** On shutdown, after the last response: how long to wait for spilled events to reach Kafka. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_DRAIN_TIMEOUT_MS = 20_000;
+
   // --- Load shedding by plan (local signals of this replica; README "Plans" → "How shedding works") ---
   /** false: measure and export the saturation signals, shed nothing. */
   @IsBoolean()
@@ -237,7 +262,12 @@ export class GatewayConfig {
       defaultUpstream: this.UPSTREAM_BASE_URL
         ? { baseUrl: this.UPSTREAM_BASE_URL, apiKey: this.UPSTREAM_API_KEY }
         : null,
-      upstream: { timeoutMs: this.UPSTREAM_TIMEOUT_MS, connections: this.UPSTREAM_CONNECTIONS },
+      upstream: {
+        timeoutMs: this.UPSTREAM_TIMEOUT_MS,
+        connections: this.UPSTREAM_CONNECTIONS,
+        maxDurationMs: this.UPSTREAM_MAX_DURATION_MS,
+      },
+      shutdownDrainMs: this.SHUTDOWN_DRAIN_TIMEOUT_MS,
       limits: this.REDIS_URL ? { kind: 'redis', url: this.REDIS_URL } : { kind: 'memory' },
       maxBodyBytes: this.MAX_BODY_BYTES,
       loadShedding: {

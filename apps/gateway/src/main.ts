@@ -2,7 +2,15 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { exitOnConfigError, loadConfig } from '@pgw/server-kit';
+import { GatewayMetrics } from '@pgw/gateway-server';
+import {
+  DEFAULT_HTTP_TIMEOUTS,
+  exitOnConfigError,
+  httpTimeoutsFromEnv,
+  listenMetrics,
+  loadConfig,
+  timedServerFactory,
+} from '@pgw/server-kit';
 import { GatewayAppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
 
@@ -24,12 +32,26 @@ async function bootstrap(): Promise<void> {
   const bus = config.createEventBus();
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayAppModule.forRoot(config.toServerOptions(), bus),
-    new FastifyAdapter({ bodyLimit: config.MAX_BODY_BYTES, keepAliveTimeout: 65_000 }),
+    new FastifyAdapter({
+      bodyLimit: config.MAX_BODY_BYTES,
+      // 65 s keep-alive: longer than the usual load balancer's idle timeout (60 s), so it closes first.
+      serverFactory: timedServerFactory(
+        httpTimeoutsFromEnv(process.env, { ...DEFAULT_HTTP_TIMEOUTS, keepAliveMs: 65_000 }),
+      ),
+    }),
     { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
-  new Logger('Gateway').log(`listening on ${config.HOST}:${config.PORT} (instance ${config.INSTANCE_ID})`);
+  const metrics = app.get(GatewayMetrics).registry;
+  await listenMetrics({
+    port: config.METRICS_PORT,
+    host: config.HOST,
+    routes: { '/metrics': () => metrics.render() },
+  });
+  new Logger('Gateway').log(
+    `listening on ${config.HOST}:${config.PORT}, metrics on ${config.METRICS_PORT} (instance ${config.INSTANCE_ID})`,
+  );
 }
 
 void bootstrap();

@@ -38,11 +38,23 @@ function leadingComments(source: ts.SourceFile, node: ts.Node): string {
     .join('\n');
 }
 
-/** The classes a class declaration extends (`class AuditConfig extends AttestationKeyEnv` → AttestationKeyEnv). */
+/**
+ * The classes a class declaration extends: `class AuditConfig extends ServiceEnv` → ServiceEnv; a mixin call
+ * `extends withAttestationKeyEnv(ServiceEnv)` → the mixin function and its class arguments.
+ */
 function baseClassNames(statement: ts.ClassDeclaration): string[] {
   return (statement.heritageClauses ?? [])
     .filter((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)
-    .flatMap((clause) => clause.types.map((type) => type.expression.getText()));
+    .flatMap((clause) =>
+      clause.types.flatMap((type) => {
+        const expression = type.expression;
+        if (!ts.isCallExpression(expression)) return [expression.getText()];
+        return [
+          expression.expression.getText(),
+          ...expression.arguments.filter(ts.isIdentifier).map((argument) => argument.text),
+        ];
+      }),
+    );
 }
 
 /**
@@ -57,10 +69,20 @@ export function parseConfigSource(
 ): ConfigVar[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const vars: ConfigVar[] = [];
+  const classes: ts.ClassDeclaration[] = [];
   for (const statement of source.statements) {
+    if (ts.isFunctionDeclaration(statement) && statement.name && only?.has(statement.name.text)) {
+      // A mixin: the classes it declares add their variables (their base is the function's parameter).
+      for (const inner of statement.body?.statements ?? [])
+        if (ts.isClassDeclaration(inner)) classes.push(inner);
+      continue;
+    }
     if (!ts.isClassDeclaration(statement) || !statement.name) continue;
     if (only ? !only.has(statement.name.text) : !/Config$/.test(statement.name.text)) continue;
     bases.push(...baseClassNames(statement));
+    classes.push(statement);
+  }
+  for (const statement of classes) {
     for (const member of statement.members) {
       if (!ts.isPropertyDeclaration(member) || !ts.isIdentifier(member.name)) continue;
       const name = member.name.text;
@@ -105,9 +127,9 @@ export function readAppConfig(app: string): AppConfig | undefined {
   return vars.size > 0 ? { app, files, vars } : undefined;
 }
 
-/** The libs/ source file that declares `export class <name>`. */
+/** The libs/ source file that declares `export class <name>` (or the mixin `export function <name>`). */
 function findClassFile(name: string): string | undefined {
-  const declaration = new RegExp(`^export (abstract )?class ${name}\\b`, 'm');
+  const declaration = new RegExp(`^export ((abstract )?class|function) ${name}\\b`, 'm');
   const walk = (dir: string): string | undefined => {
     for (const entry of readdirSync(repoPath(dir), { withFileTypes: true })) {
       const path = `${dir}/${entry.name}`;

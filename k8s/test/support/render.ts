@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { load, loadAll } from 'js-yaml';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -11,6 +13,9 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -31,7 +36,7 @@ export type {
   INamespace,
   INetworkPolicy,
 };
-export type { IPodDisruptionBudget, IPodSpec, IService };
+export type { IPodDisruptionBudget, IPodSpec, IService, IServiceAccount, IServiceMonitor, IStatefulSet };
 
 export interface K8sObject {
   apiVersion: string;
@@ -51,6 +56,9 @@ const MODELS: Record<string, (data: unknown) => Validatable> = {
   'v1/Secret': (d) => new Secret(d as ConstructorParameters<typeof Secret>[0]),
   'v1/Service': (d) => new Service(d as ConstructorParameters<typeof Service>[0]),
   'apps/v1/Deployment': (d) => new Deployment(d as ConstructorParameters<typeof Deployment>[0]),
+  'apps/v1/StatefulSet': (d) => new StatefulSet(d as ConstructorParameters<typeof StatefulSet>[0]),
+  'monitoring.coreos.com/v1/ServiceMonitor': (d) =>
+    new ServiceMonitor(d as ConstructorParameters<typeof ServiceMonitor>[0]),
   'batch/v1/Job': (d) => new Job(d as ConstructorParameters<typeof Job>[0]),
   'autoscaling/v2/HorizontalPodAutoscaler': (d) =>
     new HorizontalPodAutoscaler(d as ConstructorParameters<typeof HorizontalPodAutoscaler>[0]),
@@ -61,10 +69,9 @@ const MODELS: Record<string, (data: unknown) => Validatable> = {
 };
 
 /**
- * Validates one object against the Kubernetes OpenAPI schema (types, required fields, enums) with
- * kubernetes-models. Returns the problem, or undefined when valid. Note: the generated validators accept
- * unknown fields, so a misspelt optional field is not caught here (the structural tests cover the fields
- * that matter).
+ * Validates one object against the Kubernetes OpenAPI schema (types, required fields, enums, formats) with
+ * kubernetes-models. Returns the problem, or undefined when valid. These generated validators accept
+ * unknown fields: strict-schema.ts rejects those (TypeScript excess-property check on the same models).
  */
 export function schemaProblem(object: K8sObject): string | undefined {
   const model = MODELS[`${object.apiVersion}/${object.kind}`];

@@ -8,6 +8,12 @@ export interface TopicSpec {
   readonly partitions: number;
   /** Compacted topics carry state keyed by id (latest value wins; a null value is a tombstone). */
   readonly compacted: boolean;
+  /**
+   * Event topics (not compacted) only: how long the broker keeps a message (`retention.ms`, set by
+   * scripts/kafka/ensure-topics.js). Seven days: time for a consumer to catch up after an outage, and well
+   * inside the shortest audit retention, so the log never outlives the record it feeds.
+   */
+  readonly retentionMs?: number;
 }
 
 export type TopicKey = keyof typeof topicsJson;

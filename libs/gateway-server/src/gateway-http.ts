@@ -3,14 +3,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PROMETHEUS_CONTENT_TYPE } from '@pgw/server-kit';
 import { KeyAuthenticator, type Caller } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from './gateway-server.options';
-import { GatewayMetrics } from './metrics/gateway-metrics';
 import { Readiness } from './state/readiness';
 import { GatewayError } from './errors/gateway-error';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './http/json-depth';
 import { checkJsonContentType, readBody, writeError } from './http/raw-response';
 
 declare module 'fastify' {
@@ -40,7 +39,6 @@ export class GatewayHttp implements OnModuleInit {
     private readonly chat: ChatCompletionsHandler,
     private readonly models: ModelsHandler,
     private readonly readiness: Readiness,
-    private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions,
   ) {}
 
@@ -92,14 +90,6 @@ export class GatewayHttp implements OnModuleInit {
           .code(status.ready ? 200 : 503)
           .type('application/json')
           .send(JSON.stringify(status));
-      },
-    });
-    fastify.route({
-      method: 'GET',
-      url: '/metrics',
-      errorHandler,
-      handler: async (_request, reply) => {
-        reply.type(PROMETHEUS_CONTENT_TYPE).send(this.metrics.registry.render());
       },
     });
     // Answered in onRequest, before any body is read or parsed.
@@ -156,7 +146,15 @@ export class GatewayHttp implements OnModuleInit {
         else res.destroy();
         return;
       }
+      if (jsonTooDeep(body!)) {
+        writeError(
+          res,
+          new GatewayError('invalid_json', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`),
+        );
+        return;
+      }
       try {
+        endAfterThisTick(res);
         this.chat.handle(req, res, caller, body!);
       } catch (unexpected) {
         writeError(res, toGatewayError(unexpected as GatewayError, this.logger));
@@ -172,10 +170,40 @@ export class GatewayHttp implements OnModuleInit {
   }
 }
 
+/**
+ * Durable before acknowledged: the handler ends the response and then, in the same tick, publishes the
+ * request's events, which the event bus appends to its local log before publish() returns. res.end()
+ * would hand the last bytes to the socket at once (it uncorks), so a kill between the two could leave a
+ * client holding a response whose events exist nowhere. Deferred to the end of the tick, the response
+ * completes only after everything published in it is in the log. Only the first end() counts.
+ */
+function endAfterThisTick(res: ServerResponse): void {
+  const end = res.end;
+  let ended = false;
+  res.end = function deferredEnd(this: ServerResponse, ...args: unknown[]) {
+    if (!ended) {
+      ended = true;
+      process.nextTick(() => (end as (...a: unknown[]) => ServerResponse).apply(res, args));
+    }
+    return res;
+  } as ServerResponse['end'];
+}
+
 function unknownRoute(method: string, url: string): GatewayError {
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
-  const allowed = KNOWN_PATHS[path] ?? (path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined);
+  if (path === '/admin' || path.startsWith('/admin/')) {
+    // Embedded mode shares this listener with the admin API: its unknown paths (and OPTIONS, which no
+    // admin route answers) get the admin API's 404, not the /v1 base-URL hint.
+    return new GatewayError(
+      'unknown_url',
+      `Unknown admin URL: ${method} ${path}. The admin API is served under /admin/v1 (see its OpenAPI document).`,
+      null,
+      { type: 'not_found_error', code: 'not_found' },
+    );
+  }
+  const known = Object.hasOwn(KNOWN_PATHS, path) ? KNOWN_PATHS[path] : undefined;
+  const allowed = known ?? (path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined);
   if (allowed) {
     return new GatewayError(
       'method_not_allowed',

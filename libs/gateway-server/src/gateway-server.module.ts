@@ -4,6 +4,7 @@ import { KeyAuthenticator } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
 import { GatewayEvents } from './events/gateway-events';
+import { ShutdownDrain } from './events/shutdown-drain';
 import { Exchanges } from './exchange/exchanges';
 import {
   GATEWAY_OPTIONS,
@@ -27,6 +28,7 @@ import { UpstreamClient } from './upstream/upstream-client';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+export const DEFAULT_UPSTREAM_MAX_DURATION_MS = 600_000;
 export const DEFAULT_BUDGET_RESERVATION_TTL_MS = 120_000;
 
 export function resolveGatewayOptions(options: GatewayServerOptions): ResolvedGatewayOptions {
@@ -35,7 +37,9 @@ export function resolveGatewayOptions(options: GatewayServerOptions): ResolvedGa
     upstream: {
       timeoutMs: options.upstream?.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
       connections: options.upstream?.connections ?? 256,
+      maxDurationMs: options.upstream?.maxDurationMs ?? DEFAULT_UPSTREAM_MAX_DURATION_MS,
     },
+    shutdownDrainMs: options.shutdownDrainMs ?? 0,
     limits: options.limits ?? { kind: 'memory' },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     priceMicrosPerMillionTokens:
@@ -60,7 +64,7 @@ const logRedisError = (error: unknown) =>
   console.error(`[gateway] redis: ${error instanceof Error ? error.message : String(error)}`);
 
 /**
- * The gateway: /v1/chat/completions, /v1/models, /healthz, /readyz, /metrics on the app's Fastify
+ * The gateway: /v1/chat/completions, /v1/models, /healthz, /readyz on the app's Fastify
  * instance, state followed from Kafka, events published on the app's EVENT_BUS (provided globally by the
  * composition root: Kafka in the distributed app, in-process in embedded mode).
  */
@@ -119,6 +123,7 @@ export class GatewayServerModule {
         ChatCompletionsHandler,
         ModelsHandler,
         GatewayHttp,
+        ShutdownDrain,
       ],
       exports: [GATEWAY_OPTIONS, GatewayStateStore, StateFollower, Readiness, GatewayMetrics],
     };

@@ -24,7 +24,14 @@ export interface GatewayServerOptions {
     timeoutMs?: number;
     /** Keep-alive connections per upstream origin. Default 256. */
     connections?: number;
+    /**
+     * The longest one upstream call may take, a whole stream included: then it is aborted, a stream ends
+     * with an `upstream_timeout` error event, and its usage is recorded. Bounds shutdown too. Default 600 s.
+     */
+    maxDurationMs?: number;
   };
+  /** On shutdown, after the last response: how long to wait for spilled/buffered events to reach Kafka. Default 0. */
+  shutdownDrainMs?: number;
   limits?: LimitsBackend;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
@@ -51,7 +58,8 @@ export interface GatewayServerOptions {
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
 
 export interface ResolvedGatewayOptions extends GatewayServerOptions {
-  upstream: { timeoutMs: number; connections: number };
+  upstream: { timeoutMs: number; connections: number; maxDurationMs: number };
+  shutdownDrainMs: number;
   limits: LimitsBackend;
   maxBodyBytes: number;
   priceMicrosPerMillionTokens: number;

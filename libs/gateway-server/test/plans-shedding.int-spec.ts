@@ -150,7 +150,7 @@ describe('gateway: load shedding by plan', () => {
       reference.filter((o) => !o.ok).every((o) => (o.error as { code?: string }).code !== 'overloaded'),
     ).toBe(true);
 
-    const metrics = await (await fetch(`${on.url}/metrics`)).text();
+    const metrics = await (await fetch(`${on.metricsUrl}/metrics`)).text();
     expect(metrics).toContain(
       `pgw_gateway_shed_total{plan="free",reason="capacity"} ${FREE - withShedding.free.ok}`,
     );

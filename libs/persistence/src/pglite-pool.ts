@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 
 type QueryCallback = (error: Error | null, result?: unknown) => void;
@@ -10,10 +11,20 @@ const instances = new Map<string, PGlite>();
 export function pgliteInstance(dataDir: string): PGlite {
   let instance = instances.get(dataDir);
   if (!instance) {
+    if (dataDir !== ':memory:') ownerOnlyDataDir(dataDir);
     instance = new PGlite(dataDir === ':memory:' ? undefined : dataDir);
     instances.set(dataDir, instance);
   }
   return instance;
+}
+
+/**
+ * The data directory holds key hashes and audit rows; PGlite creates its files world-readable (0666
+ * less the umask), so the directory itself is made owner-only (0700), also when it already existed.
+ */
+export function ownerOnlyDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
 }
 
 export async function closePgliteInstances(): Promise<void> {

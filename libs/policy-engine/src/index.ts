@@ -1,6 +1,12 @@
 // Public API of the policy engine: compile a policy revision into an immutable evaluator, evaluate whole
 // texts, redact streams. Framework-free by design (no Nest, no I/O).
-export { compilePolicy, tryCompilePolicy, type CompilePolicyResult } from './compile/compile-policy';
+export {
+  compilePolicy,
+  tryCompilePolicy,
+  type CompileOptions,
+  type CompilePolicyResult,
+} from './compile/compile-policy';
+export { DEFAULT_MATCH_BUDGET, MatchBudgetExceededError } from './scan/match-budget';
 export { CompiledPolicy } from './compile/compiled-policy';
 export type { CompiledRule, RuleFamily } from './compile/compiled-rule';
 export { PolicyCompileError } from './compile/policy-compile.error';
@@ -57,6 +63,7 @@ export {
   type SignalDef,
 } from './detectors/injection.signals';
 export { luhnValid, ibanValid } from './detectors/checksums';
+export { DEFAULT_PHONE_REGIONS, phoneRegions, setPhoneRegions } from './detectors/pii/phone-numbering';
 export { normalizeString } from './normalize/normalize-char';
 
 export { defaultPolicyConfig, samplePolicyConfig } from './presets/default-policy';

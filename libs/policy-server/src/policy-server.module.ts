@@ -27,6 +27,10 @@ import { ProjectEntity } from './projects/project.entity';
 import { ProjectsController } from './projects/projects.controller';
 import { ProjectsService } from './projects/projects.service';
 import { PolicySeedService } from './seed/policy-seed.service';
+import { ApiKeyRepository } from './keys/api-key.repository';
+import { ChangeHistoryRepository } from './history/change-history.repository';
+import { PolicyRevisionRepository } from './policies/policy-revision.repository';
+import { ProjectRepository } from './projects/project.repository';
 
 export const POLICY_ENTITIES = [ProjectEntity, ApiKeyEntity, PolicyRevisionEntity, ChangeEntity];
 
@@ -66,6 +70,10 @@ export class PolicyServerModule {
         PolicyMigrator,
         OutboxRelay,
         ChangeTransaction,
+        ProjectRepository,
+        ApiKeyRepository,
+        PolicyRevisionRepository,
+        ChangeHistoryRepository,
         StateOutbox,
         StateRepublisher,
         ProjectsService,

@@ -5,4 +5,8 @@ export * from './admin-auth.guard';
 export * from './typed-config';
 export * from './pagination';
 export * from './metrics-registry';
+export * from './http-timeouts';
+export * from './metrics-server';
 export * from './service-env';
+export * from './console/console.module';
+export * from './console/console-assets';

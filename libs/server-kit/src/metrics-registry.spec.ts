@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics-registry';
+import { boundedLabel, Counter, Gauge, Histogram, MetricsRegistry } from './metrics-registry';
 
 describe('MetricsRegistry', () => {
   it('renders counters, gauges and histograms in the Prometheus text format', () => {
@@ -51,5 +51,24 @@ describe('MetricsRegistry', () => {
     const counter = new Counter('z_total', 'Escaped.', ['model']);
     counter.inc(['a"b\\c\nd']);
     expect(counter.render()).toContain('z_total{model="a\\"b\\\\c\\nd"} 1');
+  });
+});
+
+describe('bounded labels', () => {
+  it('boundedLabel keeps allowed values and maps everything else to other', () => {
+    const allowed = new Set(['gpt-4o', 'gpt-4o-mini']);
+    expect(boundedLabel('gpt-4o', allowed)).toBe('gpt-4o');
+    expect(boundedLabel('constructor', allowed)).toBe('other');
+    expect(boundedLabel('x'.repeat(128), allowed)).toBe('other');
+  });
+
+  it('a counter past maxSeries counts new label combinations under other, keeping the totals', () => {
+    const counter = new Counter('c_total', 'Capped.', ['model', 'status'], [], 3);
+    for (let i = 0; i < 1_000; i++) counter.inc([`m${i}`, '400']);
+    expect(counter.seriesCount).toBe(4);
+    expect(counter.value(['m0', '400'])).toBe(1);
+    expect(counter.value(['other', 'other'])).toBe(997);
+    counter.inc(['m1', '400']);
+    expect(counter.value(['m1', '400'])).toBe(2);
   });
 });

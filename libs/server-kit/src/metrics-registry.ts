@@ -1,7 +1,8 @@
 /**
  * A tiny Prometheus text-format registry (counters, gauges, histograms with fixed buckets) for the
  * policy/audit/billing services. The hot path is a Map lookup and an addition; formatting happens on
- * scrape. Label values must be bounded enums chosen by the code (never request text, never key material).
+ * scrape. Label values must be bounded enums chosen by the code (never request text, never key material);
+ * a counter's `maxSeries` is the backstop: past it, new label combinations are counted under `other`.
  */
 type Labels = readonly string[];
 
@@ -26,9 +27,18 @@ function header(name: string, help: string, type: string): string[] {
   return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
 }
 
+/** The label value that stands for everything outside a bounded set. */
+export const OTHER_LABEL = 'other';
+
+/** `value` when it is one of the allowed values, else `other`: labels stay within a configured set. */
+export function boundedLabel(value: string, allowed: ReadonlySet<string>): string {
+  return allowed.has(value) ? value : OTHER_LABEL;
+}
+
 /** A monotonically increasing count, optionally split by labels. */
 export class Counter implements Metric {
   private readonly series = new Map<string, { values: Labels; value: number }>();
+  private readonly overflowKey: string;
 
   constructor(
     readonly name: string,
@@ -36,7 +46,10 @@ export class Counter implements Metric {
     private readonly labelNames: Labels = [],
     /** Label combinations rendered as 0 before they first happen (so rate() has a baseline). */
     initial: readonly Labels[] = labelNames.length === 0 ? [[]] : [],
+    /** Most label combinations kept; later new ones are all counted under `other` (plus this one series). */
+    private readonly maxSeries = 10_000,
   ) {
+    this.overflowKey = labelNames.map(() => OTHER_LABEL).join('\u0000');
     for (const values of initial) this.inc(values, 0);
   }
 
@@ -44,7 +57,19 @@ export class Counter implements Metric {
     const key = values.join('\u0000');
     const series = this.series.get(key);
     if (series) series.value += by;
-    else this.series.set(key, { values: [...values], value: by });
+    else if (this.series.size < this.maxSeries) this.series.set(key, { values: [...values], value: by });
+    else this.overflow(by);
+  }
+
+  private overflow(by: number): void {
+    const series = this.series.get(this.overflowKey);
+    if (series) series.value += by;
+    else this.series.set(this.overflowKey, { values: this.labelNames.map(() => OTHER_LABEL), value: by });
+  }
+
+  /** Label combinations held (each one a series on scrape). */
+  get seriesCount(): number {
+    return this.series.size;
   }
 
   value(values: Labels = []): number {

@@ -29,7 +29,7 @@ export class ServiceEnv {
   @IsBoolean()
   RUN_MIGRATIONS = true;
 
-  /** Migrate the schema and exit (the Kubernetes migration Job); no Kafka, no HTTP. */
+  /** Migrate the schema and exit (the Kubernetes `migrate` init container); no Kafka, no HTTP. */
   @Transform(toBoolean)
   @IsBoolean()
   MIGRATE_ONLY = false;

@@ -6,21 +6,7 @@ import { periodOf } from '../shared/periods';
 import { BudgetRepository } from './budget.repository';
 import { computeQuotaState, reachedThresholds, sameQuotaState, type BudgetAlertKind } from './budget-state';
 import { ProjectBudgetSettings } from './project-budget-settings';
-
-export interface BudgetAlert {
-  projectId: string;
-  period: string;
-  kind: BudgetAlertKind;
-  spentMicros: number;
-  thresholdMicros: number;
-}
-
-export interface RefreshResult {
-  /** Quota records written to the outbox (the caller nudges the relay after commit). */
-  published: number;
-  /** Alerts recorded for the first time (the caller logs them after commit). */
-  alerts: BudgetAlert[];
-}
+import type { RefreshResult } from './refresh-result';
 
 /** Recomputes projects' current-period budget state and queues it for the quota-state topic when it changed. */
 @Injectable()
@@ -71,3 +57,5 @@ export class BudgetStateService {
     return this.budgets.alerts(projectId, period);
   }
 }
+
+export type { BudgetAlert, RefreshResult } from './refresh-result';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_BUS, type EventBus } from '@pgw/messaging';
 import { Counter, Gauge, Histogram, MetricsRegistry } from '@pgw/server-kit';
-import type { RefreshResult } from '../budgets/budget-state.service';
+import type { RefreshResult } from '../budgets/refresh-result';
 
 /** Seconds; one usage batch is a transaction of a few statements. */
 const WRITE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -13,7 +13,8 @@ export interface Caller {
   project: ProjectStateRecord;
 }
 
-const BEARER = 'Bearer ';
+/** The scheme is case-insensitive (RFC 9110 section 11.1): `bearer` and `BEARER` are Bearer too. */
+const BEARER = /^bearer +/i;
 
 /** `Authorization: Bearer pgw_<id>_<secret>` → the key and its project, from memory; 401 otherwise. */
 @Injectable()
@@ -24,13 +25,14 @@ export class KeyAuthenticator {
     // Before the state topics were read, an unknown key may just not be loaded yet: a 401 would tell a
     // client its valid key was rejected (SDKs do not retry it); a 503 with Retry-After is retried.
     if (!this.state.loaded) throw notReady();
-    if (!header || !header.startsWith(BEARER)) {
+    const scheme = header ? BEARER.exec(header) : null;
+    if (!header || scheme === null) {
       throw new GatewayError(
         'invalid_api_key',
         'You did not provide an API key. Send it as a Bearer token: `Authorization: Bearer pgw_...`.',
       );
     }
-    const parsed = parseProjectKey(header.slice(BEARER.length).trim());
+    const parsed = parseProjectKey(header.slice(scheme[0].length).trim());
     const key = parsed ? this.state.keys.get(parsed.keyId) : undefined;
     // Same message for every failure: a caller learns nothing about which keys exist.
     if (!parsed || !key || key.status !== 'active' || !secretMatchesHash(parsed.secret, key.secret_hash)) {

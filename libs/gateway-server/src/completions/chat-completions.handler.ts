@@ -65,7 +65,7 @@ export class ChatCompletionsHandler {
       x.inputTokens = estimateTokens(chars, chat.messages.length);
 
       const bound = boundChatRequestTokens(chat.body, raw.length, route.upstreamModel);
-      const reservation = this.budget.reserve(caller.project, record.requestId, bound.totalTokens);
+      const reservation = this.budget.reserve(caller.project, bound.totalTokens);
       if (reservation instanceof Promise) {
         reservation.then(
           (reserved) => {

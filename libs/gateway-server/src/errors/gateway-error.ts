@@ -8,6 +8,8 @@ export const GATEWAY_ERRORS = {
   invalid_json: { status: 400, type: 'invalid_request_error' },
   invalid_request: { status: 400, type: 'invalid_request_error' },
   model_not_found: { status: 400, type: 'invalid_request_error' },
+  /** The policy's regex work budget ran out on this request (see docs/security-limits.md): fail closed. */
+  policy_match_budget_exceeded: { status: 400, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'invalid_request_error' },
   model_not_allowed: { status: 403, type: 'permission_error' },
   /** A policy block; the code sent is the rule's reason code. */

@@ -15,6 +15,7 @@ import {
 } from '../settlement/request-record';
 import type { Settlement } from '../settlement/settlement';
 import {
+  MAX_DURATION_CODE,
   upstreamFailure,
   upstreamStatusError,
   type ResolvedRoute,
@@ -25,6 +26,10 @@ import type { ResponseContext, ResponseStages, StreamRedactionStage } from './re
 /** Abort reasons, created only when a request is actually aborted (no AbortController per request). */
 class ClientGone extends Error {}
 class StreamStopped extends Error {}
+/** The call reached the overall bound (upstream.maxDurationMs): reported as upstream_timeout. */
+class MaxDurationReached extends Error {
+  readonly code = MAX_DURATION_CODE;
+}
 
 const SSE_HEADERS = [
   'content-type',
@@ -65,6 +70,8 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
   stopped = false;
   settled = false;
   private controller: Dispatcher.DispatchController | null = null;
+  /** Aborts the upstream call at the overall bound; cleared when the response ends or fails. */
+  private deadline: NodeJS.Timeout | null = null;
   private upstreamHeaders: Record<string, string | string[] | undefined> = {};
   private chunks: Buffer[] = [];
   private bodyBytes = 0;
@@ -99,6 +106,19 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.cancelled) controller.abort(new ClientGone());
+    else if (!this.deadline)
+      this.deadline = setTimeout(abortAtMaxDuration, this.services.upstream.maxDurationMs, this).unref();
+  }
+
+  /** @internal The timer of the overall bound fired: the call ends as an upstream failure. */
+  abortAtMaxDuration(): void {
+    this.deadline = null;
+    this.controller?.abort(new MaxDurationReached());
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
   }
 
   /** Upstream status and headers arrived. A 200 stream starts here: headers go out with the first event. */
@@ -133,6 +153,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
 
   /** The upstream response is complete. */
   onResponseEnd(): void {
+    this.clearDeadline();
     this.record.upstreamMs = performance.now() - this.sentAt;
     this.services.metrics.upstreamLatency.observe(this.record.upstreamMs / 1000);
     try {
@@ -154,6 +175,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
 
   /** The upstream call failed, or was aborted (client gone, stream blocked). */
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.clearDeadline();
     if (this.settled) return;
     if (this.sentAt > 0) {
       this.record.upstreamMs = performance.now() - this.sentAt;
@@ -303,6 +325,10 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
   private body(): Buffer {
     return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
   }
+}
+
+function abortAtMaxDuration(exchange: Exchange): void {
+  exchange.abortAtMaxDuration();
 }
 
 /** The response closed: before it finished means the client went away. */

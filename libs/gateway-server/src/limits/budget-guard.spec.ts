@@ -50,30 +50,30 @@ describe('BudgetGuard', () => {
   afterEach(() => guards.splice(0).forEach((g) => g.onModuleDestroy()));
 
   it('holds nothing for a project without a budget', () => {
-    expect(guard().reserve(project(null), 'r1', 1_000_000)).toBeNull();
+    expect(guard().reserve(project(null), 1_000_000)).toBeNull();
   });
 
   it('refuses a request whose bound exceeds what is left, before anything is sent, without retry until the period ends', async () => {
     const g = guard();
-    const held = g.reserve(project(1_000), 'r1', 150); // 750 micro-dollars
+    const held = g.reserve(project(1_000), 150); // 750 micro-dollars
     expect(held).toMatchObject({ amountMicros: 750, period: '2026-12' });
     g.settle(held as BudgetReservation, 100); // cost 500: 500 left
-    const error = await refusal(() => g.reserve(project(1_000), 'r2', 101)); // 505 > 500
+    const error = await refusal(() => g.reserve(project(1_000), 101)); // 505 > 500
     expect(error).toMatchObject({ status: 429, code: 'budget_exceeded', type: 'insufficient_quota' });
     expect(error.headers?.['x-should-retry']).toBe('false');
     // Reset at 2027-01-01T00:00:00Z: 24 days and 12 hours from Dec 7, 12:00.
     expect(error.headers?.['retry-after']).toBe(String(24 * 86_400 + 12 * 3_600));
     expect(error.message).toContain('2027-01-01T00:00:00.000Z');
-    expect(g.reserve(project(1_000), 'r3', 100)).not.toBeNull();
+    expect(g.reserve(project(1_000), 100)).not.toBeNull();
   });
 
   it('says when only requests in flight hold the rest (a retry may pass once they settle)', async () => {
     const g = guard();
-    const first = g.reserve(project(1_000), 'r1', 150) as BudgetReservation;
-    const error = await refusal(() => g.reserve(project(1_000), 'r2', 60));
+    const first = g.reserve(project(1_000), 150) as BudgetReservation;
+    const error = await refusal(() => g.reserve(project(1_000), 60));
     expect(error.headers).toEqual({ 'retry-after': '1', 'retry-after-ms': '250' });
     g.settle(first, 10);
-    expect(g.reserve(project(1_000), 'r3', 60)).not.toBeNull();
+    expect(g.reserve(project(1_000), 60)).not.toBeNull();
   });
 
   it("takes billing's spend for the current period, and ignores a record of an earlier one", async () => {
@@ -87,16 +87,16 @@ describe('BudgetGuard', () => {
       exhausted: true,
       updated_at: new Date(DEC_7).toISOString(),
     });
-    const error = await refusal(() => g.reserve(project(1_000), 'r1', 1));
+    const error = await refusal(() => g.reserve(project(1_000), 1));
     expect(error.message).toMatch(/used up/);
     // The clock reaches January: billing's December record no longer counts, and the budget is open again.
     now = Date.UTC(2027, 0, 1, 0, 0, 1);
-    expect(g.reserve(project(1_000), 'r2', 1)).toMatchObject({ period: '2027-01' });
+    expect(g.reserve(project(1_000), 1)).toMatchObject({ period: '2027-01' });
   });
 
   it("keeps the gateway's own settled spend across billing's lagging quota records", async () => {
     const g = guard();
-    g.settle(g.reserve(project(1_000), 'r1', 100) as BudgetReservation, 100); // 500 spent
+    g.settle(g.reserve(project(1_000), 100) as BudgetReservation, 100); // 500 spent
     quotas.set('p1', {
       project_id: 'p1',
       period: '2026-12',
@@ -106,7 +106,7 @@ describe('BudgetGuard', () => {
       exhausted: false,
       updated_at: new Date(DEC_7).toISOString(),
     });
-    await refusal(() => g.reserve(project(1_000), 'r2', 101));
+    await refusal(() => g.reserve(project(1_000), 101));
   });
 
   it('keeps enforcing on this replica alone when the shared store fails', async () => {
@@ -119,11 +119,11 @@ describe('BudgetGuard', () => {
     };
     const g = guard(broken);
     const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    const held = await g.reserve(project(1_000), 'r1', 150);
+    const held = await g.reserve(project(1_000), 150);
     expect(held).toMatchObject({ amountMicros: 750 });
-    await refusal(() => g.reserve(project(1_000), 'r2', 60));
+    await refusal(() => g.reserve(project(1_000), 60));
     g.settle(held!, 0);
-    expect(await g.reserve(project(1_000), 'r3', 60)).not.toBeNull();
+    expect(await g.reserve(project(1_000), 60)).not.toBeNull();
     expect(g.storeFailures).toBeGreaterThanOrEqual(3);
     error.mockRestore();
   });
@@ -133,7 +133,7 @@ describe('BudgetGuard', () => {
     try {
       const store = new MemoryReservationStore();
       const g = guard(store);
-      const held = g.reserve(project(1_000), 'long', 150) as BudgetReservation;
+      const held = g.reserve(project(1_000), 150) as BudgetReservation;
       expect(metrics.registry.render()).toContain('pgw_gateway_budget_reservations_in_flight 1');
       for (let step = 0; step < 6; step++) {
         now += 20_000; // two minutes in all: twice the time to live

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { costMicros, type ProjectStateRecord } from '@pgw/contracts';
 import { Gauge } from '@pgw/server-kit';
@@ -72,7 +73,6 @@ export class BudgetGuard implements OnModuleDestroy {
    */
   reserve(
     project: ProjectStateRecord,
-    requestId: string,
     boundTokens: number,
   ): BudgetReservation | null | Promise<BudgetReservation | null> {
     const limit = project.monthly_budget_micros;
@@ -80,10 +80,12 @@ export class BudgetGuard implements OnModuleDestroy {
     const nowMs = this.options.clock();
     const period = budgetPeriodOf(nowMs);
     const quota = this.state.quotas.get(project.project_id);
+    // The gateway's own id: a client-chosen x-request-id could repeat, or name another request's hold.
+    const reservationId = randomUUID();
     const request = {
       projectId: project.project_id,
       period,
-      reservationId: requestId,
+      reservationId,
       amountMicros: costMicros(boundTokens, this.options.priceMicrosPerMillionTokens),
       limitMicros: limit,
       // A record of an earlier period says nothing about this one (billing rolls over a little later).
@@ -96,7 +98,7 @@ export class BudgetGuard implements OnModuleDestroy {
       const reservation = {
         projectId: request.projectId,
         period,
-        id: requestId,
+        id: reservationId,
         amountMicros: request.amountMicros,
         store,
       };
@@ -128,7 +130,7 @@ export class BudgetGuard implements OnModuleDestroy {
       reservationId: reservation.id,
       actualMicros: costMicros(Math.max(0, actualTokens), this.options.priceMicrosPerMillionTokens),
       nowMs: this.options.clock(),
-      ttlMs: this.options.budgetReservationTtlMs,
+      ttlMs: SETTLED_MARKER_MS,
     };
     try {
       const done = reservation.store.settle(request);
@@ -218,6 +220,8 @@ export function budgetExceeded(
 }
 
 const IN_FLIGHT_RETRY_MS = 250;
+/** A settled reservation's marker is kept this long: a settle the Redis client resends is counted once. */
+const SETTLED_MARKER_MS = 30_000;
 
 function dollars(micros: number): string {
   return (micros / 1_000_000).toFixed(6);

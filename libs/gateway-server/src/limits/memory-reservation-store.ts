@@ -35,7 +35,13 @@ export class MemoryReservationStore implements ReservationStore {
     const state = this.state(request.projectId, request.period, request.nowMs);
     if (request.billedMicros > state.spent) state.spent = request.billedMicros;
     const outcome = { granted: false, spentMicros: state.spent, heldMicros: state.held };
-    if (state.entries.has(request.reservationId)) return outcome; // an id is reserved once
+    const existing = state.entries.get(request.reservationId);
+    if (existing) {
+      // A resent reserve holds once; a settled id is not reserved again.
+      outcome.heldMicros -= existing.amount === SETTLED ? 0 : existing.amount;
+      outcome.granted = existing.amount !== SETTLED;
+      return outcome;
+    }
     if (state.spent + state.held + request.amountMicros <= request.limitMicros) {
       state.held += request.amountMicros;
       this.put(state, request.reservationId, request.amountMicros, request.nowMs + request.ttlMs);

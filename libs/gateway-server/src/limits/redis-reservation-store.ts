@@ -15,6 +15,7 @@ import type {
  *   <prefix>{<project>|<period>}    hash: spent, held (micro-dollars)
  *   <prefix>{<project>|<period>}:r  hash: reservation id -> amount held, or 's' once settled
  *   <prefix>{<project>|<period>}:x  sorted set: reservation id -> expiry (ms)
+ * Every script saves after purging (expired holds leave \`held\` even when the script then does nothing).
  * Time comes from the caller (the gateway's clock, injectable in tests); replicas' clocks only move when a
  * hold expires. The keys outlive the period by KEEP_MS so a late settle still finds them.
  */
@@ -46,7 +47,14 @@ ${PURGE}
 if billed > spent then spent = billed end
 local before_spent, before_held = spent, held
 local granted = 0
-if redis.call('HEXISTS', res, id) == 0 and spent + held + amount <= limit then
+local existing = redis.call('HGET', res, id)
+if existing then
+  -- a resent reserve holds once; a settled id is not reserved again
+  if existing ~= 's' then granted = 1; before_held = held - tonumber(existing) end
+  save()
+  return { granted, string.format('%.0f', before_spent), string.format('%.0f', before_held) }
+end
+if spent + held + amount <= limit then
   held = held + amount
   redis.call('HSET', res, id, string.format('%.0f', amount))
   redis.call('ZADD', exp, now + ttl, id)
@@ -62,7 +70,7 @@ local now, keep, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local actual, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 ${PURGE}
 local v = redis.call('HGET', res, id)
-if v == 's' then return 0 end
+if v == 's' then save(); return 0 end
 if v then held = held - tonumber(v) end
 spent = spent + actual
 redis.call('HSET', res, id, 's')

@@ -103,6 +103,16 @@ describe.each(STORES)('budget reservations (%s store)', (_name, create) => {
     expect((await reserve(1_000, { nowMs: T0 + TTL })).granted).toBe(true);
   });
 
+  it('releases expired holds even when the call that finds them changes nothing else', async () => {
+    await reserve(600, { reservationId: 'dead' });
+    await reserve(100, { reservationId: 'done', nowMs: T0 + 1_000 });
+    await settle('done', 100, T0 + 1_000);
+    // Both calls below find the dead hold expired: a resent settle, then a resent reserve.
+    await settle('done', 100, T0 + TTL);
+    await reserve(1, { reservationId: 'done', nowMs: T0 + TTL });
+    expect(await usage(T0 + TTL)).toEqual({ spentMicros: 100, heldMicros: 0, reservations: 0 });
+  });
+
   it('counts a settle that comes after its hold expired', async () => {
     await reserve(900, { reservationId: 'slow' });
     await settle('slow', 400, T0 + TTL + 1);
@@ -122,10 +132,13 @@ describe.each(STORES)('budget reservations (%s store)', (_name, create) => {
     expect(await usage(T0 + TTL + TTL / 2)).toEqual({ spentMicros: 0, heldMicros: 0, reservations: 0 });
   });
 
-  it('grants an id once', async () => {
-    expect((await reserve(10, { reservationId: 'same' })).granted).toBe(true);
-    expect((await reserve(10, { reservationId: 'same' })).granted).toBe(false);
+  it('holds a resent reserve once, and never reserves a settled id again', async () => {
+    expect(await reserve(10, { reservationId: 'same' })).toMatchObject({ granted: true, heldMicros: 0 });
+    expect(await reserve(10, { reservationId: 'same' })).toMatchObject({ granted: true, heldMicros: 0 });
     expect(await usage()).toMatchObject({ heldMicros: 10, reservations: 1 });
+    await settle('same', 5);
+    expect((await reserve(10, { reservationId: 'same' })).granted).toBe(false);
+    expect(await usage()).toEqual({ spentMicros: 5, heldMicros: 0, reservations: 0 });
   });
 
   it('keeps periods and projects apart', async () => {

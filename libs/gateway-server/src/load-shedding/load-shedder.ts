@@ -8,6 +8,7 @@ import { Counter, Gauge } from '@pgw/server-kit';
 import { resolveLoadShedding, type ResolvedLoadShedding } from './load-shedding.options';
 import { PriorityAdmission, type UpstreamLoad } from './priority-admission';
 import { UpstreamGauge } from './upstream-gauge';
+import { configuredRoute } from '../upstream/upstream-client';
 
 const PLAN_TABLE = PLANS as Readonly<Record<string, PlanDefinition | undefined>>;
 /** Classes: one per priority class the plans use (free 0, team 1, enterprise 2). */
@@ -89,7 +90,7 @@ export class LoadShedder implements OnModuleDestroy {
   }
 
   private addUpstream(key: object, model: string): UpstreamLoad {
-    const target = this.options.routes[model] ?? this.options.defaultUpstream;
+    const target = configuredRoute(this.options, model) ?? this.options.defaultUpstream;
     let label = `upstream-${this.admission.upstreams.length}`;
     try {
       if (target) label = new URL(target.baseUrl).origin; // no credentials, no path

@@ -1,13 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_BUS, type EventBus } from '@pgw/messaging';
-import { Counter, Gauge, Histogram, MetricsRegistry } from '@pgw/server-kit';
+import { boundedLabel, Counter, Gauge, Histogram, MetricsRegistry } from '@pgw/server-kit';
+import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
 import { GatewayStateStore } from '../state/gateway-state.store';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** Gateway-added time is sub-millisecond when healthy: buckets from 50 µs. */
 const ADDED_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
-/** Everything /metrics exposes. No label ever carries request text. */
+/**
+ * Everything /metrics exposes (served on the internal metrics port, never the public one). No label ever
+ * carries request text, and every label comes from a bounded set: models are the configured routes or the
+ * project's allowed models (anything else is `other`), projects are the ones an admin created.
+ */
 @Injectable()
 export class GatewayMetrics {
   readonly registry = new MetricsRegistry();
@@ -52,7 +57,14 @@ export class GatewayMetrics {
     ),
   );
 
-  constructor(@Inject(EVENT_BUS) bus: EventBus, state: GatewayStateStore) {
+  private readonly routedModels: ReadonlySet<string>;
+
+  constructor(
+    @Inject(EVENT_BUS) bus: EventBus,
+    state: GatewayStateStore,
+    @Inject(GATEWAY_OPTIONS) options: ResolvedGatewayOptions,
+  ) {
+    this.routedModels = new Set(Object.keys(options.routes));
     this.registry.register(
       new Gauge(
         'pgw_gateway_event_spill_depth',
@@ -95,5 +107,10 @@ export class GatewayMetrics {
     this.registry.register(
       new Gauge('process_resident_memory_bytes', 'Resident set size.', () => process.memoryUsage.rss()),
     );
+  }
+
+  /** The model label: a configured route or one the project allows by name, else `other` (client-chosen). */
+  modelLabel(model: string, projectModels: readonly string[]): string {
+    return projectModels.includes(model) ? model : boundedLabel(model, this.routedModels);
   }
 }

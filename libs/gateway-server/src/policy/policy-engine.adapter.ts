@@ -4,8 +4,10 @@ import {
   compilePolicy,
   type CompiledPolicy as EngineCompiledPolicy,
   type DecisionMetadata,
+  MatchBudgetExceededError,
   type StreamRedactor,
 } from '@pgw/policy-engine';
+import { GatewayError } from '../errors/gateway-error';
 import {
   ALLOW,
   mergeOutcomes,
@@ -57,6 +59,14 @@ class EnginePolicy implements CompiledPolicy {
     target: PolicyTarget,
     bucketKey: string,
   ): { outcome: PolicyOutcome; texts: string[] } {
+    return failClosed(() => this.evaluateAll(texts, target, bucketKey));
+  }
+
+  private evaluateAll(
+    texts: string[],
+    target: PolicyTarget,
+    bucketKey: string,
+  ): { outcome: PolicyOutcome; texts: string[] } {
     if (texts.length === 0)
       return { outcome: { ...ALLOW, enforced: this.engine.isEnforced(bucketKey) }, texts };
     const context = { target, bucketKey };
@@ -82,11 +92,11 @@ class EngineStreamRedactor implements TextRedactor {
   constructor(private readonly inner: StreamRedactor) {}
 
   push(text: string): string {
-    return this.inner.push(text);
+    return failClosed(() => this.inner.push(text));
   }
 
   end(): string {
-    return this.inner.end();
+    return failClosed(() => this.inner.end());
   }
 
   get blocked(): boolean {
@@ -107,4 +117,16 @@ function toOutcome(metadata: DecisionMetadata): PolicyOutcome {
     denylistHits: metadata.denylist_hits,
     enforced: metadata.enforced,
   };
+}
+
+/** The engine's work budget ran out: the request fails (nothing unchecked is forwarded), with a 400. */
+function failClosed<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    if (e instanceof MatchBudgetExceededError) {
+      throw new GatewayError('policy_match_budget_exceeded', e.message, null, { code: e.code });
+    }
+    throw e;
+  }
 }

@@ -52,7 +52,11 @@ export class Settlement {
       finished_at: new Date(now).toISOString(),
     });
     this.metrics.addedLatency.observe(Math.max(0, elapsed - record.upstreamMs) / 1000);
-    this.metrics.requests.inc([String(settled.httpStatus), model, project.project_id]);
+    this.metrics.requests.inc([
+      String(settled.httpStatus),
+      this.metrics.modelLabel(model, project.allowed_models),
+      project.project_id,
+    ]);
     if (total > 0) {
       this.metrics.tokens.inc(['input', project.project_id], usage.input);
       this.metrics.tokens.inc(['output', project.project_id], usage.output);

@@ -20,7 +20,7 @@ function record(projectId: string, revision: number, config: unknown): PolicySta
   };
 }
 
-/** Compiled policies are held only for projects with traffic; the real compiler and engine are used. */
+/** Policies are compiled as their revisions arrive; the real compiler and engine are used. */
 describe('GatewayStateStore policy compilation', () => {
   let store: GatewayStateStore;
   let compiles: number;
@@ -52,24 +52,48 @@ describe('GatewayStateStore policy compilation', () => {
     return policy.evaluate([text], 'input', 'u').outcome.decision;
   };
 
-  it('compiles a project policy on first use, and a new revision at once while in use', () => {
+  it('compiles each revision when it arrives, never on a request', () => {
     publish(record('pa', 1, blockTerm('alpha')));
     publish(record('pb', 1, blockTerm('beta')));
-    expect(store.compiledPolicies).toBe(0);
+    expect(store.compiledPolicies).toBe(2);
+    expect(compiles).toBe(2);
     expect(verdict('pa', 'say alpha')).toBe('block');
-    expect(store.compiledPolicies).toBe(1);
-    expect(compiles).toBe(1);
+    expect(verdict('pb', 'say beta')).toBe('block');
+    expect(compiles).toBe(2); // requests compiled nothing
     publish(record('pa', 2, blockTerm('gamma')));
-    expect(compiles).toBe(2); // in use: recompiled when the revision arrives, not on the next request
+    expect(compiles).toBe(3);
     expect(verdict('pa', 'say alpha')).toBe('allow');
     expect(verdict('pa', 'say gamma')).toBe('block');
-    publish(record('pb', 2, blockTerm('delta')));
-    expect(compiles).toBe(2); // not in use here: nothing compiled yet
-    expect(verdict('pb', 'say delta')).toBe('block');
-    expect(compiles).toBe(3);
     publish(null, 'pa');
     expect(store.policyFor('pa')).toBeNull();
     expect(verdict('nobody', 'x')).toBeNull();
+  });
+
+  it('answers requests made while a new revision waits to compile with the previous revision', () => {
+    publish(record('pa', 1, blockTerm('alpha')));
+    store.apply({
+      topic: TOPICS.policyState,
+      partition: 0,
+      offset: '1',
+      key: 'pa',
+      value: Buffer.from(JSON.stringify(record('pa', 2, blockTerm('gamma')))),
+    });
+    expect(verdict('pa', 'say alpha')).toBe('block'); // revision 1, not compiled again on this request
+    expect(compiles).toBe(1);
+    store.compilePending();
+    expect(verdict('pa', 'say gamma')).toBe('block');
+  });
+
+  it('fails closed for a first revision not compiled yet (never compiles it on the request)', () => {
+    store.apply({
+      topic: TOPICS.policyState,
+      partition: 0,
+      offset: '0',
+      key: 'pn',
+      value: Buffer.from(JSON.stringify(record('pn', 1, blockTerm('alpha')))),
+    });
+    expect(store.policyFor('pn')).toBe(POLICY_UNAVAILABLE);
+    expect(compiles).toBe(0);
   });
 
   it('fails closed when a first-used revision does not compile, and recovers with the next one', () => {

@@ -22,25 +22,15 @@ export const POLICY_UNAVAILABLE = Symbol('POLICY_UNAVAILABLE');
 
 export const STATE_TOPICS = [TOPICS.keyState, TOPICS.projectState, TOPICS.policyState, TOPICS.quotaState];
 
-/** A compiled policy and the sweep epoch in which a request last used it. */
-interface CompiledEntry {
-  policy: CompiledPolicy | typeof POLICY_UNAVAILABLE;
-  usedEpoch: number;
-}
-
-/** How often idle compiled policies are looked for, and after how many idle sweeps they are dropped. */
-const SWEEP_MS = 60_000;
-const IDLE_SWEEPS = 10;
+type CompiledEntry = CompiledPolicy | typeof POLICY_UNAVAILABLE;
 
 /**
  * The gateway's in-memory view of the compacted state topics (latest record per key; a tombstone
- * removes it). Reads on the hot path are plain Map lookups. Policy revisions are compiled off the
- * message callback, coalesced per project, so replaying a long history compiles only the latest one.
- * A compiled policy (detector tables, denylist automaton: megabytes) is kept only for projects that get
- * traffic here: a project's policy is compiled on its first request, recompiled in the background when a
- * new revision arrives while it is in use, and dropped after ~10 minutes without requests (the record
- * stays, so the next request compiles it again). Resident memory follows the active projects, not
- * every project ever published.
+ * removes it). Reads on the hot path are plain Map lookups. Policy revisions are compiled when they
+ * arrive, off the message callback (a macrotask after it), coalesced per project, so replaying a long
+ * history compiles only the latest one; never on a request: a request made while a new revision is being
+ * compiled uses the previous compiled revision, and one for a project whose first revision has not been
+ * compiled yet gets 503 policy_unavailable (fail closed) rather than an unchecked pass.
  */
 @Injectable()
 export class GatewayStateStore implements OnModuleDestroy {
@@ -51,8 +41,6 @@ export class GatewayStateStore implements OnModuleDestroy {
   private readonly policyRecords = new Map<string, PolicyStateRecord>();
   private readonly compiled = new Map<string, CompiledEntry>();
   private readonly pendingPolicies = new Map<string, PolicyStateRecord | null>();
-  private epoch = 0;
-  private readonly sweepTimer: NodeJS.Timeout;
   private compileScheduled = false;
   private readonly quotaListeners: ((projectId: string) => void)[] = [];
   private defaultPolicy: CompiledPolicy | null = null;
@@ -79,12 +67,10 @@ export class GatewayStateStore implements OnModuleDestroy {
         activated_at: new Date(0).toISOString(),
       });
     }
-    this.sweepTimer = setInterval(() => this.sweepIdlePolicies(), SWEEP_MS);
-    this.sweepTimer.unref();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.sweepTimer);
+    this.pendingPolicies.clear();
   }
 
   /** The follower's callback: must not throw. */
@@ -118,19 +104,12 @@ export class GatewayStateStore implements OnModuleDestroy {
     }
   }
 
-  /** The project's active policy, the configured default, or null (allow). */
+  /** The project's compiled policy, the configured default, or null (allow). Never compiles. */
   policyFor(projectId: string): CompiledPolicy | typeof POLICY_UNAVAILABLE | null {
     const entry = this.compiled.get(projectId);
-    if (entry) {
-      entry.usedEpoch = this.epoch;
-      return entry.policy;
-    }
-    const record = this.policyRecords.get(projectId);
-    if (!record) return this.defaultPolicy;
-    // First request of this project on this replica: compile now (once), then it stays warm while used.
-    const compiled = this.compileRecord(projectId, record, null);
-    this.compiled.set(projectId, { policy: compiled, usedEpoch: this.epoch });
-    return compiled;
+    if (entry) return entry;
+    if (this.pendingPolicies.get(projectId)) return POLICY_UNAVAILABLE; // first revision, compiling
+    return this.defaultPolicy;
   }
 
   onQuotaUpdate(listener: (projectId: string) => void): void {
@@ -138,8 +117,8 @@ export class GatewayStateStore implements OnModuleDestroy {
   }
 
   /**
-   * Applies the pending policy records now (tests and the follower's catch-up use it to be deterministic):
-   * projects in use here get the new revision compiled at once, the others when they are next used.
+   * Compiles the pending policy records now (tests and the follower's catch-up use it to be
+   * deterministic; otherwise it runs a macrotask after the records arrive).
    */
   compilePending(): void {
     this.compileScheduled = false;
@@ -152,8 +131,10 @@ export class GatewayStateStore implements OnModuleDestroy {
         continue;
       }
       this.policyRecords.set(projectId, record);
-      const entry = this.compiled.get(projectId);
-      if (entry) entry.policy = this.compileRecord(projectId, record, entry.policy);
+      this.compiled.set(
+        projectId,
+        this.compileRecord(projectId, record, this.compiled.get(projectId) ?? null),
+      );
     }
   }
 
@@ -179,13 +160,6 @@ export class GatewayStateStore implements OnModuleDestroy {
         }`,
       );
       return previous ?? POLICY_UNAVAILABLE;
-    }
-  }
-
-  private sweepIdlePolicies(): void {
-    this.epoch++;
-    for (const [projectId, entry] of this.compiled) {
-      if (this.epoch - entry.usedEpoch > IDLE_SWEEPS) this.compiled.delete(projectId);
     }
   }
 

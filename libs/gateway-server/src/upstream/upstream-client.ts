@@ -29,7 +29,7 @@ export class UpstreamClient implements OnApplicationShutdown {
   route(model: string): ResolvedRoute | null {
     let route = this.routes.get(model);
     if (route === undefined) {
-      const configured = this.options.routes[model];
+      const configured = configuredRoute(this.options, model);
       const target = configured ?? this.options.defaultUpstream ?? null;
       route = target ? this.resolve(target.baseUrl, target.apiKey, configured?.upstreamModel ?? model) : null;
       // Model ids come from clients: the cache stays bounded whatever they send.
@@ -41,6 +41,11 @@ export class UpstreamClient implements OnApplicationShutdown {
   /** Model ids with an explicit route (listed by /v1/models when a project allows "all"). */
   routedModels(): string[] {
     return Object.keys(this.options.routes);
+  }
+
+  /** The overall bound of one call, a whole stream included (see GatewayServerOptions.upstream). */
+  get maxDurationMs(): number {
+    return this.options.upstream.maxDurationMs;
   }
 
   /** Whether the operator configured a route for this model id (not only the default upstream). */
@@ -108,7 +113,15 @@ export class UpstreamClient implements OnApplicationShutdown {
   }
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+/** The code of the abort reason when a call reaches upstream.maxDurationMs. */
+export const MAX_DURATION_CODE = 'PGW_UPSTREAM_MAX_DURATION';
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  MAX_DURATION_CODE,
+]);
 
 /** An undici failure as the client should see it; the upstream's own words never leak. */
 export function upstreamFailure(error: unknown): GatewayError {
@@ -167,4 +180,15 @@ function parseUpstreamError(body: string): { message?: string; param?: string | 
   } catch {
     return null;
   }
+}
+
+/**
+ * The route configured for a model id. Ids come from clients: an own-property lookup, so `constructor`,
+ * `__proto__` or `toString` are unknown models, not Object.prototype's members.
+ */
+export function configuredRoute(
+  options: Pick<ResolvedGatewayOptions, 'routes'>,
+  model: string,
+): ResolvedGatewayOptions['routes'][string] | undefined {
+  return Object.hasOwn(options.routes, model) ? options.routes[model] : undefined;
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
+import { httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   formatProjectKey,
@@ -13,8 +14,9 @@ import {
   type QuotaStateRecord,
 } from '@pgw/contracts';
 import { EventBusModule, KafkaEventBus, type EventBus } from '@pgw/messaging';
+import { listenMetrics } from '@pgw/server-kit';
 import { TEST_KAFKA_BROKERS } from '@pgw/testing';
-import { GatewayServerModule, StateFollower, type GatewayServerOptions } from '../../src';
+import { GatewayMetrics, GatewayServerModule, StateFollower, type GatewayServerOptions } from '../../src';
 
 export const RUN_ID = process.env.PGW_TEST_RUN_ID ?? `r${Date.now().toString(36)}`;
 let sequence = 0;
@@ -31,6 +33,8 @@ export interface RunningGateway {
   app: NestFastifyApplication;
   bus: EventBus;
   url: string;
+  /** The internal metrics listener (apps/gateway/src/main.ts starts it the same way): `${metricsUrl}/metrics`. */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -46,17 +50,26 @@ export async function startGateway(
         GatewayServerModule.forRoot({ instanceId: uniqueId('gw'), ...options }),
       ],
     },
-    new FastifyAdapter(),
+    // The production listener (timeouts, client errors in the error shape), as apps/gateway builds it.
+    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
     { logger: ['error', 'warn'] },
   );
   await app.listen(0, '127.0.0.1');
   await app.get(StateFollower).waitUntilCaughtUp();
   const address = app.getHttpServer().address() as { port: number };
+  const registry = app.get(GatewayMetrics).registry;
+  const metrics = await listenMetrics({
+    port: 0,
+    host: '127.0.0.1',
+    routes: { '/metrics': () => registry.render() },
+  });
   return {
     app,
     bus,
     url: `http://127.0.0.1:${address.port}`,
+    metricsUrl: `http://127.0.0.1:${metrics.port}`,
     close: async () => {
+      await metrics.close();
       await app.close();
       await bus.close();
     },

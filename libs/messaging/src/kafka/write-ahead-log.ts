@@ -1,5 +1,6 @@
 import {
   closeSync,
+  fsync,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -104,7 +105,7 @@ export class WriteAheadLog {
     for (const segment of [...this.segments]) this.deleteIfDone(segment);
     this.openActive(Math.max(0, ...names.map((m) => Number(m[1]))) + 1);
     if (this.fsyncIntervalMs > 0) {
-      this.fsyncTimer = setInterval(() => this.sync(), this.fsyncIntervalMs);
+      this.fsyncTimer = setInterval(() => this.sync(true), this.fsyncIntervalMs);
       this.fsyncTimer.unref();
     }
   }
@@ -206,11 +207,16 @@ export class WriteAheadLog {
     return this.active.records - this.active.ackedRecords;
   }
 
-  /** Forces what was appended to disk (the interval timer calls it; close too). */
-  sync(): void {
+  /**
+   * Forces what was appended to disk. The interval timer calls it with `background`: the fsync runs on
+   * libuv's thread pool, not on the event loop that serves requests (a segment is fsync'ed before it is
+   * closed at a roll, so an fsync that outlives its descriptor loses nothing).
+   */
+  sync(background = false): void {
     if (!this.dirty || this.active.fd === null) return;
     this.dirty = false;
-    fsyncSync(this.active.fd);
+    if (background) fsync(this.active.fd, () => undefined);
+    else fsyncSync(this.active.fd);
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import { PII_DETECTORS } from '../detectors/pii.detectors';
 import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
 import type { Matcher } from '../matchers/matcher.types';
+import { LinearRegex } from '../matchers/linear-regex';
 import { RegexGroupMatcher, type RegexSpec } from '../matchers/regex-group.matcher';
 import type { RegexShape } from '../matchers/regex.matcher';
 import { SharedScan } from '../matchers/shared-scan';
@@ -23,7 +24,9 @@ import { type PolicyConfigError, validatePolicyConfig } from '../schema/validate
 import { CompiledPolicy } from './compiled-policy';
 import type { CompiledInjectionRule, CompiledRule, RuleFamily, TargetPlan } from './compiled-rule';
 import { PolicyCompileError } from './policy-compile.error';
-import { analyzeRegex } from './regex-analysis';
+import { DEFAULT_MATCH_BUDGET } from '../scan/match-budget';
+import { analyzeRegex, parseRegex } from './regex-analysis';
+import { toLinearSource } from './regex-linear-source';
 
 /** Built-in detectors in tie-break order: specific secrets, then PII, then the generic assignment. */
 const DETECTOR_ORDER: readonly DetectorDef[] = [
@@ -45,8 +48,8 @@ const MAX_STREAM_WINDOW = 16_384;
 const LOOKBEHIND_CONTEXT = 128;
 
 interface PreparedRegex {
+  /** RE2 syntax for the linear-time engine. */
   source: string;
-  flags: string;
   shape: RegexShape;
 }
 
@@ -83,8 +86,11 @@ function prepareRegex(
     return null;
   }
   let analysis;
+  let linearSource: string;
   try {
     analysis = analyzeRegex(pattern, flags);
+    linearSource = toLinearSource(parseRegex(pattern, flags));
+    new LinearRegex(linearSource); // checks the engine accepts it (and its program size)
   } catch (e) {
     errors.push({ path, message: `unsupported regular expression: ${(e as Error).message}` });
     return null;
@@ -118,8 +124,7 @@ function prepareRegex(
     return null;
   }
   return {
-    source: pattern,
-    flags,
+    source: linearSource,
     shape: {
       window: max + analysis.lookahead,
       lookahead: analysis.lookahead,
@@ -157,11 +162,20 @@ function windowOf(matchers: readonly Matcher[]): number {
   return matchers.reduce((max, m) => Math.max(max, m.window), 0);
 }
 
+export interface CompileOptions {
+  /**
+   * Characters the linear-time regex engine may examine for one evaluation or one stream; past it the
+   * evaluation throws MatchBudgetExceededError (fail closed). Default DEFAULT_MATCH_BUDGET (64 Mi).
+   */
+  matchBudget?: number;
+}
+
 /**
  * Validates and compiles a policy revision into an immutable evaluator. Throws PolicyCompileError (with
  * the path of the first problem and the full list) when the revision cannot be activated.
  */
-export function compilePolicy(input: unknown): CompiledPolicy {
+export function compilePolicy(input: unknown, options: CompileOptions = {}): CompiledPolicy {
+  const matchBudget = options.matchBudget ?? DEFAULT_MATCH_BUDGET;
   const validation = validatePolicyConfig(input);
   if (!validation.ok) throw new PolicyCompileError(validation.errors);
   const config: PolicyConfig = validation.config;
@@ -246,7 +260,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
         }
       } else if (kind === 'regex') {
         const p = regexes.get(i) as PreparedRegex;
-        lane.regexes.push({ source: p.source, flags: p.flags, rule: i, priority: rank + i, shape: p.shape });
+        lane.regexes.push({ source: p.source, rule: i, priority: rank + i, shape: p.shape });
       } else {
         injectionConfigs.push({ index: i, threshold: r.threshold ?? 1, weights: r.weights ?? {} });
       }
@@ -268,7 +282,6 @@ export function compilePolicy(input: unknown): CompiledPolicy {
         const p = allowRegexes.get(`${i}:${j}`) as PreparedRegex;
         allowParts.regexes.push({
           source: p.source,
-          flags: p.flags,
           rule: -1 - i,
           priority: i,
           shape: p.shape,
@@ -322,6 +335,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
       injectionModel,
       maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,
       context: LOOKBEHIND_CONTEXT,
+      matchBudget,
     });
   };
 
@@ -335,9 +349,9 @@ export type CompilePolicyResult =
   { ok: true; policy: CompiledPolicy } | { ok: false; errors: readonly PolicyConfigError[] };
 
 /** compilePolicy without exceptions, for admin APIs that report every problem at once. */
-export function tryCompilePolicy(input: unknown): CompilePolicyResult {
+export function tryCompilePolicy(input: unknown, options: CompileOptions = {}): CompilePolicyResult {
   try {
-    return { ok: true, policy: compilePolicy(input) };
+    return { ok: true, policy: compilePolicy(input, options) };
   } catch (e) {
     if (e instanceof PolicyCompileError) return { ok: false, errors: e.errors };
     throw e;

@@ -47,4 +47,6 @@ export interface TargetPlan {
   readonly maxMatchLength: number;
   /** Characters kept before the scan position for look-behind. */
   readonly context: number;
+  /** Characters the regex engine may examine per evaluation or stream (see MatchBudget). */
+  readonly matchBudget: number;
 }

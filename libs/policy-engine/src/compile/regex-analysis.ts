@@ -14,16 +14,20 @@
  *     \w+\w+, .*.*, \d+\w*;
  *  plus back-references (unsupported), empty matches and look-behinds longer than 64 characters.
  */
-type CharRanges = number[]; // sorted, disjoint [lo, hi] pairs over 0..0x10FFFF
+export type CharRanges = number[]; // sorted, disjoint [lo, hi] pairs over 0..0x10FFFF
 
-type Node =
+/** `^`, `$`, `\\b`, `\\B`. */
+export type AssertKind = '^' | '$' | 'b' | 'B';
+
+export type RegexNode =
   | { k: 'set'; set: CharRanges }
-  | { k: 'seq'; items: Node[] }
-  | { k: 'alt'; alts: Node[] }
-  | { k: 'rep'; body: Node; min: number; max: number }
-  | { k: 'look'; behind: boolean; body: Node }
-  | { k: 'assert' }
+  | { k: 'seq'; items: RegexNode[] }
+  | { k: 'alt'; alts: RegexNode[] }
+  | { k: 'rep'; body: RegexNode; min: number; max: number; lazy: boolean }
+  | { k: 'look'; behind: boolean; negate: boolean; body: RegexNode }
+  | { k: 'assert'; kind: AssertKind }
   | { k: 'backref' };
+type Node = RegexNode;
 
 export interface RegexAnalysis {
   minLength: number;
@@ -150,9 +154,10 @@ class Parser {
       this.i += m[0].length - 1;
     } else return atom;
     this.i++;
-    if (s[this.i] === '?') this.i++; // lazy: same lengths
+    const lazy = s[this.i] === '?'; // same lengths; the linear-time engine needs it for match ends
+    if (lazy) this.i++;
     if (atom.k === 'assert' || atom.k === 'look') return atom;
-    return { k: 'rep', body: atom, min, max };
+    return { k: 'rep', body: atom, min, max, lazy };
   }
 
   private term(): Node {
@@ -160,17 +165,19 @@ class Parser {
     const c = s[this.i];
     if (c === '^' || c === '$') {
       this.i++;
-      return { k: 'assert' };
+      return { k: 'assert', kind: c };
     }
     if (c === '(') {
       this.i++;
       if (s.startsWith('?=', this.i) || s.startsWith('?!', this.i)) {
+        const negate = s[this.i + 1] === '!';
         this.i += 2;
-        return this.closeGroup({ k: 'look', behind: false, body: this.disjunction() });
+        return this.closeGroup({ k: 'look', behind: false, negate, body: this.disjunction() });
       }
       if (s.startsWith('?<=', this.i) || s.startsWith('?<!', this.i)) {
+        const negate = s[this.i + 2] === '!';
         this.i += 3;
-        return this.closeGroup({ k: 'look', behind: true, body: this.disjunction() });
+        return this.closeGroup({ k: 'look', behind: true, negate, body: this.disjunction() });
       }
       if (s.startsWith('?:', this.i)) this.i += 2;
       else if (s[this.i] === '?' && s[this.i + 1] === '<') {
@@ -224,10 +231,10 @@ class Parser {
       case 'S':
         return { k: 'set', set: complement(SPACE) };
       case 'b':
-        return inClass ? this.literal(8) : { k: 'assert' };
+        return inClass ? this.literal(8) : { k: 'assert', kind: 'b' };
       case 'B':
         if (inClass) throw new Error('\\B in class');
-        return { k: 'assert' };
+        return { k: 'assert', kind: 'B' };
       case 'n':
         return this.literal(10);
       case 'r':
@@ -345,7 +352,14 @@ function info(node: Node, memo: Map<Node, Info>): Info {
   let result: Info;
   switch (node.k) {
     case 'set':
-      result = { min: 1, max: 1, first: node.set, nullable: false, chars: node.set };
+      // A character beyond U+FFFF is two UTF-16 code units, and the linear-time engine matches it whole.
+      result = {
+        min: 1,
+        max: node.set.length > 0 && node.set[node.set.length - 1] > 0xffff ? 2 : 1,
+        first: node.set,
+        nullable: false,
+        chars: node.set,
+      };
       break;
     case 'assert':
     case 'look':
@@ -545,8 +559,13 @@ function hasBackref(node: Node): boolean {
   }
 }
 
+/** The pattern's syntax tree (case-insensitivity is folded into the character sets). */
+export function parseRegex(source: string, flags: string): RegexNode {
+  return new Parser(source, flags).parse();
+}
+
 export function analyzeRegex(source: string, flags: string): RegexAnalysis {
-  const root = new Parser(source, flags).parse();
+  const root = parseRegex(source, flags);
   const memo = new Map<Node, Info>();
   const x = info(root, memo);
   const issues: string[] = [];

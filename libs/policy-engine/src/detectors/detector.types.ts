@@ -1,3 +1,5 @@
+import { PROVIDER_TOKEN_IDS } from './secret/provider-ids';
+
 export const DETECTOR_IDS = [
   'email',
   'phone',
@@ -16,6 +18,7 @@ export const DETECTOR_IDS = [
   'jwt',
   'private_key',
   'generic_assignment',
+  ...PROVIDER_TOKEN_IDS,
 ] as const;
 export type DetectorId = (typeof DETECTOR_IDS)[number];
 

@@ -1,38 +1,12 @@
 import { allExcept, asciiSet } from '../normalize/char-tables';
-import { type DetectorDef, type MatchOut, prefixConsistent, stickyMatch } from './detector.types';
+import { type DetectorDef, stickyMatch } from './detector.types';
+import { assignmentPrefix, IDENT, makeGenericAssignment } from './secret/generic-assignment.detector';
+import { literalPrefixed, randomLooking } from './secret/literal-prefixed';
+import { PROVIDER_TOKEN_DETECTORS } from './secret/provider-tokens.detectors';
 
 const KEY_TOKEN = asciiSet('A-Za-z0-9_\\-');
 const HAS_DIGIT = /\d/;
 const HAS_LETTER = /[A-Za-z]/;
-
-function literalPrefixed(
-  def: Omit<DetectorDef, 'start' | 'viablePrefix' | 'match' | 'quick' | 'triggers' | 'prefixes'> & {
-    prefixes: readonly string[];
-    re: RegExp;
-    validate?: (m: RegExpExecArray) => boolean;
-  },
-): DetectorDef {
-  const { prefixes, re, validate, ...rest } = def;
-  const start = new Uint8Array(65536);
-  const second = new Uint8Array(65536);
-  for (const p of prefixes) {
-    start[p.charCodeAt(0)] = 1;
-    second[p.charCodeAt(1)] = 1;
-  }
-  return {
-    ...rest,
-    triggers: ['prefix'],
-    prefixes,
-    start,
-    second,
-    quick: (text, p) => prefixConsistent(text, p, prefixes) && text.length - p >= prefixes[0].length,
-    viablePrefix: (text, p) => prefixConsistent(text, p, prefixes),
-    match: (text, p, out) => {
-      const m = stickyMatch(re, text, p, out);
-      return m !== null && (!validate || validate(m));
-    },
-  };
-}
 
 export const ANTHROPIC_KEY = literalPrefixed({
   id: 'anthropic_key',
@@ -64,6 +38,8 @@ export const AWS_ACCESS_KEY = literalPrefixed({
   placeholder: '[REDACTED:AWS_ACCESS_KEY]',
   prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA'],
   re: /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/y,
+  // "AKIAXXXXXXXXXXXXXXXX" and the like are placeholders.
+  validate: (m) => !/(.)\1{7}/.test(m[0].slice(4)),
   token: asciiSet('A-Z0-9'),
   maxLength: 20,
   lookahead: 1,
@@ -84,9 +60,25 @@ export const SLACK_TOKEN = literalPrefixed({
   id: 'slack_token',
   category: 'secret.slack_token',
   placeholder: '[REDACTED:SLACK_TOKEN]',
-  prefixes: ['xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'],
-  re: /xox[baprs]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/y,
-  validate: (m) => HAS_DIGIT.test(m[0].slice(5)),
+  // Bot/user/legacy tokens, app-level tokens (xapp-), configuration tokens (xoxe.xoxp-) and their refresh
+  // tokens (xoxe-), per Slack's token types and gitleaks' slack rules.
+  prefixes: [
+    'xoxb-',
+    'xoxa-',
+    'xoxp-',
+    'xoxr-',
+    'xoxs-',
+    'xoxo-',
+    'xoxe-',
+    'xoxe.xoxb-',
+    'xoxe.xoxp-',
+    'xapp-',
+  ],
+  // Shapes per gitleaks' slack rules and detect-secrets' slack plugin: bot (xoxb-digits-...), user and
+  // legacy (xox[peos] with 2-3 numeric groups), workspace (xoxa/xoxr), app-level (xapp-), configuration
+  // access (xoxe.xox[bp]-) and refresh (xoxe-) tokens.
+  re: /(?:xoxb-\d{8,14}-[A-Za-z0-9-]{18,250}|xox[peos](?:-\d{6,14}){2,3}-[A-Za-z0-9]{10,128}|xox[ar]-(?:\d-)?[A-Za-z0-9]{6,48}(?:-[A-Za-z0-9]{6,48}){0,4}|xapp-\d-[A-Za-z0-9]{6,20}-\d{6,16}-[A-Za-z0-9]{20,128}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{100,200}|xoxe-\d-[A-Za-z0-9]{100,200})(?![A-Za-z0-9-])/y,
+  validate: (m) => HAS_DIGIT.test(m[0].slice(5)) && randomLooking(m[0].slice(m[0].lastIndexOf('-') + 1)),
   token: asciiSet('A-Za-z0-9\\-'),
   maxLength: 5 + 250,
   lookahead: 1,
@@ -107,19 +99,44 @@ export const STRIPE_KEY = literalPrefixed({
   id: 'stripe_key',
   category: 'secret.stripe_key',
   placeholder: '[REDACTED:STRIPE_KEY]',
-  prefixes: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'pk_live_', 'pk_test_'],
-  re: /[srp]k_(?:live|test)_[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y,
+  prefixes: [
+    'sk_live_',
+    'sk_test_',
+    'sk_prod_',
+    'rk_live_',
+    'rk_test_',
+    'rk_prod_',
+    'pk_live_',
+    'pk_test_',
+    'whsec_',
+  ],
+  re: /(?:[sr]k_(?:live|test|prod)_|pk_(?:live|test)_|whsec_)[0-9A-Za-z]{10,247}(?![0-9A-Za-z])/y,
+  validate: (m) => randomLooking(m[0].slice(m[0].indexOf('_', 3) + 1)),
   token: asciiSet('A-Za-z0-9_'),
   maxLength: 8 + 247,
   lookahead: 1,
 });
+
+/** A JWT header: base64url of a JSON object (detect-secrets parses it; a cheap shape check here). */
+function jsonObjectHeader(header: string): boolean {
+  const decoded = Buffer.from(header, 'base64url').toString('latin1');
+  try {
+    const value: unknown = JSON.parse(decoded);
+    return typeof value === 'object' && value !== null;
+  } catch {
+    // Hand-edited samples keep the shape and the usual header names.
+    return /^\{\s*"[\s\S]*\}\s*$/.test(decoded) && /"(?:alg|typ|kid)"/.test(decoded);
+  }
+}
 
 export const JWT = literalPrefixed({
   id: 'jwt',
   category: 'secret.jwt',
   placeholder: '[REDACTED:JWT]',
   prefixes: ['eyJ'],
-  re: /eyJ[A-Za-z0-9_-]{5,1024}\.[A-Za-z0-9_-]{5,2048}\.[A-Za-z0-9_-]{0,1024}(?![A-Za-z0-9_-])/y,
+  // Header.payload[.signature]; the header must decode to a JSON object ("{...}").
+  re: /(?<![.A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,1024}\.[A-Za-z0-9_-]{5,2048}(?:\.[A-Za-z0-9_-]{0,1024})?(?![A-Za-z0-9_-])/y,
+  validate: (m) => jsonObjectHeader(m[0].slice(0, m[0].indexOf('.'))),
   token: asciiSet('A-Za-z0-9_.\\-'),
   maxLength: 3 + 1024 + 1 + 2048 + 1 + 1024,
   lookahead: 1,
@@ -138,25 +155,6 @@ export const PRIVATE_KEY = literalPrefixed({
 });
 
 // --- assignments ------------------------------------------------------------------------------------------
-const IDENT = asciiSet('A-Za-z0-9_.\\-');
-const ASSIGN_KEYWORD =
-  /password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|private[_-]?key|token|pass/i;
-
-/** Identifier chars from p; if the identifier is complete it must contain `keyword`, then `:`/`=` must follow. */
-function assignmentPrefix(text: string, p: number, keyword: RegExp | null, spaces: boolean): boolean {
-  const n = text.length;
-  let i = p;
-  while (i < n && i - p <= 90 && (IDENT[text.charCodeAt(i)] || (spaces && text.charCodeAt(i) === 32))) i++;
-  if (i === n) return true;
-  if (keyword !== null && !keyword.test(text.slice(p, i))) return false;
-  const q = text.charCodeAt(i);
-  if (q === 34 || q === 39) i++;
-  for (let k = 0; k < 3 && i < n && text.charCodeAt(i) === 32; k++) i++;
-  if (i === n) return true;
-  const c = text.charCodeAt(i);
-  return c === 58 || c === 61;
-}
-
 const AWS_SECRET_RE =
   /[A-Za-z0-9_.-]{0,20}?aws[A-Za-z0-9_. -]{0,30}?secret[A-Za-z0-9_. -]{0,30}?["']?[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/iy;
 
@@ -213,49 +211,45 @@ export const AWS_SECRET_KEY: DetectorDef = {
   },
 };
 
-const GENERIC_RE =
-  /[A-Za-z0-9_.-]{0,32}?(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|private[_-]?key|token|pass)[A-Za-z0-9_.-]{0,16}["']?[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}(["'`]?)([^\s"'`,;]{4,200})\1(?![^\s"'`,;])/iy;
-const PLACEHOLDER_VALUE =
-  /^(?:[<{$%*[(]|process\.env|os\.environ|env\.|config\.|settings\.|your[_-]|xxx|\.\.\.)/i;
+export { looksLikeSecretValue } from './secret/generic-assignment.detector';
 
-/** A value that looks like a real secret rather than prose or a placeholder. */
-export function looksLikeSecretValue(value: string): boolean {
-  if (PLACEHOLDER_VALUE.test(value) || value.includes('(')) return false;
-  let classes = 0;
-  if (/[a-z]/.test(value)) classes++;
-  if (/[A-Z]/.test(value)) classes++;
-  if (/[0-9]/.test(value)) classes++;
-  if (/[^A-Za-z0-9]/.test(value)) classes++;
-  if (/^(.)\1*$/.test(value)) return false;
-  return (value.length >= 6 && classes >= 2) || value.length >= 16;
-}
+const SPECIFIC_DETECTORS: readonly DetectorDef[] = [
+  ...PROVIDER_TOKEN_DETECTORS,
+  ANTHROPIC_KEY,
+  OPENAI_KEY,
+  AWS_ACCESS_KEY,
+  GITHUB_TOKEN,
+  SLACK_TOKEN,
+  GOOGLE_API_KEY,
+  STRIPE_KEY,
+  JWT,
+  PRIVATE_KEY,
+];
 
-export const GENERIC_ASSIGNMENT: DetectorDef = {
-  id: 'generic_assignment',
-  category: 'secret.generic_assignment',
-  placeholder: '[REDACTED:SECRET]',
-  start: asciiSet('A-Za-z0-9_'),
-  token: allExcept('\n\r\v\f\u2028\u2029'),
-  maxLength: 32 + 18 + 16 + 1 + 3 + 2 + 3 + 1 + 200 + 1,
-  lookahead: 1,
-  triggers: ['separator'],
-  backReach: 32 + 18 + 16 + 1 + 3 + 2 + 3 + 1,
-  quick: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
-  viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
-  match: (text, p, out: MatchOut) => {
-    const m = stickyMatch(GENERIC_RE, text, p, out);
-    if (!m) return false;
-    const value = m[2];
-    if (!looksLikeSecretValue(value)) return false;
-    out.end -= m[1].length;
-    out.redactEnd = out.end;
-    out.redactStart = out.end - value.length;
-    out.start = out.redactStart; // the value only: a specific key detector on the same value wins the tie
-    return true;
-  },
-};
+/** Short or word-like prefixes that also begin ordinary values: the generic detector keeps those. */
+const SHARED_PREFIXES = new Set([
+  'key-',
+  'pat.',
+  'sat.',
+  'dapi',
+  'EAAA',
+  'ATBB',
+  'pul-',
+  'xai-',
+  'SG.',
+  'sl.',
+]);
+
+/**
+ * A value that starts with a provider's prefix is that provider's to judge: the generic detector leaves
+ * it alone (a malformed "xoxp-1234567890" is no secret under any label).
+ */
+export const GENERIC_ASSIGNMENT = makeGenericAssignment(
+  SPECIFIC_DETECTORS.flatMap((d) => d.prefixes ?? []).filter((p) => p.length >= 4 && !SHARED_PREFIXES.has(p)),
+);
 
 export const SECRET_DETECTORS: readonly DetectorDef[] = [
+  ...PROVIDER_TOKEN_DETECTORS,
   ANTHROPIC_KEY,
   OPENAI_KEY,
   AWS_ACCESS_KEY,

@@ -56,6 +56,8 @@ class FlatDetector {
   readonly match: MatchFn;
   readonly isIp: boolean;
   readonly isAws: boolean;
+  /** The generic assignment detector: any specific detector wins an overlap with it. */
+  readonly isGeneric: boolean;
   readonly rule: number;
   readonly priority: number;
 
@@ -75,6 +77,7 @@ class FlatDetector {
     this.match = def.match;
     this.isIp = def.id === 'ip';
     this.isAws = def.id === 'aws_secret_key';
+    this.isGeneric = def.id === 'generic_assignment';
     this.rule = entry.rule;
     this.priority = entry.priority;
   }
@@ -116,6 +119,7 @@ export class DetectorGroupMatcher implements Matcher {
   private readonly out: MatchOut = { start: 0, end: 0, redactStart: 0, redactEnd: 0 };
   // Per-search state (findNext is not re-entrant).
   private best: Candidate | null = null;
+  private bestGeneric = false;
   private from = 0;
   // pendingFrom over every detector but the assignment ones at once, as bitmasks (bit k = entry k): which
   // entries a character can continue (token) or start; each entry's own window bounds; and scratch.
@@ -222,8 +226,12 @@ export class DetectorGroupMatcher implements Matcher {
     switch (trigger) {
       case 'digit':
         this.digitEntries.push(k);
-        for (let c = 0; c < 65536; c++) if (def.token[c] === 1) this.digitToken[c] = 1;
-        this.digitReach = Math.max(this.digitReach, def.maxLength);
+        // The shared digit count only serves minDigits: detectors without one (IP, whose token takes
+        // letters for zone names) stay out of it, or the count would run across words.
+        if (def.minDigits !== undefined) {
+          for (let c = 0; c < 65536; c++) if (def.token[c] === 1) this.digitToken[c] = 1;
+          this.digitReach = Math.max(this.digitReach, def.maxLength);
+        }
         for (let d = 48; d <= 57; d++) for (const p of t.nonWord) t.mark(p, d, T_DIGIT);
         return;
       case 'upper-digit':
@@ -238,6 +246,7 @@ export class DetectorGroupMatcher implements Matcher {
         this.separatorEntries.push(k);
         t.anyPrev(58, T_SEP);
         t.anyPrev(61, T_SEP);
+        if (def.id === 'generic_assignment') t.anyPrev(62, T_SEP); // <password>value
         if (def.id === 'aws_secret_key')
           for (const a of [65, 97]) for (const w of [87, 119]) t.mark(a, w, T_AW);
         return;
@@ -383,11 +392,19 @@ export class DetectorGroupMatcher implements Matcher {
     const best = this.best;
     if (best !== null) {
       if (out.start > best.start) return;
-      const len = out.end - out.start;
-      const bestLen = best.end - best.start;
-      if (out.start === best.start && (len < bestLen || (len === bestLen && det.priority >= best.priority)))
-        return;
+      if (out.start === best.start) {
+        // The most specific category wins a tie on the start, even against a longer generic match (a key
+        // inside a run-on assignment value keeps its own label); otherwise the longer match, then priority.
+        const specificOverGeneric = this.bestGeneric && !det.isGeneric;
+        if (!specificOverGeneric) {
+          if (det.isGeneric && !this.bestGeneric) return;
+          const len = out.end - out.start;
+          const bestLen = best.end - best.start;
+          if (len < bestLen || (len === bestLen && det.priority >= best.priority)) return;
+        }
+      }
     }
+    this.bestGeneric = det.isGeneric;
     this.best = {
       start: out.start,
       end: out.end,
@@ -395,6 +412,7 @@ export class DetectorGroupMatcher implements Matcher {
       redactEnd: out.redactEnd,
       rule: det.rule,
       priority: det.priority,
+      generic: det.isGeneric,
     };
   }
 
@@ -553,12 +571,20 @@ function separatorPendingImpl(
   if (j > lo && (units[j - 1] === 34 || units[j - 1] === 39)) j--;
   let t = j;
   while (t > lo && ASCII_IDENT[units[t - 1]] === 1) t--;
-  best = firstViable(def, text, units, Math.max(lo, t), n, best);
+  // The text may also end inside an operator or a subscript: "password ?", "apikey[", 'd["secret"] '.
+  let j2 = n;
+  if (j2 > lo && (units[j2 - 1] === 63 || units[j2 - 1] === 46)) j2--;
+  for (let k = 0; k < 3 && j2 > lo && units[j2 - 1] === 32; k++) j2--;
+  if (j2 > lo + 1 && units[j2 - 1] === 93 && units[j2 - 2] === 91) j2 -= 2;
+  else if (j2 > lo && (units[j2 - 1] === 93 || units[j2 - 1] === 91)) j2--;
+  if (j2 > lo && (units[j2 - 1] === 34 || units[j2 - 1] === 39)) j2--;
+  while (j2 > lo && ASCII_IDENT[units[j2 - 1]] === 1) j2--;
+  best = firstViable(def, text, units, Math.max(lo, Math.min(t, j2)), n, best);
   const { pairAt, pairCount } = events;
   for (let e = firstAtOrAfter(pairAt, pairCount, lo); e < pairCount; e++) {
     const s = pairAt[e];
     if (s >= best + 128) break;
-    if (units[s] !== 58 && units[s] !== 61) continue;
+    if (units[s] !== 58 && units[s] !== 61 && units[s] !== 62) continue;
     const identEnd = identifierEndBefore(units, s);
     let identStart = identEnd;
     while (
@@ -650,14 +676,25 @@ function hasAws(units: Uint8Array | Uint16Array, lo: number, hi: number): boolea
   return false;
 }
 
-/** Where an identifier would end before the separator at `sep`: skips up to 3 blanks and one quote. */
+/**
+ * Where an identifier would end before the separator at `sep`: skips an operator's other characters
+ * (`?=`, `.=`, `::=`), up to 3 blanks and one quote.
+ */
 function identifierEndBefore(units: Uint8Array | Uint16Array, sep: number): number {
   let j = sep;
+  for (let k = 0; k < 3 && j > 0; k++) {
+    const c = units[j - 1];
+    if (c !== 63 && c !== 46 && c !== 58) break;
+    j--;
+  }
   for (let k = 0; k < 3 && j > 0; k++) {
     const c = units[j - 1];
     if (c !== 32 && c !== 9) break;
     j--;
   }
+  if (j > 1 && units[j - 1] === 93 && units[j - 2] === 91)
+    j -= 2; // apikey[] =
+  else if (j > 0 && units[j - 1] === 93) j--; // dict["secret"] =
   if (j > 0) {
     const q = units[j - 1];
     if (q === 34 || q === 39) j--;

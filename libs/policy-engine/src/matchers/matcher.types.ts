@@ -18,6 +18,8 @@ export interface Candidate {
   /** Index of the compiled rule (or a bitmask of signals for the injection matcher). */
   rule: number;
   priority: number;
+  /** A catch-all match (the generic assignment detector): any other match at the same start beats it. */
+  generic?: boolean;
 }
 
 export interface Matcher {
@@ -31,9 +33,10 @@ export interface Matcher {
   pendingFrom(text: string, from: number): number;
 }
 
-/** Leftmost, then longest, then lowest priority. Negative when a is better. */
+/** Leftmost, then specific over generic, then longest, then lowest priority. Negative when a is better. */
 export function compareCandidates(a: Candidate, b: Candidate): number {
   if (a.start !== b.start) return a.start - b.start;
+  if ((a.generic === true) !== (b.generic === true)) return a.generic === true ? 1 : -1;
   const lengths = b.end - b.start - (a.end - a.start);
   if (lengths !== 0) return lengths;
   return a.priority - b.priority;

@@ -1,38 +1,42 @@
 import { codeUnits } from '../normalize/code-units';
 import { CutWalk } from './cut-walk';
+import { LinearRegex } from './linear-regex';
 import type { Candidate, Matcher } from './matcher.types';
 import { RegexMatcher, type RegexShape } from './regex.matcher';
 
 export interface RegexSpec {
+  /** RE2 syntax (toLinearSource). */
   source: string;
-  flags: string;
   rule: number;
   priority: number;
   shape: RegexShape;
 }
 
-/** Back-references would renumber (or clash) inside a combined pattern: such regexes stay alone. */
-const BACKREF = /\\[1-9]|\\k</;
+/** The members' union, for the "any match at all?" pass; null when it would be too large to compile. */
+function unionOf(specs: readonly RegexSpec[]): LinearRegex | null {
+  try {
+    return new LinearRegex(specs.map((s) => `(?:${s.source})`).join('|'));
+  } catch {
+    return null;
+  }
+}
 
 /**
- * Several user regexes (same flags) searched by one native pass: `(?:a)|(?:b)|...` finds the leftmost
- * position where any of them matches (irregexp tries every alternative at a position before moving on),
- * then each member runs sticky there to pick the longest, then lowest-priority match. Same result as
- * running every regex on its own, in one scan instead of one per regex.
+ * Several user regexes searched together on the linear-time engine. One pass of their union over a text
+ * answers "no match anywhere" (the common case) for all of them at once; otherwise each member finds its
+ * own leftmost match (remembered while the lane walks the same text) and the leftmost, then longest, then
+ * lowest-priority one wins: the same result as running every regex on its own.
  */
 export class RegexGroupMatcher implements Matcher {
   readonly window: number;
-  private readonly any: RegExp;
-  private readonly sticky: RegExp[];
+  private readonly any: LinearRegex | null;
   private readonly members: RegexMatcher[];
+  private gateText: string | null = null;
+  private gateOpen = false;
 
-  private constructor(
-    private readonly specs: readonly RegexSpec[],
-    flags: string,
-  ) {
-    this.any = new RegExp(specs.map((s) => `(?:${s.source})`).join('|'), flags + 'g');
-    this.sticky = specs.map((s) => new RegExp(s.source, flags + 'y'));
-    this.members = specs.map((s) => new RegexMatcher(s.source, s.flags, s.rule, s.priority, s.shape));
+  private constructor(private readonly specs: readonly RegexSpec[]) {
+    this.members = specs.map((s) => new RegexMatcher(s.source, s.rule, s.priority, s.shape));
+    this.any = unionOf(specs);
     this.window = specs.reduce((w, s) => Math.max(w, s.shape.window), 0);
     this.unbounded = specs.some((s) => !Number.isFinite(s.shape.window));
     if (specs.length <= 31 && !this.unbounded) {
@@ -79,68 +83,37 @@ export class RegexGroupMatcher implements Matcher {
   private readonly cutWalk: CutWalk | null = null;
   private allBits = 0;
 
-  /** One matcher per flag set where combining is safe; lone regexes keep their own matcher. */
+  /** One matcher for all of a lane's regexes (a lone regex keeps its own). */
   static build(specs: readonly RegexSpec[]): Matcher[] {
-    const matchers: Matcher[] = [];
-    const groups = new Map<string, RegexSpec[]>();
-    for (const s of specs) {
-      if (BACKREF.test(s.source)) {
-        matchers.push(new RegexMatcher(s.source, s.flags, s.rule, s.priority, s.shape));
-        continue;
-      }
-      const list = groups.get(s.flags) ?? [];
-      list.push(s);
-      groups.set(s.flags, list);
+    if (specs.length === 0) return [];
+    if (specs.length === 1) {
+      const [s] = specs;
+      return [new RegexMatcher(s.source, s.rule, s.priority, s.shape)];
     }
-    for (const [flags, list] of groups) {
-      let group: RegexGroupMatcher | null = null;
-      if (list.length > 1) {
-        try {
-          group = new RegexGroupMatcher(list, flags);
-        } catch {
-          group = null; // e.g. duplicate named groups across patterns
-        }
-      }
-      if (group) matchers.push(group);
-      else
-        for (const s of list) matchers.push(new RegexMatcher(s.source, s.flags, s.rule, s.priority, s.shape));
-    }
-    return matchers;
+    return [new RegexGroupMatcher(specs)];
   }
 
   findNext(text: string, from: number): Candidate | null {
-    const any = this.any;
-    any.lastIndex = from;
-    for (;;) {
-      const m = any.exec(text);
-      if (m === null) return null;
-      const start = m.index;
-      let bestEnd = -1;
-      let best = -1;
-      for (let k = 0; k < this.sticky.length; k++) {
-        const re = this.sticky[k];
-        re.lastIndex = start;
-        const hit = re.exec(text);
-        if (hit === null || hit[0].length === 0) continue;
-        const end = start + hit[0].length;
-        if (end > bestEnd || (end === bestEnd && this.specs[k].priority < this.specs[best].priority)) {
-          bestEnd = end;
-          best = k;
-        }
+    if (this.any !== null) {
+      if (this.gateText !== text) {
+        this.gateOpen = this.any.test(text);
+        this.gateText = text;
       }
-      if (best >= 0) {
-        const spec = this.specs[best];
-        return {
-          start,
-          end: bestEnd,
-          redactStart: start,
-          redactEnd: bestEnd,
-          rule: spec.rule,
-          priority: spec.priority,
-        };
-      }
-      any.lastIndex = start + 1; // only an empty alternative matched here (rejected at compile time)
+      if (!this.gateOpen) return null;
     }
+    let best: Candidate | null = null;
+    for (const m of this.members) {
+      const c = m.findNext(text, from);
+      if (c === null) continue;
+      if (
+        best === null ||
+        c.start < best.start ||
+        (c.start === best.start && (c.end > best.end || (c.end === best.end && c.priority < best.priority)))
+      ) {
+        best = c;
+      }
+    }
+    return best;
   }
 
   pendingFrom(text: string, from: number): number {

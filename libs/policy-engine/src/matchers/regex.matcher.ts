@@ -1,3 +1,4 @@
+import { LinearRegex } from './linear-regex';
 import type { Candidate, Matcher } from './matcher.types';
 
 export interface RegexShape {
@@ -9,42 +10,36 @@ export interface RegexShape {
   token: Uint8Array;
 }
 
-/** A user regex rule (or allowlist pattern), already checked by the regex analyser. */
+/**
+ * A user regex rule (or allowlist pattern), already checked by the regex analyser. `source` is RE2 syntax
+ * (toLinearSource): matching runs on the linear-time engine, never on the backtracking RegExp.
+ */
 export class RegexMatcher implements Matcher {
   readonly window: number;
-  private readonly re: RegExp;
+  readonly re: LinearRegex;
 
   constructor(
     source: string,
-    flags: string,
-    private readonly rule: number,
-    private readonly priority: number,
-    private readonly shape: RegexShape,
+    readonly rule: number,
+    readonly priority: number,
+    readonly shape: RegexShape,
   ) {
-    this.re = new RegExp(source, flags.replace(/[gy]/g, '') + 'g');
+    this.re = new LinearRegex(source, shape.window);
     this.window = shape.window;
   }
 
   findNext(text: string, from: number): Candidate | null {
-    const re = this.re;
-    re.lastIndex = from;
-    for (;;) {
-      const m = re.exec(text);
+    let at = from;
+    while (at <= text.length) {
+      const m = this.re.find(text, at);
       if (m === null) return null;
-      const len = m[0].length;
-      if (len > 0) {
-        const start = m.index;
-        return {
-          start,
-          end: start + len,
-          redactStart: start,
-          redactEnd: start + len,
-          rule: this.rule,
-          priority: this.priority,
-        };
+      if (m.end > m.start) {
+        const { start, end } = m;
+        return { start, end, redactStart: start, redactEnd: end, rule: this.rule, priority: this.priority };
       }
-      re.lastIndex = m.index + 1; // empty matches are rejected at compile time; be safe anyway
+      at = m.start + 1; // empty matches are rejected at compile time; be safe anyway
     }
+    return null;
   }
 
   pendingFrom(text: string, from: number): number {

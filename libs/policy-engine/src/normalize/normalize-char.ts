@@ -6,8 +6,9 @@ import { HOMOGLYPHS } from './homoglyphs';
  * string, possibly empty), so normalising a text chunk by chunk gives exactly the same result as
  * normalising it whole: the streaming redactor relies on that.
  *
- * Steps: drop zero-width / format / control characters and combining marks (U+0300–U+036F, used to break
- * up words), NFKC (fullwidth, ligatures, compatibility forms), then fold look-alikes (Cyrillic, Greek).
+ * Steps: drop zero-width / format / control characters, Unicode tags (U+E0000-E0FFF), fillers (Hangul,
+ * Braille blank) and combining marks (U+0300–U+036F, used to break up words), NFKC (fullwidth, ligatures,
+ * compatibility forms), decimal digits of every script to ASCII, then fold look-alikes (Cyrillic, Greek).
  * Case is kept: case-insensitive matching folds case at match time.
  */
 const bmpCache: (string | undefined)[] = new Array(65536);
@@ -51,6 +52,7 @@ function isRemoved(cp: number): boolean {
     (cp >= 0x200b && cp <= 0x200f) ||
     (cp >= 0x202a && cp <= 0x202e) ||
     (cp >= 0x2060 && cp <= 0x206f) ||
+    cp === 0x2800 || // Braille pattern blank: renders as a space, used to split values
     cp === 0x3164 ||
     (cp >= 0xfe00 && cp <= 0xfe0f) ||
     cp === 0xfeff ||
@@ -58,6 +60,20 @@ function isRemoved(cp: number): boolean {
     (cp >= 0xfff0 && cp <= 0xfff8) ||
     (cp >= 0xe0000 && cp <= 0xe0fff)
   );
+}
+
+const DECIMAL_DIGIT = /\p{Nd}/u;
+
+/**
+ * A decimal digit of any script as its ASCII digit (Arabic-Indic, Devanagari, mathematical, ...): NFKC
+ * leaves most of them alone. Unicode allocates each script's digits as a run starting at zero, so the value
+ * is the distance from the start of the run, modulo 10 (runs of several digit sets are back to back).
+ */
+function asciiDigit(cp: number): string | null {
+  if (cp < 0x80 || !DECIMAL_DIGIT.test(String.fromCodePoint(cp))) return null;
+  let start = cp;
+  while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--;
+  return String.fromCharCode(48 + ((cp - start) % 10));
 }
 
 function compute(cp: number): string {
@@ -69,7 +85,7 @@ function compute(cp: number): string {
   for (const ch of nfkc) {
     const code = ch.codePointAt(0) ?? 0;
     if (isRemoved(code)) continue;
-    out += HOMOGLYPHS.get(code) ?? ch;
+    out += asciiDigit(code) ?? HOMOGLYPHS.get(code) ?? ch;
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { PROVIDER_TOKEN_IDS } from '../detectors/secret/provider-ids';
 import type { PolicyConfigInput, PolicyRuleInput } from '../schema/policy-config.types';
 
 const SECRET_CATEGORIES = [
@@ -11,6 +12,7 @@ const SECRET_CATEGORIES = [
   'secret.stripe_key',
   'secret.jwt',
   'secret.generic_assignment',
+  ...PROVIDER_TOKEN_IDS.map((id) => `secret.${id}`),
 ] as const;
 const PII_CATEGORIES = ['pii.email', 'pii.phone', 'pii.card', 'pii.ssn', 'pii.iban', 'pii.ip'] as const;
 

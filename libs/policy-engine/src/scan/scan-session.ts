@@ -2,6 +2,7 @@ import type { TargetPlan } from '../compile/compiled-rule';
 import { forgetCodeUnits } from '../normalize/code-units';
 import { StreamScan } from '../matchers/shared-scan';
 import { NormBuffer } from '../normalize/norm-buffer';
+import { MatchBudget, withMatchBudget } from './match-budget';
 import { AllowSpans, ScanLane } from './scan-lane';
 
 /** One evaluation of one text (whole, or as a stream): the normalised buffer plus one lane per role. */
@@ -15,8 +16,11 @@ export class ScanSession {
   private readonly lanes: readonly ScanLane[];
   /** The shared pass carried from push to push (streams only). */
   private stream: StreamScan | null = null;
+  /** Regex work left to this evaluation or stream (MatchBudgetExceededError past it). */
+  readonly budget: MatchBudget;
 
   constructor(readonly plan: TargetPlan) {
+    this.budget = new MatchBudget(plan.matchBudget);
     this.allow = new ScanLane(plan.allowMatchers, false, null);
     const spans = plan.allowMatchers.length > 0 ? new AllowSpans(this.allow.findings) : null;
     this.block = new ScanLane(plan.blockMatchers, false, spans);
@@ -69,6 +73,10 @@ export class ScanSession {
   }
 
   private advance(final: boolean): void {
+    withMatchBudget(this.budget, () => this.advanceLanes(final));
+  }
+
+  private advanceLanes(final: boolean): void {
     const { norm, normBase } = this.buf;
     this.allow.advance(norm, normBase, final, Infinity);
     const allowFrontier = this.allow.frontier;

@@ -1,4 +1,5 @@
 import { DETECTOR_IDS, type DetectorId } from '../detectors/detector.types';
+import { PROVIDER_TOKEN_IDS, type ProviderTokenId } from '../detectors/secret/provider-ids';
 import { INJECTION_FAMILIES, type InjectionFamily } from '../detectors/injection.signals';
 
 export const RULE_TARGETS = ['input', 'output', 'both'] as const;
@@ -18,6 +19,10 @@ export type StreamingMode = (typeof STREAMING_MODES)[number];
 
 /** Category of every built-in detector. */
 export const DETECTOR_CATEGORIES: Readonly<Record<DetectorId, string>> = {
+  ...(Object.fromEntries(PROVIDER_TOKEN_IDS.map((id) => [id, `secret.${id}`])) as Record<
+    ProviderTokenId,
+    string
+  >),
   email: 'pii.email',
   phone: 'pii.phone',
   card: 'pii.card',

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import { ChangeEntity } from './change.entity';
 
@@ -14,13 +15,15 @@ export interface ChangeEntry {
   changes: Record<string, unknown>;
 }
 
-export const changeHistoryRepository = {
+/** Policy-service repositories are injected classes whose methods take the caller's transaction (EntityManager). */
+@Injectable()
+export class ChangeHistoryRepository {
   async append(tx: EntityManager, entry: ChangeEntry, at: Date): Promise<void> {
     // jsonb columns are typed `unknown`, which TypeORM's deep-partial type cannot express.
     await tx
       .getRepository(ChangeEntity)
       .insert({ ...entry, created_at: at } as QueryDeepPartialEntity<ChangeEntity>);
-  },
+  }
 
   /** Newest first; `beforeId` is the cursor (the last id of the previous page). */
   list(
@@ -34,5 +37,5 @@ export const changeHistoryRepository = {
     if (query.entityType) qb.andWhere('c.entity_type = :entityType', { entityType: query.entityType });
     if (query.beforeId) qb.andWhere('c.id < :beforeId', { beforeId: query.beforeId });
     return qb.orderBy('c.id', 'DESC').limit(query.limit).getMany();
-  },
-};
+  }
+}

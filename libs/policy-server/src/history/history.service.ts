@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, type Page } from '@pgw/server-kit';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { ProjectsService } from '../projects/projects.service';
-import { changeHistoryRepository } from './change-history.repository';
+import { ChangeHistoryRepository } from './change-history.repository';
 import { ChangeResponseDto } from './dto/change.response.dto';
 import type { ListHistoryRequestDto } from './dto/list-history.request.dto';
 
 @Injectable()
 export class HistoryService {
   constructor(
+    private readonly changeHistoryRepository: ChangeHistoryRepository,
     private readonly transactions: ChangeTransaction,
     private readonly projects: ProjectsService,
   ) {}
@@ -17,7 +18,7 @@ export class HistoryService {
     await this.projects.get(projectId);
     const cursor = decodeCursor<{ id: string }>(query.cursor);
     const rows = await this.transactions.read((manager) =>
-      changeHistoryRepository.list(manager, {
+      this.changeHistoryRepository.list(manager, {
         projectId,
         entityType: query.entity_type,
         beforeId: cursor && /^\d+$/.test(String(cursor.id)) ? String(cursor.id) : null,

@@ -3,14 +3,14 @@ import { formatProjectKey, hashKeySecret } from '@pgw/contracts';
 import { AdminApiException, notFound, type Page } from '@pgw/server-kit';
 import { newKeyId, newKeySecret } from '../common/ids';
 import { readKeysetCursor, toPage } from '../common/keyset-cursor';
-import { changeHistoryRepository } from '../history/change-history.repository';
+import { ChangeHistoryRepository } from '../history/change-history.repository';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { projectLimits } from '../outbox/state-records';
 import { StateOutbox } from '../outbox/state-outbox';
 import { findLoosenedLimit } from '../projects/limit-rules';
 import { ProjectsService } from '../projects/projects.service';
 import type { ApiKeyEntity } from './api-key.entity';
-import { apiKeyRepository } from './api-key.repository';
+import { ApiKeyRepository } from './api-key.repository';
 import type { CreateKeyRequestDto } from './dto/create-key.request.dto';
 import { CreatedKeyResponseDto, KeyResponseDto } from './dto/key.response.dto';
 
@@ -22,6 +22,8 @@ export interface CreateKeyOptions {
 @Injectable()
 export class KeysService {
   constructor(
+    private readonly changeHistoryRepository: ChangeHistoryRepository,
+    private readonly apiKeyRepository: ApiKeyRepository,
     private readonly transactions: ChangeTransaction,
     private readonly projects: ProjectsService,
     private readonly stateOutbox: StateOutbox,
@@ -71,8 +73,8 @@ export class KeysService {
         revoked_at: null,
         updated_at: now,
       };
-      await apiKeyRepository.insert(tx, key);
-      await changeHistoryRepository.append(
+      await this.apiKeyRepository.insert(tx, key);
+      await this.changeHistoryRepository.append(
         tx,
         {
           project_id: projectId,
@@ -97,13 +99,13 @@ export class KeysService {
   revoke(projectId: string, keyId: string, actor: string): Promise<KeyResponseDto> {
     return this.transactions.run(async (tx) => {
       await this.projects.lockForChange(tx, projectId);
-      const key = await apiKeyRepository.findInProject(tx, projectId, keyId);
+      const key = await this.apiKeyRepository.findInProject(tx, projectId, keyId);
       if (!key) throw notFound('Key');
       if (key.revoked_at) return KeyResponseDto.from(key);
       const now = new Date();
-      await apiKeyRepository.markRevoked(tx, keyId, now);
+      await this.apiKeyRepository.markRevoked(tx, keyId, now);
       const revoked: ApiKeyEntity = { ...key, revoked_at: now, updated_at: now };
-      await changeHistoryRepository.append(
+      await this.changeHistoryRepository.append(
         tx,
         {
           project_id: projectId,
@@ -123,7 +125,7 @@ export class KeysService {
   async get(projectId: string, keyId: string): Promise<KeyResponseDto> {
     await this.projects.get(projectId);
     const key = await this.transactions.read((manager) =>
-      apiKeyRepository.findInProject(manager, projectId, keyId),
+      this.apiKeyRepository.findInProject(manager, projectId, keyId),
     );
     if (!key) throw notFound('Key');
     return KeyResponseDto.from(key);
@@ -132,7 +134,7 @@ export class KeysService {
   async list(projectId: string, query: { limit: number; cursor?: string }): Promise<Page<KeyResponseDto>> {
     await this.projects.get(projectId);
     const rows = await this.transactions.read((manager) =>
-      apiKeyRepository.list(manager, projectId, readKeysetCursor(query.cursor), query.limit + 1),
+      this.apiKeyRepository.list(manager, projectId, readKeysetCursor(query.cursor), query.limit + 1),
     );
     const now = new Date();
     return toPage(rows, query.limit, (row) => KeyResponseDto.from(row, now));
@@ -141,7 +143,7 @@ export class KeysService {
   /** For the seed: an active key of the project with this secret, if it exists. */
   findActiveBySecret(projectId: string, secret: string): Promise<ApiKeyEntity | null> {
     return this.transactions
-      .read((manager) => apiKeyRepository.findBySecretHash(manager, projectId, hashKeySecret(secret)))
+      .read((manager) => this.apiKeyRepository.findBySecretHash(manager, projectId, hashKeySecret(secret)))
       .then((key) => (key && !key.revoked_at ? key : null));
   }
 }

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { POLICY_CONNECTION } from '../database/policy-migrations';
-import { apiKeyRepository } from '../keys/api-key.repository';
-import { policyRevisionRepository } from '../policies/policy-revision.repository';
-import { projectRepository } from '../projects/project.repository';
+import { ApiKeyRepository } from '../keys/api-key.repository';
+import { PolicyRevisionRepository } from '../policies/policy-revision.repository';
+import { ProjectRepository } from '../projects/project.repository';
 import { OutboxRelay } from './outbox.relay';
 import { StateOutbox } from './state-outbox';
 
@@ -16,6 +16,9 @@ import { StateOutbox } from './state-outbox';
 @Injectable()
 export class StateRepublisher {
   constructor(
+    private readonly projectRepository: ProjectRepository,
+    private readonly policyRevisionRepository: PolicyRevisionRepository,
+    private readonly apiKeyRepository: ApiKeyRepository,
     @InjectDataSource(POLICY_CONNECTION) private readonly dataSource: DataSource,
     private readonly stateOutbox: StateOutbox,
     private readonly relay: OutboxRelay,
@@ -23,12 +26,12 @@ export class StateRepublisher {
 
   async republishAll(): Promise<{ projects: number; keys: number; policies: number }> {
     const counts = await this.dataSource.transaction(async (tx) => {
-      const projects = await projectRepository.all(tx);
+      const projects = await this.projectRepository.all(tx);
       let policies = 0;
       for (const project of projects) {
         await this.stateOutbox.project(tx, project);
         if (project.active_revision === null) continue;
-        const revision = await policyRevisionRepository.find(tx, project.id, project.active_revision);
+        const revision = await this.policyRevisionRepository.find(tx, project.id, project.active_revision);
         if (revision) {
           await this.stateOutbox.activePolicy(
             tx,
@@ -38,7 +41,7 @@ export class StateRepublisher {
           policies += 1;
         }
       }
-      const keys = await apiKeyRepository.all(tx);
+      const keys = await this.apiKeyRepository.all(tx);
       for (const key of keys) await this.stateOutbox.key(tx, key);
       return { projects: projects.length, keys: keys.length, policies };
     });

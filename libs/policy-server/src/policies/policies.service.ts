@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { RolloutMode } from '@pgw/contracts';
 import { AdminApiException, decodeCursor, encodeCursor, notFound, type Page } from '@pgw/server-kit';
-import { changeHistoryRepository } from '../history/change-history.repository';
+import { ChangeHistoryRepository } from '../history/change-history.repository';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { StateOutbox } from '../outbox/state-outbox';
 import type { ProjectEntity } from '../projects/project.entity';
-import { projectRepository } from '../projects/project.repository';
+import { ProjectRepository } from '../projects/project.repository';
 import { ProjectsService } from '../projects/projects.service';
 import { diffConfigs } from './config-diff';
 import type { CreatePolicyRevisionRequestDto } from './dto/create-policy-revision.request.dto';
@@ -14,7 +14,7 @@ import { PolicyRevisionResponseDto } from './dto/policy-revision.response.dto';
 import type { RollbackPolicyRequestDto } from './dto/rollback-policy.request.dto';
 import { PolicyEngineAdapter } from './policy-engine.adapter';
 import type { PolicyRevisionEntity } from './policy-revision.entity';
-import { policyRevisionRepository } from './policy-revision.repository';
+import { PolicyRevisionRepository } from './policy-revision.repository';
 
 interface NewRevision {
   config: unknown;
@@ -28,6 +28,9 @@ interface NewRevision {
 @Injectable()
 export class PoliciesService {
   constructor(
+    private readonly projectRepository: ProjectRepository,
+    private readonly changeHistoryRepository: ChangeHistoryRepository,
+    private readonly policyRevisionRepository: PolicyRevisionRepository,
     private readonly transactions: ChangeTransaction,
     private readonly projects: ProjectsService,
     private readonly stateOutbox: StateOutbox,
@@ -68,7 +71,7 @@ export class PoliciesService {
   activate(projectId: string, revisionNumber: number, actor: string): Promise<PolicyRevisionResponseDto> {
     return this.transactions.run(async (tx) => {
       const project = await this.projects.lockForChange(tx, projectId);
-      const revision = await policyRevisionRepository.find(tx, projectId, revisionNumber);
+      const revision = await this.policyRevisionRepository.find(tx, projectId, revisionNumber);
       if (!revision) throw notFound('Policy revision');
       if (project.active_revision === revision.revision)
         return PolicyRevisionResponseDto.from(revision, revision.revision);
@@ -89,7 +92,7 @@ export class PoliciesService {
   ): Promise<PolicyRevisionResponseDto> {
     return this.transactions.run(async (tx) => {
       const project = await this.projects.lockForChange(tx, projectId);
-      const source = await policyRevisionRepository.find(tx, projectId, request.revision);
+      const source = await this.policyRevisionRepository.find(tx, projectId, request.revision);
       if (!source)
         throw new AdminApiException(
           'not_found',
@@ -124,7 +127,7 @@ export class PoliciesService {
     const cursor = decodeCursor<{ r?: unknown }>(query.cursor);
     const before = typeof cursor?.r === 'number' ? cursor.r : null;
     const rows = await this.transactions.read((manager) =>
-      policyRevisionRepository.list(manager, projectId, before, query.limit + 1),
+      this.policyRevisionRepository.list(manager, projectId, before, query.limit + 1),
     );
     const page = rows.slice(0, query.limit);
     return {
@@ -136,7 +139,7 @@ export class PoliciesService {
   async get(projectId: string, revisionNumber: number): Promise<PolicyRevisionResponseDto> {
     const project = await this.findProject(projectId);
     const revision = await this.transactions.read((manager) =>
-      policyRevisionRepository.find(manager, projectId, revisionNumber),
+      this.policyRevisionRepository.find(manager, projectId, revisionNumber),
     );
     if (!revision) throw notFound('Policy revision');
     return PolicyRevisionResponseDto.from(revision, project.active_revision);
@@ -154,14 +157,16 @@ export class PoliciesService {
       project.active_revision === null
         ? null
         : await this.transactions.read((manager) =>
-            policyRevisionRepository.find(manager, projectId, project.active_revision as number),
+            this.policyRevisionRepository.find(manager, projectId, project.active_revision as number),
           );
     if (!revision) throw new AdminApiException('not_found', 'The project has no active policy revision.');
     return { project, revision };
   }
 
   async findProject(projectId: string): Promise<ProjectEntity> {
-    const project = await this.transactions.read((manager) => projectRepository.findById(manager, projectId));
+    const project = await this.transactions.read((manager) =>
+      this.projectRepository.findById(manager, projectId),
+    );
     if (!project) throw notFound('Project');
     return project;
   }
@@ -184,7 +189,7 @@ export class PoliciesService {
     actor: string,
     next: NewRevision,
   ): Promise<PolicyRevisionEntity> {
-    const latest = await policyRevisionRepository.latest(tx, project.id);
+    const latest = await this.policyRevisionRepository.latest(tx, project.id);
     const revision: PolicyRevisionEntity = {
       project_id: project.id,
       revision: (latest?.revision ?? 0) + 1,
@@ -197,7 +202,7 @@ export class PoliciesService {
       rolled_back_from: next.rolledBackFrom,
       created_at: new Date(),
     };
-    await policyRevisionRepository.insert(tx, revision);
+    await this.policyRevisionRepository.insert(tx, revision);
     return revision;
   }
 
@@ -207,7 +212,7 @@ export class PoliciesService {
     revision: PolicyRevisionEntity,
   ): Promise<void> {
     const now = new Date();
-    await projectRepository.update(tx, {
+    await this.projectRepository.update(tx, {
       ...project,
       active_revision: revision.revision,
       policy_activated_at: now,
@@ -223,7 +228,7 @@ export class PoliciesService {
     actor: string,
     changes: Record<string, unknown>,
   ): Promise<void> {
-    return changeHistoryRepository.append(
+    return this.changeHistoryRepository.append(
       tx,
       {
         project_id: projectId,

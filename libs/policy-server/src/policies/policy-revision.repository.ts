@@ -1,25 +1,28 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import { PolicyRevisionEntity } from './policy-revision.entity';
 
-export const policyRevisionRepository = {
+/** Policy-service repositories are injected classes whose methods take the caller's transaction (EntityManager). */
+@Injectable()
+export class PolicyRevisionRepository {
   find(manager: EntityManager, projectId: string, revision: number): Promise<PolicyRevisionEntity | null> {
     return manager
       .getRepository(PolicyRevisionEntity)
       .findOne({ where: { project_id: projectId, revision } });
-  },
+  }
 
   latest(manager: EntityManager, projectId: string): Promise<PolicyRevisionEntity | null> {
     return manager
       .getRepository(PolicyRevisionEntity)
       .findOne({ where: { project_id: projectId }, order: { revision: 'DESC' } });
-  },
+  }
 
   async insert(manager: EntityManager, revision: PolicyRevisionEntity): Promise<void> {
     // jsonb columns are typed `unknown`, which TypeORM's deep-partial type cannot express.
     await manager
       .getRepository(PolicyRevisionEntity)
       .insert(revision as QueryDeepPartialEntity<PolicyRevisionEntity>);
-  },
+  }
 
   /** Newest first, revisions below `beforeRevision`. */
   list(
@@ -34,5 +37,5 @@ export const policyRevisionRepository = {
       .where('r.project_id = :projectId', { projectId });
     if (beforeRevision !== null) qb.andWhere('r.revision < :beforeRevision', { beforeRevision });
     return qb.orderBy('r.revision', 'DESC').limit(limit).getMany();
-  },
-};
+  }
+}

@@ -5,7 +5,7 @@ import { AdminApiException, notFound, type Page } from '@pgw/server-kit';
 import { fieldChanges } from '../common/field-changes';
 import { newProjectId } from '../common/ids';
 import { readKeysetCursor, toPage } from '../common/keyset-cursor';
-import { changeHistoryRepository } from '../history/change-history.repository';
+import { ChangeHistoryRepository } from '../history/change-history.repository';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { StateOutbox } from '../outbox/state-outbox';
 import type { CreateProjectRequestDto } from './dto/create-project.request.dto';
@@ -13,7 +13,7 @@ import { ProjectResponseDto } from './dto/project.response.dto';
 import type { UpdateProjectRequestDto } from './dto/update-project.request.dto';
 import { checkPlanBoundSettings } from './project-rules';
 import { ProjectEntity } from './project.entity';
-import { projectRepository } from './project.repository';
+import { ProjectRepository } from './project.repository';
 
 const DEFAULT_SOFT_ALERT_PERCENT = 80;
 
@@ -51,6 +51,8 @@ const patched = <T>(value: T | undefined, current: T): T => (value === undefined
 @Injectable()
 export class ProjectsService {
   constructor(
+    private readonly projectRepository: ProjectRepository,
+    private readonly changeHistoryRepository: ChangeHistoryRepository,
     private readonly transactions: ChangeTransaction,
     private readonly stateOutbox: StateOutbox,
   ) {}
@@ -77,8 +79,8 @@ export class ProjectsService {
     };
     assertPlanBound(project);
     return this.transactions.run(async (tx) => {
-      await projectRepository.insert(tx, project);
-      await changeHistoryRepository.append(
+      await this.projectRepository.insert(tx, project);
+      await this.changeHistoryRepository.append(
         tx,
         {
           project_id: project.id,
@@ -135,8 +137,8 @@ export class ProjectsService {
       assertPlanBound(next);
       const changes = fieldChanges(settingsOf(current), settingsOf(next));
       if (Object.keys(changes).length === 0) return ProjectResponseDto.from(current);
-      await projectRepository.update(tx, next);
-      await changeHistoryRepository.append(
+      await this.projectRepository.update(tx, next);
+      await this.changeHistoryRepository.append(
         tx,
         {
           project_id: id,
@@ -154,21 +156,21 @@ export class ProjectsService {
   }
 
   async get(id: string): Promise<ProjectResponseDto> {
-    const project = await this.transactions.read((manager) => projectRepository.findById(manager, id));
+    const project = await this.transactions.read((manager) => this.projectRepository.findById(manager, id));
     if (!project) throw notFound('Project');
     return ProjectResponseDto.from(project);
   }
 
   async list(query: { limit: number; cursor?: string }): Promise<Page<ProjectResponseDto>> {
     const rows = await this.transactions.read((manager) =>
-      projectRepository.list(manager, readKeysetCursor(query.cursor), query.limit + 1),
+      this.projectRepository.list(manager, readKeysetCursor(query.cursor), query.limit + 1),
     );
     return toPage(rows, query.limit, ProjectResponseDto.from);
   }
 
   /** Loads and row-locks a project for a change in `tx` (keys and policies serialize on it too). */
   async lockForChange(tx: EntityManager, id: string): Promise<ProjectEntity> {
-    const project = await projectRepository.findById(tx, id, true);
+    const project = await this.projectRepository.findById(tx, id, true);
     if (!project) throw notFound('Project');
     return project;
   }

@@ -3,7 +3,7 @@ import { formatProjectKey } from '@pgw/contracts';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { KeysService } from '../keys/keys.service';
 import { PoliciesService } from '../policies/policies.service';
-import { projectRepository } from '../projects/project.repository';
+import { ProjectRepository } from '../projects/project.repository';
 import { ProjectsService } from '../projects/projects.service';
 
 export interface SeedDemoProjectOptions {
@@ -30,6 +30,7 @@ export interface SeededDemoProject {
 @Injectable()
 export class PolicySeedService {
   constructor(
+    private readonly projectRepository: ProjectRepository,
     private readonly transactions: ChangeTransaction,
     private readonly projects: ProjectsService,
     private readonly keys: KeysService,
@@ -39,7 +40,7 @@ export class PolicySeedService {
   async seedDemoProject(options: SeedDemoProjectOptions): Promise<SeededDemoProject> {
     const actor = options.actor ?? 'seed';
     const existing = await this.transactions.read((manager) =>
-      projectRepository.findByName(manager, options.name),
+      this.projectRepository.findByName(manager, options.name),
     );
     const projectId =
       existing?.id ??

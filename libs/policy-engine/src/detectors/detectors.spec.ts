@@ -1,0 +1,76 @@
+import { compilePolicy } from '../compile/compile-policy';
+import { BUILTIN_CATEGORIES } from '../schema/policy-categories';
+import { DEFAULT_PHONE_REGIONS, setPhoneRegions } from './pii/phone-numbering';
+
+// Behaviour of the detectors on the kinds of input issue 18 lists (regression cases; the quality figures
+// come from the third-party evaluation in libs/policy-engine/eval).
+const policy = compilePolicy({
+  version: 1,
+  rules: BUILTIN_CATEGORIES.filter((c) => !c.startsWith('injection.')).map((category) => ({
+    id: category,
+    category,
+    target: 'input' as const,
+    action: 'redact' as const,
+  })),
+});
+const found = (text: string) =>
+  policy.evaluate(text, { target: 'input' }).findings.map((f) => [f.category, text.slice(f.start, f.end)]);
+
+describe('built-in detectors', () => {
+  afterEach(() => setPhoneRegions(DEFAULT_PHONE_REGIONS));
+
+  it('finds national phone formats through the metadata, and only in the configured regions', () => {
+    expect(found('ara 0532 123 45 67')).toEqual([['pii.phone', '0532 123 45 67']]);
+    expect(found('call 09171234567')).toEqual([['pii.phone', '09171234567']]);
+    expect(found('on 2024-01-15 at noon')).toEqual([]);
+    expect(found('office 09-7625400')).toEqual([['pii.phone', '09-7625400']]);
+    setPhoneRegions(['US']);
+    expect(found('office 09-7625400')).toEqual([]);
+  });
+
+  it('keeps the specific label when the generic assignment value runs on', () => {
+    const text = '{"api_key": "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8,other"}';
+    expect(found(text)).toEqual([['secret.github_token', 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8']]);
+  });
+
+  it('sees through tag characters, Braille blanks and non-ASCII digits, redacting the original span', () => {
+    const tag = String.fromCodePoint(0xe0041);
+    const text = `card 4111 1\u2800111 11${tag}11 ١١١١ ok`;
+    const result = policy.evaluate(text, { target: 'input' });
+    expect(result.findings.map((f) => f.category)).toEqual(['pii.card']);
+    expect(result.text).toBe('card [REDACTED:CARD] ok');
+  });
+
+  it('decodes base64 JWTs and finds Slack webhooks and Bedrock keys', () => {
+    const jwt =
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const b64 = Buffer.from(jwt).toString('base64');
+    expect(found(`token ${b64}`)).toEqual([['secret.jwt_base64', b64]]);
+    expect(found(`ZXlK${'A'.repeat(80)}`)).toEqual([]);
+    const hook = 'https://hooks.slack.com/services/T02ABCD1234/B03EFGH5678/abcdEFGHijklMNOPqrstUVWX';
+    expect(found(`url=${hook}`)).toEqual([['secret.slack_webhook_url', hook]]);
+    expect(found('https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX')).toEqual(
+      [],
+    );
+  });
+
+  it('tells the unspecified IPv6 address from scope operators', () => {
+    expect(found('listen on ::')).toEqual([['pii.ip', '::']]);
+    expect(found('f :: Int -> Int')).toEqual([]);
+    expect(found('std::string and DB ::= x')).toEqual([]);
+  });
+
+  it('ignores references, placeholders and secret names in assignments', () => {
+    for (const text of [
+      'password: ${DB_PASSWORD}',
+      'secret_name: DB_PASSWORD',
+      'api_key = "your_api_key_here"',
+      'token: this.config.token',
+      'key = AKIAXXXXXXXXXXXXXXXX',
+      'glpat-xxxxxxxxxxxxxxxxxxxx',
+    ]) {
+      expect(found(text)).toEqual([]);
+    }
+    expect(found('<password>Xk9#mP2$vL</password>')).toEqual([['secret.generic_assignment', 'Xk9#mP2$vL']]);
+  });
+});

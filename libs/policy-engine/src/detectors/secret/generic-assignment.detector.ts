@@ -1,0 +1,113 @@
+import { allExcept, asciiSet } from '../../normalize/char-tables';
+import { type DetectorDef, type MatchOut, stickyMatch } from '../detector.types';
+import { entropy } from './literal-prefixed';
+
+export const IDENT = asciiSet('A-Za-z0-9_.\\-');
+/** Key names that hold a secret (gitleaks' generic keywords plus the usual spellings); `key` alone is weak. */
+const KEYWORDS =
+  'password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|private[_-]?key|access[_-]?key|credentials?|creds|bearer|token|pass|key';
+const ASSIGN_KEYWORD = new RegExp(KEYWORDS, 'i');
+const STRONG_KEYWORD =
+  /password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|token|pass|credential|creds|bearer|access[_-]?key|private[_-]?key/i;
+/** Key names that look like a secret's but hold something public or descriptive. */
+const NOT_SECRET_KEY =
+  /public|publishable|csrf|xsrf|nonce|(?:^|[_.-])(?:name|id|ids|file|path|url|uri|type|length|size|count|policy|field|header|param|label|format|version|hint|prompt|placeholder|question|expiry|expires|ttl|timeout|min|max)$|(?:Name|Id|File|Path|Url|Type|Length|Size|Count)$/;
+
+/**
+ * `key = value` in config, code and prose: any separator of the usual languages (`=`, `:`, `:=`, `=>`,
+ * PHP `.=`, Makefile `::=` / `:::=` / `?=`, a typed declaration `apiKey: string = ...`) and XML elements
+ * (`<password>...</password>`). The value is group 4 (quoted) or 5 (bare).
+ */
+const GENERIC_RE = new RegExp(
+  `([A-Za-z0-9_.-]{0,32}?(?:${KEYWORDS})[A-Za-z0-9_.-]{0,16})["']?(?:\\[\\]|\\])?[ \\t]{0,3}` +
+    `(?::[ \\t]{0,3}(?:string|str|String|&str|SecretStr|bytes)[ \\t]{0,3})?` +
+    `(=>|:::=|::=|:=|\\?=|\\.=|=|:|>)[ \\t]{0,3}@?` +
+    `(?:(["'\`])([^\\s"'\`]{4,200})\\3|([^\\s"'\`,;<>]{4,200})(?![^\\s"'\`,;<>]))`,
+  'iy',
+);
+const PLACEHOLDER_VALUE =
+  /^(?:[*!]|process\.env|os\.environ|env[.:]|config\.|settings\.|secrets?[.:/]|vault:|arn:|projects\/|your[_-]|xxx|\.\.\.|\.?\.?\/|~\/)|fake|dummy|example|changeme|placeholder/i;
+/** A whole value that refers to something else: ${VAR}, $var, {{ var }}, %VAR%, <token>, [secret], f(x). */
+const REFERENCE_VALUE =
+  /^(?:\$\{?[\w.:-]+\}?|\{\{?\s*[\w.-]+\s*\}?\}|%[\w.-]+%|<[\w .-]+>|\[[\w .-]+\]|\([\w .-]*\)|[A-Za-z_$][\w$]*(?:(?:\.[A-Za-z_$][\w$]*)+(?:\(.*|\[.*)?|\(.*|\[.*))$/;
+const URL_VALUE = /^[a-z][a-z0-9+.-]{1,15}:\/\//i;
+/** group:artifact[:version] coordinates (Maven, Gradle). */
+const PACKAGE_COORDINATE = /^[a-z][\w-]*(?:\.[\w-]+)+:[\w.-]+(?::[\w.-]+)?$/i;
+/** The name of a secret rather than its value: DB_PASSWORD, my-db-password. */
+const SECRET_NAME_VALUE = /^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[-_.][a-z]+)+)$/;
+
+/** A value that looks like a real secret rather than prose, a reference or a placeholder. */
+export function looksLikeSecretValue(raw: string): boolean {
+  const value = raw.replace(/[)\]}]+$/, ''); // "password=password)" in a call
+  if (PLACEHOLDER_VALUE.test(value) || REFERENCE_VALUE.test(value)) return false;
+  if (URL_VALUE.test(value) || PACKAGE_COORDINATE.test(value) || SECRET_NAME_VALUE.test(value)) return false;
+  let classes = 0;
+  if (/[a-z]/.test(value)) classes++;
+  if (/[A-Z]/.test(value)) classes++;
+  if (/[0-9]/.test(value)) classes++;
+  if (/[^A-Za-z0-9]/.test(value)) classes++;
+  if (/^(.)\1*$/.test(value)) return false;
+  return value.length >= 6 && classes >= 2;
+}
+
+/** Values behind a bare `key`: long and random, like an API key (not "primary", "user_id"). */
+function randomKeyValue(value: string): boolean {
+  return value.length >= 16 && /\d/.test(value) && /[A-Za-z]/.test(value) && entropy(value) >= 3;
+}
+
+/**
+ * Identifier chars from p; if the identifier is complete it must contain `keyword`, then a separator
+ * (`:`, `=`, `>`, or `.=` / `?=`) must follow.
+ */
+export function assignmentPrefix(text: string, p: number, keyword: RegExp | null, spaces: boolean): boolean {
+  const n = text.length;
+  let i = p;
+  while (i < n && i - p <= 90 && (IDENT[text.charCodeAt(i)] || (spaces && text.charCodeAt(i) === 32))) i++;
+  if (i === n) return true;
+  if (keyword !== null && !keyword.test(text.slice(p, i))) return false;
+  let q = text.charCodeAt(i);
+  if (q === 34 || q === 39) q = text.charCodeAt(++i);
+  if (q === 91 && i + 1 === n) return true;
+  if (q === 91 && text.charCodeAt(i + 1) === 93)
+    q = text.charCodeAt((i += 2)); // apikey[] =
+  else if (q === 93) i++; // dict["secret"] =
+  for (let k = 0; k < 3 && i < n && text.charCodeAt(i) === 32; k++) i++;
+  if (i === n) return true;
+  const c = text.charCodeAt(i);
+  if (c === 63 || c === 46) return i + 1 === n || text.charCodeAt(i + 1) === 61; // ?= and .=
+  return c === 58 || c === 61 || (keyword !== null && c === 62);
+}
+
+/** The generic detector; values starting with one of `ownedPrefixes` are left to the specific detectors. */
+export function makeGenericAssignment(ownedPrefixes: readonly string[]): DetectorDef {
+  const owned = (value: string) => ownedPrefixes.some((p) => value.startsWith(p));
+  return {
+    id: 'generic_assignment',
+    category: 'secret.generic_assignment',
+    placeholder: '[REDACTED:SECRET]',
+    start: asciiSet('A-Za-z0-9_'),
+    token: allExcept('\n\r\v\f\u2028\u2029'),
+    maxLength: 32 + 18 + 16 + 1 + 3 + 15 + 4 + 3 + 1 + 200 + 1,
+    lookahead: 1,
+    triggers: ['separator'],
+    backReach: 32 + 18 + 16 + 1 + 3 + 15 + 4 + 3 + 1,
+    quick: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
+    viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
+    match: (text, p, out: MatchOut) => {
+      const m = stickyMatch(GENERIC_RE, text, p, out);
+      if (!m) return false;
+      const [, key, separator, quoteChar, quoted, bare] = m;
+      const quote = quoteChar ?? '';
+      const value = quoted ?? bare;
+      if (separator === '>' && (p === 0 || text.charCodeAt(p - 1) !== 60)) return false; // <key>value
+      if (NOT_SECRET_KEY.test(key) || !looksLikeSecretValue(value) || owned(value)) return false;
+      if (separator === ':' && PACKAGE_COORDINATE.test(`${key}:${value}`)) return false;
+      if (!STRONG_KEYWORD.test(key) && !randomKeyValue(value)) return false;
+      out.end -= quote.length;
+      out.redactEnd = out.end;
+      out.redactStart = out.end - value.length;
+      out.start = out.redactStart; // the value only: a specific key detector on the same value wins the tie
+      return true;
+    },
+  };
+}
