@@ -1,4 +1,5 @@
-import type { CharRanges, RegexNode } from './regex-analysis';
+import type { CharRanges } from './regex-char-ranges';
+import type { RegexNode } from './regex-parser';
 
 /** RE2 refuses larger counts; a customer pattern needing more is better written another way. */
 const MAX_REPEAT = 1000;
