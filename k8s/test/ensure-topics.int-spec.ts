@@ -52,7 +52,7 @@ beforeAll(async () => {
   writeFileSync(
     topicsFile,
     JSON.stringify({
-      events: { name: EVENTS, partitions: 2, compacted: false },
+      events: { name: EVENTS, partitions: 2, compacted: false, retentionMs: 604_800_000 },
       state: { name: STATE, partitions: 2, compacted: true },
     }),
   );
