@@ -10,41 +10,16 @@
  * - Letter-by-letter noise ("i g n o r e", "i.g.n.o.r.e") joins back into one token.
  */
 
-/** Look-alikes of Latin letters (lower case: the text is lower-cased first). */
+import { HOMOGLYPHS } from '../../normalize/homoglyphs';
+
+/**
+ * Look-alikes of lower-case Latin letters (the text is lower-cased first): the engine's homoglyph table,
+ * one source for the matchers and the model.
+ */
 const LOOKALIKE: ReadonlyMap<number, number> = new Map(
-  [
-    ['а', 'a'],
-    ['в', 'b'],
-    ['е', 'e'],
-    ['к', 'k'],
-    ['м', 'm'],
-    ['н', 'h'],
-    ['о', 'o'],
-    ['р', 'p'],
-    ['с', 'c'],
-    ['т', 't'],
-    ['у', 'y'],
-    ['х', 'x'],
-    ['ѕ', 's'],
-    ['і', 'i'],
-    ['ј', 'j'],
-    ['ԁ', 'd'],
-    ['ɡ', 'g'],
-    ['һ', 'h'],
-    ['ӏ', 'l'],
-    ['ԛ', 'q'],
-    ['ԝ', 'w'],
-    ['α', 'a'],
-    ['ε', 'e'],
-    ['ι', 'i'],
-    ['κ', 'k'],
-    ['ν', 'v'],
-    ['ο', 'o'],
-    ['ρ', 'p'],
-    ['τ', 't'],
-    ['υ', 'u'],
-    ['χ', 'x'],
-  ].map(([from, to]) => [from.charCodeAt(0), to.charCodeAt(0)]),
+  [...HOMOGLYPHS]
+    .filter(([, to]) => to >= 'a' && to <= 'z' && to.length === 1)
+    .map(([from, to]) => [from, to.charCodeAt(0)]),
 );
 
 /** Leet characters and the letter each usually stands for. */
