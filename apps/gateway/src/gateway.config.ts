@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import type { GatewayServerOptions, ModelRoute } from '@pgw/gateway-server';
 import { KafkaEventBus, ThreadedKafkaEventBus, type EventBus } from '@pgw/messaging';
-import { toBoolean } from '@pgw/server-kit';
+import { ListenerEnv, toBoolean } from '@pgw/server-kit';
 
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 const NUMBER = '\\d+(\\.\\d+)?';
@@ -70,18 +70,8 @@ function describeRoutesProblem(value: unknown): string {
 }
 
 /** The gateway's environment, validated at start (a bad value stops the app, naming the variable). */
-export class GatewayConfig {
-  // --- HTTP ---
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(65_535)
-  PORT = 8080;
-
-  @IsString()
-  @IsNotEmpty()
-  HOST = '0.0.0.0';
-
+export class GatewayConfig extends ListenerEnv {
+  // (PORT (8080), HOST and KAFKA_BROKERS come from ListenerEnv.)
   /** Prometheus /metrics listens here, apart from the public port (it lists per-project counters). */
   @Type(() => Number)
   @IsInt()
@@ -95,9 +85,7 @@ export class GatewayConfig {
   @Max(64 * 1024 * 1024)
   MAX_BODY_BYTES = 1024 * 1024;
 
-  // --- Kafka (state topics in, decision/usage events out) ---
-  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma list of host:port' })
-  KAFKA_BROKERS = '127.0.0.1:19092';
+  // --- Kafka (state topics in, decision/usage events out): KAFKA_BROKERS from ListenerEnv ---
 
   /**
    * The local event log lives under here (gateway-<INSTANCE_ID>/): every event is appended before the
@@ -228,10 +216,6 @@ export class GatewayConfig {
   @Min(50)
   @Max(60_000)
   SHED_SAMPLE_MS = 1000;
-
-  get kafkaBrokers(): string[] {
-    return this.KAFKA_BROKERS.split(',');
-  }
 
   /** The instance's event log directory. */
   get eventLogDir(): string {

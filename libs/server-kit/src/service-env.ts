@@ -3,11 +3,10 @@ import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } 
 import { toBoolean } from './typed-config';
 
 /**
- * The environment every database-backed service (policy, audit, billing) shares: HTTP listener, Postgres,
- * migrations, Kafka brokers and the admin token. A service's config class extends it, overrides the
- * defaults that differ (e.g. `PORT = 8082`) and adds its own variables.
+ * What every service's environment starts with: its HTTP listener and the Kafka brokers. The gateway's
+ * config extends it; the database-backed services' through ServiceEnv.
  */
-export class ServiceEnv {
+export class ListenerEnv {
   // --- HTTP ---
   @Type(() => Number)
   @IsInt()
@@ -19,6 +18,24 @@ export class ServiceEnv {
   @IsNotEmpty()
   HOST = '0.0.0.0';
 
+  // --- Kafka ---
+  @IsString()
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, {
+    message: 'KAFKA_BROKERS must be a comma-separated list of host:port',
+  })
+  KAFKA_BROKERS = '127.0.0.1:19092';
+
+  get kafkaBrokers(): string[] {
+    return this.KAFKA_BROKERS.split(',');
+  }
+}
+
+/**
+ * The environment every database-backed service (policy, audit, billing) shares: the listener and brokers,
+ * Postgres, migrations and the admin token. A service's config class extends it, overrides the defaults
+ * that differ (e.g. `PORT = 8082`) and adds its own variables.
+ */
+export class ServiceEnv extends ListenerEnv {
   // --- Postgres ---
   /** Secret (may carry a password). */
   @IsString()
@@ -34,20 +51,9 @@ export class ServiceEnv {
   @IsBoolean()
   MIGRATE_ONLY = false;
 
-  // --- Kafka ---
-  @IsString()
-  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, {
-    message: 'KAFKA_BROKERS must be a comma-separated list of host:port',
-  })
-  KAFKA_BROKERS = '127.0.0.1:19092';
-
   // --- Admin API ---
   /** Secret: the admin bearer token. */
   @IsString()
   @MinLength(16)
   ADMIN_TOKEN: string;
-
-  get kafkaBrokers(): string[] {
-    return this.KAFKA_BROKERS.split(',');
-  }
 }
