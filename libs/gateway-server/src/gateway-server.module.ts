@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DEFAULT_PRICE_MICROS_PER_MILLION_TOKENS } from '@pgw/contracts';
+import { describeError } from '@pgw/messaging';
 import { KeyAuthenticator } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
@@ -60,8 +61,7 @@ class RateLimiterLifecycle {
   }
 }
 
-const logRedisError = (error: unknown) =>
-  console.error(`[gateway] redis: ${error instanceof Error ? error.message : String(error)}`);
+const logRedisError = (error: unknown) => console.error(`[gateway] redis: ${describeError(error)}`);
 
 /**
  * The gateway: /v1/chat/completions, /v1/models, /healthz, /readyz on the app's Fastify

@@ -12,6 +12,18 @@ export interface CategoryMetrics {
   recall: number;
 }
 
+/** Precision and recall from counts (1 when nothing was expected or found): shared by every scorer. */
+export function categoryMetrics(category: string, tp: number, fp: number, fn: number): CategoryMetrics {
+  return {
+    category,
+    tp,
+    fp,
+    fn,
+    precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+    recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+  };
+}
+
 export interface CorpusMisses {
   category: string;
   text: string;
@@ -60,14 +72,7 @@ export function measureCorpus(cases: readonly CorpusCase[]): {
     }
   }
   const metrics = [...counts.entries()]
-    .map(([category, { tp, fp, fn }]) => ({
-      category,
-      tp,
-      fp,
-      fn,
-      precision: tp + fp === 0 ? 1 : tp / (tp + fp),
-      recall: tp + fn === 0 ? 1 : tp / (tp + fn),
-    }))
+    .map(([category, { tp, fp, fn }]) => categoryMetrics(category, tp, fp, fn))
     .sort((a, b) => a.category.localeCompare(b.category));
   return { metrics, misses };
 }

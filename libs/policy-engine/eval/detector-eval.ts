@@ -2,6 +2,7 @@
 // built-in detector category as a flag rule, through the engine's public API.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { categoryMetrics, type CategoryMetrics } from '../corpus/corpus-metrics';
 import { BUILTIN_CATEGORIES, compilePolicy } from '../src';
 
 export interface EvalSpan {
@@ -20,14 +21,8 @@ export interface EvalRow {
   license: string;
 }
 
-export interface CategoryScore {
-  category: string;
-  tp: number;
-  fp: number;
-  fn: number;
-  precision: number;
-  recall: number;
-}
+/** One category's counts and rates (the corpus scorer's shape). */
+export type CategoryScore = CategoryMetrics;
 
 export interface EvalReport {
   rows: number;
@@ -59,12 +54,10 @@ function familyOf(category: string): 'pii' | 'secret' {
   return category.startsWith('pii.') ? 'pii' : 'secret';
 }
 
+const score = categoryMetrics;
+
 function ratio(a: number, b: number): number {
   return b === 0 ? 1 : a / b;
-}
-
-function score(category: string, tp: number, fp: number, fn: number): CategoryScore {
-  return { category, tp, fp, fn, precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn) };
 }
 
 const overlaps = (a: EvalSpan, b: EvalSpan) => a.start < b.end && b.start < a.end;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { costMicros, type ProjectStateRecord } from '@pgw/contracts';
+import { describeError } from '@pgw/messaging';
 import { Gauge } from '@pgw/server-kit';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from '../gateway-server.options';
 import { GatewayError } from '../errors/gateway-error';
@@ -176,9 +177,7 @@ export class BudgetGuard implements OnModuleDestroy {
     if (Date.now() - this.lastStoreError < 10_000) return;
     this.lastStoreError = Date.now();
     this.logger.error(
-      `budget store ${what} failed, this replica enforces budgets alone meanwhile: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      `budget store ${what} failed, this replica enforces budgets alone meanwhile: ${describeError(error)}`,
     );
   }
 }
