@@ -34,11 +34,14 @@ export {
   ROLLOUT_MODES,
   RULE_ACTIONS,
   RULE_TARGETS,
+  SEGMENT_ROLES,
+  CONTENT_ROLES,
   STREAMING_MODES,
   type PolicyTarget,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
+  type SegmentRole,
   type StreamingMode,
 } from './schema/policy-categories';
 
@@ -50,6 +53,10 @@ export type {
   EvaluationResult,
   FindingLocation,
   MessageRole,
+  SegmentFindingLocation,
+  SegmentsContext,
+  SegmentsResult,
+  TextSegment,
 } from './decision/decision.types';
 export { fnv1a32, canaryBucket, inCanary } from './decision/canary-bucket';
 

@@ -1,5 +1,5 @@
 import { type DetectorDef } from '../detectors/detector.types';
-import { SIGNALS } from '../detectors/injection.signals';
+import { SIGNALS, type SignalDef } from '../detectors/injection.signals';
 import { modelThresholdFor, shippedInjectionModel } from '../detectors/injection/shipped-model';
 import { PII_DETECTORS } from '../detectors/pii.detectors';
 import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
@@ -18,11 +18,13 @@ import {
   type PolicyTarget,
   ruleKind,
   type RuleTarget,
+  SEGMENT_ROLES,
+  type SegmentRole,
 } from '../schema/policy-categories';
 import type { PolicyConfig } from '../schema/policy-config.schema';
 import { type PolicyConfigError, validatePolicyConfig } from '../schema/validate-policy-config';
 import { CompiledPolicy } from './compiled-policy';
-import type { CompiledInjectionRule, CompiledRule, RuleFamily, TargetPlan } from './compiled-rule';
+import type { CompiledInjectionRule, CompiledRule, RolePlans, RuleFamily, TargetPlan } from './compiled-rule';
 import { PolicyCompileError } from './policy-compile.error';
 import { DEFAULT_MATCH_BUDGET } from '../scan/match-budget';
 import { analyzeRegex, parseRegex } from './regex-analysis';
@@ -55,6 +57,15 @@ interface PreparedRegex {
 
 function applies(target: RuleTarget, plan: PolicyTarget): boolean {
   return target === 'both' || target === plan;
+}
+
+function appliesToRole(
+  target: RuleTarget,
+  roles: readonly SegmentRole[] | undefined,
+  plan: PolicyTarget,
+  role: SegmentRole | undefined,
+): boolean {
+  return applies(target, plan) && (role === undefined || roles === undefined || roles.includes(role));
 }
 
 function familyOf(category: string): RuleFamily {
@@ -142,6 +153,19 @@ function normalizedTerms(terms: readonly string[], path: string, errors: PolicyC
   });
 }
 
+/** What plans of one target that differ only in injection rules share. */
+interface PlanMatchers {
+  scan: SharedScan;
+  signals: readonly SignalDef[];
+  signalMatcher: SignalMatcher | null;
+  allowMatchers: Matcher[];
+  blockMatchers: Matcher[];
+  redactMatchers: Matcher[];
+  flagMatchers: Matcher[];
+  maxMatchLength: number;
+  signalsOnly: { scan: SharedScan; signalMatcher: SignalMatcher; allowMatchers: Matcher[] } | null;
+}
+
 interface LaneParts {
   detectors: DetectorEntry[];
   terms: TermSpec[];
@@ -189,6 +213,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       family: familyOf(r.category),
       action: r.action,
       target: r.target,
+      roles: r.roles ? Object.freeze([...r.roles]) : null,
       placeholder: r.placeholder ?? defaultPlaceholder(r.category),
     }),
   );
@@ -233,39 +258,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
   });
   if (errors.length > 0) throw new PolicyCompileError(errors);
 
-  const buildPlan = (target: PolicyTarget): TargetPlan => {
-    const lanes: Record<'block' | 'redact' | 'flag', LaneParts> = {
-      block: { detectors: [], terms: [], regexes: [] },
-      redact: { detectors: [], terms: [], regexes: [] },
-      flag: { detectors: [], terms: [], regexes: [] },
-    };
-    const injectionConfigs: { index: number; threshold: number; weights: Record<string, number> }[] = [];
-    config.rules.forEach((r, i) => {
-      if (!applies(r.target, target)) return;
-      const lane = lanes[r.action];
-      const kind = ruleKind(r.category);
-      const rank = FAMILY_RANK[rules[i].family] * 100_000;
-      if (kind === 'detector') {
-        const def = DETECTORS.get(DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id']) as DetectorDef;
-        lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(def) * 1000 + i });
-      } else if (kind === 'denylist') {
-        for (const term of terms.get(i) ?? []) {
-          lane.terms.push({
-            term,
-            rule: i,
-            priority: rank + i,
-            wholeWord: r.wholeWord === true,
-            caseSensitive: r.caseSensitive === true,
-          });
-        }
-      } else if (kind === 'regex') {
-        const p = regexes.get(i) as PreparedRegex;
-        lane.regexes.push({ source: p.source, rule: i, priority: rank + i, shape: p.shape });
-      } else {
-        injectionConfigs.push({ index: i, threshold: r.threshold ?? 1, weights: r.weights ?? {} });
-      }
-    });
-
+  const allowPartsFor = (target: PolicyTarget): LaneParts => {
     const allowParts: LaneParts = { detectors: [], terms: [], regexes: [] };
     allowlist.forEach((entry, i) => {
       if (!applies(entry.target ?? 'both', target)) return;
@@ -288,33 +281,47 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
         });
       });
     });
+    return allowParts;
+  };
 
-    // One character pass per evaluation, shared by every matcher of this plan.
-    const scan = new SharedScan();
-    let signalMatcher: SignalMatcher | null = null;
-    const injectionRules: CompiledInjectionRule[] = [];
-    const injectionModel = injectionConfigs.length > 0 ? shippedInjectionModel() : null;
-    if (injectionModel) {
-      const families = new Set(injectionConfigs.map((c) => injectionFamily(config.rules[c.index].category)));
-      const signals = SIGNALS.filter((s) => families.has(s.family));
-      if (signals.length > 0) signalMatcher = new SignalMatcher(signals, scan);
-      for (const c of injectionConfigs) {
-        const family = injectionFamily(config.rules[c.index].category);
-        injectionRules.push(
-          Object.freeze({
-            rule: c.index,
-            family,
-            threshold: c.threshold,
-            weights: Object.freeze(
-              signals.map((s) => (s.family === family ? (c.weights[s.id] ?? s.weight) : 0)),
-            ),
-            modelThreshold: modelThresholdFor(injectionModel, c.threshold),
-          }),
-        );
+  /**
+   * The matchers of one target for one set of non-injection rules. Plans of roles that differ only in
+   * their injection rules share them (the signal matcher covers every injection rule of the target).
+   */
+  const buildMatchers = (target: PolicyTarget, active: readonly number[]): PlanMatchers => {
+    const lanes: Record<'block' | 'redact' | 'flag', LaneParts> = {
+      block: { detectors: [], terms: [], regexes: [] },
+      redact: { detectors: [], terms: [], regexes: [] },
+      flag: { detectors: [], terms: [], regexes: [] },
+    };
+    for (const i of active) {
+      const r = config.rules[i];
+      const lane = lanes[r.action];
+      const kind = ruleKind(r.category);
+      const rank = FAMILY_RANK[rules[i].family] * 100_000;
+      if (kind === 'detector') {
+        const def = DETECTORS.get(DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id']) as DetectorDef;
+        lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(def) * 1000 + i });
+      } else if (kind === 'denylist') {
+        for (const term of terms.get(i) ?? []) {
+          lane.terms.push({
+            term,
+            rule: i,
+            priority: rank + i,
+            wholeWord: r.wholeWord === true,
+            caseSensitive: r.caseSensitive === true,
+          });
+        }
+      } else if (kind === 'regex') {
+        const p = regexes.get(i) as PreparedRegex;
+        lane.regexes.push({ source: p.source, rule: i, priority: rank + i, shape: p.shape });
       }
     }
-
-    const allowMatchers = laneMatchers(allowParts, scan);
+    const signals = signalsOf(target);
+    // One character pass per evaluation, shared by every matcher of this plan.
+    const scan = new SharedScan();
+    const signalMatcher = signals.length > 0 ? new SignalMatcher(signals, scan) : null;
+    const allowMatchers = laneMatchers(allowPartsFor(target), scan);
     const blockMatchers = laneMatchers(lanes.block, scan);
     const redactMatchers = laneMatchers(lanes.redact, scan);
     const flagMatchers = laneMatchers(lanes.flag, scan);
@@ -322,26 +329,128 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     const holding = windowOf([...blockMatchers, ...redactMatchers]);
     const allowWindow = windowOf(allowMatchers);
     const maxMatchLength = holding === 0 ? 0 : holding + (allowWindow > 0 ? allowWindow - 1 : 0);
-    return Object.freeze({
-      target,
-      rules,
+    // The text around a message boundary is read for injections with a pass of its own (no detectors).
+    let signalsOnly: PlanMatchers['signalsOnly'] = null;
+    if (signals.length > 0) {
+      const own = new SharedScan();
+      signalsOnly = {
+        scan: own,
+        signalMatcher: new SignalMatcher(signals, own),
+        allowMatchers: laneMatchers(allowPartsFor(target), own),
+      };
+      void own.ac;
+    }
+    return {
+      scan,
+      signals,
+      signalMatcher,
       allowMatchers,
       blockMatchers,
       redactMatchers,
       flagMatchers,
-      scan,
-      signalMatcher,
+      maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,
+      signalsOnly,
+    };
+  };
+
+  /** Signals of every injection family some rule of the target names; all of them for `indirect`. */
+  const signalsOf = (target: PolicyTarget): readonly SignalDef[] => {
+    const families = new Set(
+      config.rules
+        .filter((r) => applies(r.target, target) && ruleKind(r.category) === 'injection')
+        .map((r) => injectionFamily(r.category)),
+    );
+    return families.has('indirect') ? SIGNALS : SIGNALS.filter((s) => families.has(s.family));
+  };
+
+  const matcherCache = new Map<string, PlanMatchers>();
+  const planCache = new Map<string, TargetPlan>();
+
+  /** The plan of the rules that apply to `target` and `role` (every role when undefined); memoised by rule set. */
+  const buildPlan = (target: PolicyTarget, role: SegmentRole | undefined): TargetPlan => {
+    const active = config.rules
+      .map((r, i) => (appliesToRole(r.target, r.roles, target, role) ? i : -1))
+      .filter((i) => i >= 0);
+    const planKey = `${target}|${active.join(',')}`;
+    const cached = planCache.get(planKey);
+    if (cached) return cached;
+    const matcherRules = active.filter((i) => ruleKind(config.rules[i].category) !== 'injection');
+    const matcherKey = `${target}|${matcherRules.join(',')}`;
+    let m = matcherCache.get(matcherKey);
+    if (!m) {
+      m = buildMatchers(target, matcherRules);
+      matcherCache.set(matcherKey, m);
+    }
+    const injectionIndexes = active.filter((i) => ruleKind(config.rules[i].category) === 'injection');
+    const injectionModel = injectionIndexes.length > 0 ? shippedInjectionModel() : null;
+    const injectionRules: CompiledInjectionRule[] = [];
+    if (injectionModel) {
+      for (const index of injectionIndexes) {
+        const r = config.rules[index];
+        const family = injectionFamily(r.category);
+        const overrides = r.weights ?? {};
+        injectionRules.push(
+          Object.freeze({
+            rule: index,
+            family,
+            threshold: r.threshold ?? 1,
+            weights: Object.freeze(
+              m.signals.map((s) => (s.family === family ? (overrides[s.id] ?? s.weight) : 0)),
+            ),
+            contentWeights: Object.freeze(m.signals.map((s) => (family === 'indirect' ? s.weight : 0))),
+            modelThreshold: modelThresholdFor(injectionModel, r.threshold ?? 1),
+          }),
+        );
+      }
+    }
+    const base = {
+      target,
+      rules,
       injectionRules,
       injectionModel,
-      maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,
       context: LOOKBEHIND_CONTEXT,
       matchBudget,
+    };
+    const injectionOnly: TargetPlan | null =
+      injectionModel && m.signalsOnly
+        ? Object.freeze({
+            ...base,
+            allowMatchers: m.signalsOnly.allowMatchers,
+            blockMatchers: [],
+            redactMatchers: [],
+            flagMatchers: [],
+            signalMatcher: m.signalsOnly.signalMatcher,
+            scan: m.signalsOnly.scan,
+            maxMatchLength: 0,
+            injectionOnly: null,
+          })
+        : null;
+    const plan: TargetPlan = Object.freeze({
+      ...base,
+      allowMatchers: m.allowMatchers,
+      blockMatchers: m.blockMatchers,
+      redactMatchers: m.redactMatchers,
+      flagMatchers: m.flagMatchers,
+      signalMatcher: injectionModel ? m.signalMatcher : null,
+      scan: m.scan,
+      maxMatchLength: m.maxMatchLength,
+      injectionOnly,
+    });
+    planCache.set(planKey, plan);
+    return plan;
+  };
+
+  const rolePlans = (target: PolicyTarget): RolePlans => {
+    const byRole = Object.fromEntries(SEGMENT_ROLES.map((role) => [role, buildPlan(target, role)]));
+    return Object.freeze({
+      any: buildPlan(target, undefined),
+      byRole: Object.freeze(byRole) as Readonly<Record<SegmentRole, TargetPlan>>,
     });
   };
 
   return new CompiledPolicy(config, Object.freeze(rules), {
-    input: buildPlan('input'),
-    output: buildPlan('output'),
+    input: rolePlans('input'),
+    output: rolePlans('output'),
   });
 }
 

@@ -7,18 +7,29 @@ import type {
   EvaluateContext,
   EvaluationResult,
   FindingLocation,
+  SegmentsContext,
+  SegmentsResult,
+  TextSegment,
 } from '../decision/decision.types';
 import { RedactionWriter } from '../redaction/redaction-writer';
 import type { LaneFinding } from '../scan/scan-lane';
 import { ScanSession } from '../scan/scan-session';
-import type { PolicyTarget, RolloutMode, StreamingMode } from '../schema/policy-categories';
+import {
+  isContentRole,
+  messageRoleOf,
+  type PolicyTarget,
+  type RolloutMode,
+  type SegmentRole,
+  type StreamingMode,
+} from '../schema/policy-categories';
+import { evaluateSegments } from '../segments/evaluate-segments';
 import type { PolicyConfig } from '../schema/policy-config.schema';
 import {
   PolicyStreamRedactor,
   type StreamRedactor,
   type StreamRedactorOptions,
 } from '../streaming/stream-redactor';
-import type { CompiledRule, TargetPlan } from './compiled-rule';
+import type { CompiledRule, RolePlans, TargetPlan } from './compiled-rule';
 
 /**
  * An immutable, compiled policy revision. Safe to share between requests: evaluation state lives in the
@@ -33,12 +44,13 @@ export class CompiledPolicy {
   /** Categories of all rules, sorted. */
   readonly categories: readonly string[];
   readonly rules: readonly CompiledRule[];
-  private readonly placeholders: readonly string[];
+  /** Replacement text of each rule (by index). */
+  readonly placeholders: readonly string[];
 
   constructor(
     config: PolicyConfig,
     rules: readonly CompiledRule[],
-    private readonly plans: Readonly<Record<PolicyTarget, TargetPlan>>,
+    private readonly plans: Readonly<Record<PolicyTarget, RolePlans>>,
   ) {
     this.name = config.name;
     this.rolloutMode = config.rollout?.mode ?? 'enforce';
@@ -56,11 +68,17 @@ export class CompiledPolicy {
    * Infinity when the policy buffers streams.
    */
   get maxMatchLength(): number {
-    return this.plans.output.maxMatchLength;
+    return this.plans.output.any.maxMatchLength;
   }
 
-  maxMatchLengthFor(target: PolicyTarget): number {
-    return this.plans[target].maxMatchLength;
+  maxMatchLengthFor(target: PolicyTarget, role?: SegmentRole): number {
+    return this.planFor(target, role).maxMatchLength;
+  }
+
+  /** The compiled rules for texts of `role` (all rules of the target when the role is unknown). */
+  planFor(target: PolicyTarget, role: SegmentRole | undefined): TargetPlan {
+    const plans = this.plans[target];
+    return role === undefined ? plans.any : plans.byRole[role];
   }
 
   /** Whether decisions for this bucket key are applied to traffic (enforce, or canary inside the bucket). */
@@ -71,12 +89,12 @@ export class CompiledPolicy {
   }
 
   evaluate(text: string, ctx: EvaluateContext): EvaluationResult {
-    const plan = this.plans[ctx.target];
+    const plan = this.planFor(ctx.target, ctx.role);
     const session = new ScanSession(plan);
     session.scanWhole(text);
-    const tally = new DecisionTally(plan);
+    const tally = new DecisionTally(plan, isContentRole(ctx.role));
     tally.update(session);
-    applyInjectionModel(plan, tally, text, ctx.role);
+    applyInjectionModel(plan, tally, text, messageRoleOf(ctx.role));
     const enforced = this.isEnforced(ctx.bucketKey);
     const metadata = this.metadataOf(tally, ctx.target, enforced);
     let output = text;
@@ -115,11 +133,40 @@ export class CompiledPolicy {
   }
 
   /**
+   * Evaluates the texts of one request together, each with the role that wrote it, as ONE decision:
+   * - each segment is scanned with the rules that apply to its role (`roles` in a rule); injections in
+   *   tool results and documents are `injection.indirect`;
+   * - consecutive non-empty segments are also scanned across their boundary: a value split across two
+   *   messages (`sk-proj-abc` + `def…`) is found and each part is redacted in its own segment, and the end
+   *   of one message joined with the start of the next is scored for injections (an instruction split in
+   *   two), except next to system/developer messages and request fields.
+   * The boundary work is bounded: only where a segment ends with a match still open (the streaming
+   * hold-back), plus as much of the next as it takes to decide it, and a few hundred characters each side
+   * for injections. One segment costs what `evaluate` costs.
+   */
+  evaluateSegments(segments: readonly TextSegment[], ctx: SegmentsContext): SegmentsResult {
+    const enforced = this.isEnforced(ctx.bucketKey);
+    if (segments.length === 1) {
+      const { text, role } = segments[0];
+      const result = this.evaluate(text, { ...ctx, role });
+      return Object.freeze({
+        metadata: result.metadata,
+        texts: Object.freeze([result.text]),
+        findings: Object.freeze(
+          result.findings.map((f) => Object.freeze({ ...f, segment: 0, split: false })),
+        ),
+        signals: result.signals,
+      });
+    }
+    return evaluateSegments(this, segments, ctx, enforced);
+  }
+
+  /**
    * A redactor for one streamed text (e.g. a completion's deltas): push() returns what is safe to send
    * now, end() the rest; see StreamRedactor for the guarantees.
    */
   createStreamRedactor(ctx: EvaluateContext, options: StreamRedactorOptions = {}): StreamRedactor {
-    const plan = this.plans[ctx.target];
+    const plan = this.planFor(ctx.target, ctx.role);
     return new PolicyStreamRedactor({
       plan,
       placeholders: this.placeholders,

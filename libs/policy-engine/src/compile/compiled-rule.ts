@@ -3,7 +3,7 @@ import type { InjectionModel } from '../detectors/injection/injection-model';
 import type { Matcher } from '../matchers/matcher.types';
 import type { SharedScan } from '../matchers/shared-scan';
 import type { SignalMatcher } from '../matchers/signal.matcher';
-import type { PolicyTarget, RuleAction, RuleTarget } from '../schema/policy-categories';
+import type { PolicyTarget, RuleAction, RuleTarget, SegmentRole } from '../schema/policy-categories';
 
 export type RuleFamily = 'secret' | 'pii' | 'injection' | 'denylist' | 'regex';
 
@@ -15,6 +15,8 @@ export interface CompiledRule {
   readonly family: RuleFamily;
   readonly action: RuleAction;
   readonly target: RuleTarget;
+  /** The roles the rule is limited to; null: every role. */
+  readonly roles: readonly SegmentRole[] | null;
   readonly placeholder: string;
 }
 
@@ -24,6 +26,8 @@ export interface CompiledInjectionRule {
   readonly threshold: number;
   /** Weight of each signal of the plan's signal matcher (0 for other families). */
   readonly weights: readonly number[];
+  /** The same for content roles (tool results, documents): every signal counts for `indirect` only. */
+  readonly contentWeights: readonly number[];
   /** Probability the learned model needs to fire this rule (from the rule's threshold). */
   readonly modelThreshold: number;
 }
@@ -49,4 +53,15 @@ export interface TargetPlan {
   readonly context: number;
   /** Characters the regex engine may examine per evaluation or stream (see MatchBudget). */
   readonly matchBudget: number;
+  /**
+   * The same injection rules with only the signal matcher (and allowlist), for the text around the
+   * boundary of two messages; null without injection rules.
+   */
+  readonly injectionOnly: TargetPlan | null;
+}
+
+/** A target's plans: `any` for texts without a role, one per role (shared where their rules agree). */
+export interface RolePlans {
+  readonly any: TargetPlan;
+  readonly byRole: Readonly<Record<SegmentRole, TargetPlan>>;
 }

@@ -11,7 +11,11 @@ export class DecisionTally {
   blockHit = false;
   private readonly seen = [0, 0, 0, 0];
 
-  constructor(private readonly plan: TargetPlan) {}
+  /** `content`: the text is a tool result or document, where every signal counts for `indirect`. */
+  constructor(
+    private readonly plan: TargetPlan,
+    private readonly content = false,
+  ) {}
 
   get allowlistHits(): number {
     return this.allowHits;
@@ -32,8 +36,9 @@ export class DecisionTally {
       this.signalMask = mask;
       for (const ir of this.plan.injectionRules) {
         if (this.triggered.has(ir.rule)) continue;
+        const weights = this.content ? ir.contentWeights : ir.weights;
         let score = 0;
-        for (let k = 0; k < ir.weights.length; k++) if ((mask & (1 << k)) !== 0) score += ir.weights[k];
+        for (let k = 0; k < weights.length; k++) if ((mask & (1 << k)) !== 0) score += weights[k];
         if (score >= ir.threshold) this.trigger(ir.rule);
       }
     }

@@ -1,4 +1,4 @@
-import type { PolicyTarget, RolloutMode, RuleAction } from '../schema/policy-categories';
+import type { PolicyTarget, RolloutMode, RuleAction, SegmentRole } from '../schema/policy-categories';
 import type { ReasonCode } from './reason-codes';
 
 export type Decision = 'allow' | 'flag' | 'redact' | 'block';
@@ -45,8 +45,36 @@ export type MessageRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool'
 
 export interface EvaluateContext {
   target: PolicyTarget;
-  /** Role of the message this text comes from; injection findings in content roles are `indirect`. */
-  role?: MessageRole;
+  /**
+   * Who wrote this text: injection findings in content roles are `indirect`, and rules with `roles` only
+   * apply to their roles. Without a role every rule applies.
+   */
+  role?: SegmentRole;
   /** User or request id: chooses the canary bucket. Without one, canary policies are not enforced. */
   bucketKey?: string;
+}
+
+/** One text of a request and who wrote it (see evaluateSegments). */
+export interface TextSegment {
+  readonly text: string;
+  readonly role: SegmentRole;
+}
+
+export type SegmentsContext = Omit<EvaluateContext, 'role'>;
+
+/** Where something matched in a request's segments; a value split across two segments gives two. */
+export interface SegmentFindingLocation extends FindingLocation {
+  /** Index of the segment `start` and `end` refer to. */
+  readonly segment: number;
+  /** True for each part of a match that straddles two adjacent segments. */
+  readonly split: boolean;
+}
+
+export interface SegmentsResult {
+  /** One decision over every segment (and the boundaries between them). */
+  readonly metadata: DecisionMetadata;
+  /** Each segment's text to forward, same order: redacted when enforced. Keep them out of logs. */
+  readonly texts: readonly string[];
+  readonly findings: readonly SegmentFindingLocation[];
+  readonly signals: readonly string[];
 }

@@ -18,7 +18,8 @@ const PII_CATEGORIES = ['pii.email', 'pii.phone', 'pii.card', 'pii.ssn', 'pii.ib
 
 /**
  * Every built-in detector: secrets masked (private keys block), personal data masked, instruction
- * overrides blocked on input, jailbreak and system-prompt-leak attempts flagged. A fresh object per call.
+ * overrides blocked on input, jailbreak and system-prompt-leak attempts flagged, injections in tool
+ * results and documents blocked. A fresh object per call.
  */
 export function defaultPolicyConfig(): PolicyConfigInput {
   const rules: PolicyRuleInput[] = [
@@ -38,6 +39,14 @@ export function defaultPolicyConfig(): PolicyConfigInput {
     { id: 'injection-override', category: 'injection.override', target: 'input', action: 'block' },
     { id: 'injection-jailbreak', category: 'injection.jailbreak', target: 'input', action: 'flag' },
     { id: 'injection-leak', category: 'injection.system_prompt_leak', target: 'input', action: 'flag' },
+    // Instructions inside tool results and documents: blocked like overrides in the user's own text.
+    {
+      id: 'injection-indirect',
+      category: 'injection.indirect',
+      target: 'input',
+      action: 'block',
+      roles: ['tool', 'function', 'document'],
+    },
   ];
   return { version: 1, name: 'default', rollout: { mode: 'enforce' }, rules };
 }

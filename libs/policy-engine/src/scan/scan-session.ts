@@ -19,8 +19,12 @@ export class ScanSession {
   /** Regex work left to this evaluation or stream (MatchBudgetExceededError past it). */
   readonly budget: MatchBudget;
 
-  constructor(readonly plan: TargetPlan) {
-    this.budget = new MatchBudget(plan.matchBudget);
+  /** `budget`: shared by the sessions of one request (evaluateSegments); a fresh one by default. */
+  constructor(
+    readonly plan: TargetPlan,
+    budget?: MatchBudget,
+  ) {
+    this.budget = budget ?? new MatchBudget(plan.matchBudget);
     this.allow = new ScanLane(plan.allowMatchers, false, null);
     const spans = plan.allowMatchers.length > 0 ? new AllowSpans(this.allow.findings) : null;
     this.block = new ScanLane(plan.blockMatchers, false, spans);
@@ -58,6 +62,11 @@ export class ScanSession {
   private follow(): void {
     this.stream ??= new StreamScan();
     this.plan.scan.follow(this.stream, this.buf.norm, this.buf.normBase);
+  }
+
+  /** Normalised position before which no block/redact/flag match is still undecided. */
+  get matchFrontier(): number {
+    return Math.min(this.block.frontier, this.redact.frontier, this.flag.frontier);
   }
 
   /** Normalised position before which the text is final (no undecided block/redact match reaches it). */

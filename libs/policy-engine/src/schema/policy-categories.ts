@@ -14,6 +14,35 @@ export type PolicyTarget = (typeof POLICY_TARGETS)[number];
 export const ROLLOUT_MODES = ['enforce', 'shadow', 'canary'] as const;
 export type RolloutMode = (typeof ROLLOUT_MODES)[number];
 
+/**
+ * Who wrote a text of a request: the OpenAI message roles, `document` for retrieved content a client passes
+ * as its own text, and `field` for request text outside messages (tool definitions, JSON schemas,
+ * metadata). A rule's `roles` restricts it to some of them.
+ */
+export const SEGMENT_ROLES = [
+  'system',
+  'developer',
+  'user',
+  'assistant',
+  'tool',
+  'function',
+  'document',
+  'field',
+] as const;
+export type SegmentRole = (typeof SEGMENT_ROLES)[number];
+
+/** Content the model reads but nobody typed as a request: any injection found there is `injection.indirect`. */
+export const CONTENT_ROLES: ReadonlySet<SegmentRole> = new Set<SegmentRole>(['tool', 'function', 'document']);
+
+export function isContentRole(role: SegmentRole | undefined): boolean {
+  return role !== undefined && CONTENT_ROLES.has(role);
+}
+
+/** The role as the injection model knows it (a message role; request fields have none). */
+export function messageRoleOf(role: SegmentRole | undefined): Exclude<SegmentRole, 'field'> | undefined {
+  return role === 'field' ? undefined : role;
+}
+
 export const STREAMING_MODES = ['incremental', 'buffer'] as const;
 export type StreamingMode = (typeof STREAMING_MODES)[number];
 

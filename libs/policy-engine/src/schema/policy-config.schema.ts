@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -23,10 +25,12 @@ import {
   ROLLOUT_MODES,
   RULE_ACTIONS,
   RULE_TARGETS,
+  SEGMENT_ROLES,
   STREAMING_MODES,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
+  type SegmentRole,
   type StreamingMode,
 } from './policy-categories';
 import type { AllowlistEntryInput, PolicyConfigInput, PolicyRuleInput } from './policy-config.types';
@@ -69,6 +73,13 @@ export class PolicyRule implements PolicyRuleInput {
 
   @IsIn(RULE_ACTIONS)
   action: RuleAction;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(SEGMENT_ROLES, { each: true })
+  roles?: SegmentRole[];
 
   @IsOptional()
   @IsString()

@@ -1,4 +1,4 @@
-import type { RolloutMode, RuleAction, RuleTarget, StreamingMode } from './policy-categories';
+import type { RolloutMode, RuleAction, RuleTarget, SegmentRole, StreamingMode } from './policy-categories';
 
 /** The JSON shape of a policy revision (what the admin API stores and publishes). */
 export interface PolicyConfigInput {
@@ -20,6 +20,11 @@ export interface PolicyRuleInput {
   category: string;
   target: RuleTarget;
   action: RuleAction;
+  /**
+   * Only texts written by these roles (default: every role). A match straddling two messages counts when
+   * the rule covers either of their roles.
+   */
+  roles?: SegmentRole[];
   /** Replacement text for `redact` (default `[REDACTED:<KIND>]`). */
   placeholder?: string;
   description?: string;

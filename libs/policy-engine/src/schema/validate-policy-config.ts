@@ -83,6 +83,12 @@ function crossFieldErrors(config: PolicyConfig): PolicyConfigError[] {
         }
       }
     }
+    if (rule.target === 'output' && rule.roles && !rule.roles.includes('assistant')) {
+      errors.push({
+        path: `${at}.roles`,
+        message: "output is written by the assistant: an output rule's roles must include 'assistant'",
+      });
+    }
     if (rule.placeholder !== undefined && rule.action !== 'redact') {
       errors.push({ path: `${at}.placeholder`, message: 'placeholder only applies to redact rules' });
     }

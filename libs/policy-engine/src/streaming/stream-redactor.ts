@@ -1,9 +1,10 @@
 import type { TargetPlan } from '../compile/compiled-rule';
 import { DecisionTally } from '../decision/decision-tally';
-import type { DecisionMetadata, MessageRole } from '../decision/decision.types';
+import type { DecisionMetadata } from '../decision/decision.types';
 import { applyInjectionModel } from '../detectors/injection/model-rules';
 import { RedactionWriter } from '../redaction/redaction-writer';
 import { ScanSession } from '../scan/scan-session';
+import { isContentRole, messageRoleOf, type SegmentRole } from '../schema/policy-categories';
 
 /**
  * Redacts one streamed text chunk by chunk.
@@ -38,7 +39,7 @@ export interface StreamRedactorParams {
   placeholders: readonly string[];
   enforced: boolean;
   buffer: boolean;
-  role?: MessageRole;
+  role?: SegmentRole;
   metadataOf: (tally: DecisionTally, enforced: boolean) => DecisionMetadata;
   onBlock?: (metadata: DecisionMetadata) => void;
 }
@@ -56,7 +57,7 @@ export class PolicyStreamRedactor implements StreamRedactor {
 
   constructor(private readonly params: StreamRedactorParams) {
     this.session = new ScanSession(params.plan);
-    this.tally = new DecisionTally(params.plan);
+    this.tally = new DecisionTally(params.plan, isContentRole(params.role));
     this.writer = new RedactionWriter(params.placeholders);
   }
 
@@ -106,7 +107,7 @@ export class PolicyStreamRedactor implements StreamRedactor {
     else session.finish();
     this.tally.update(session);
     // The model reads the whole text: its findings arrive at the end of the stream (flag semantics).
-    applyInjectionModel(this.params.plan, this.tally, this.modelText, this.params.role);
+    applyInjectionModel(this.params.plan, this.tally, this.modelText, messageRoleOf(this.params.role));
     this.modelText = '';
     if (!this.params.enforced) return '';
     if (this.checkBlocked()) return '';
