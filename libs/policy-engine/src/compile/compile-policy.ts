@@ -44,6 +44,12 @@ const FAMILY_RANK: Readonly<Record<RuleFamily, number>> = {
   denylist: 3,
   regex: 4,
 };
+/**
+ * The rule threshold multiplier for the model at the joint of two messages (2: probability >= 0.985 instead
+ * of 0.879 at the default). On held-out ordinary prompts sent two per request, 1 flagged 0.6% of pairs that
+ * neither prompt flags alone, 2 none (bench/policy-engine/split-messages.eval.ts).
+ */
+const BOUNDARY_STRICTNESS = 2;
 /** Longest regex match accepted for streamed output (the stream may hold back this much). */
 const MAX_STREAM_WINDOW = 16_384;
 /** Text kept before the scan position: look-behinds (<= 64) and assignment back-reach (<= 99). */
@@ -415,6 +421,17 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       injectionModel && m.signalsOnly
         ? Object.freeze({
             ...base,
+            // The joint of two messages is read by the model at a stricter operating point: two
+            // unrelated texts side by side are not one prompt, and their joint should not add alarms.
+            injectionRules: injectionRules.map((ir) =>
+              Object.freeze({
+                ...ir,
+                modelThreshold: modelThresholdFor(
+                  injectionModel,
+                  (config.rules[ir.rule].threshold ?? 1) * BOUNDARY_STRICTNESS,
+                ),
+              }),
+            ),
             allowMatchers: m.signalsOnly.allowMatchers,
             blockMatchers: [],
             redactMatchers: [],

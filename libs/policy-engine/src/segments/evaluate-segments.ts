@@ -57,6 +57,11 @@ interface SplitPart {
   /** The part to replace (empty when the replaced span lies wholly in the other segment). */
   readonly redactStart: number;
   readonly redactEnd: number;
+  /**
+   * The rule's placeholder replaces the first non-empty part; the part in the next segment is removed. So
+   * the request reads as if the value had been redacted whole (the property the tests check).
+   */
+  readonly placeholder: boolean;
 }
 
 /** Accumulates one decision over many scans. */
@@ -110,7 +115,7 @@ export function evaluateSegments(
   for (let k = 1; k < scans.length; k++) {
     const a = scans[k - 1];
     const b = scans[k];
-    for (const split of splitMatches(a, b, budget)) {
+    for (const split of splitMatches(a, b, policy.rules, budget)) {
       const rule = policy.rules[split.a.rule];
       request.triggered.add(split.a.rule);
       if (rule.family === 'denylist') request.denylistHits++;
@@ -181,9 +186,15 @@ function location(
  * Matches straddling the boundary of `a` and `b`, under either segment's plan (a rule limited to roles
  * counts when it covers either side), as one part per segment. A match that only extends a complete match
  * of the same rule inside one segment (`bob@example.com` + `Thanks` read as one address) is dropped: the
- * join would redact text of the next message that is not part of any value.
+ * join would redact text of the next message that is not part of any value. Not for secrets: there the
+ * first part may well be key-shaped on its own, and the rest must go too.
  */
-function splitMatches(a: SegmentScan, b: SegmentScan, budget: MatchBudget): { a: SplitPart; b: SplitPart }[] {
+function splitMatches(
+  a: SegmentScan,
+  b: SegmentScan,
+  rules: readonly CompiledRule[],
+  budget: MatchBudget,
+): { a: SplitPart; b: SplitPart }[] {
   const plans = a.plan === b.plan ? [a.plan] : [a.plan, b.plan];
   const out: { a: SplitPart; b: SplitPart }[] = [];
   const seen = new Set<string>();
@@ -199,9 +210,11 @@ function splitMatches(a: SegmentScan, b: SegmentScan, budget: MatchBudget): { a:
         const key = `${m.rule}:${part.a.start}:${part.b.end}`;
         if (seen.has(key) || part.b.end === 0) continue;
         seen.add(key);
+        // Secrets are the exception: a key whose first part is already key-shaped must not leak its rest.
         if (
-          extendsWholeMatch(a, m.rule, part.a.start, 'start') ||
-          extendsWholeMatch(b, m.rule, part.b.end, 'end')
+          rules[m.rule].family !== 'secret' &&
+          (extendsWholeMatch(a, m.rule, part.a.start, 'start') ||
+            extendsWholeMatch(b, m.rule, part.b.end, 'end'))
         )
           continue;
         out.push(part);
@@ -227,6 +240,7 @@ function splitAt(
   const aEnd = tailLength - glue;
   const inA = (x: number) => tailStart + Math.min(x, aEnd);
   const inB = (x: number) => Math.max(x, tailLength) - tailLength;
+  const aRedacts = m.redactStart < aEnd;
   return {
     a: {
       rule: m.rule,
@@ -235,6 +249,7 @@ function splitAt(
       end: tailStart + aEnd,
       redactStart: inA(m.redactStart),
       redactEnd: inA(m.redactEnd),
+      placeholder: aRedacts,
     },
     b: {
       rule: m.rule,
@@ -243,6 +258,7 @@ function splitAt(
       end: inB(m.end),
       redactStart: inB(m.redactStart),
       redactEnd: inB(m.redactEnd),
+      placeholder: !aRedacts,
     },
   };
 }
@@ -326,16 +342,21 @@ function redactSegment(
     .map((f) => ({
       start: session.buf.origStartOf(f.redactStart),
       end: session.buf.origEndOf(f.redactEnd - 1),
-      rule: f.rule,
+      replacement: policy.placeholders[f.rule],
     }));
-  for (const p of extra) edits.push({ start: p.redactStart, end: p.redactEnd, rule: p.rule });
+  for (const p of extra)
+    edits.push({
+      start: p.redactStart,
+      end: p.redactEnd,
+      replacement: p.placeholder ? policy.placeholders[p.rule] : '',
+    });
   edits.sort((x, y) => x.start - y.start || y.end - x.end);
   const text = scan.text;
   let out = '';
   let pos = 0;
   for (const e of edits) {
     if (e.start >= pos) {
-      out += text.slice(pos, e.start) + policy.placeholders[e.rule];
+      out += text.slice(pos, e.start) + e.replacement;
       pos = e.end;
     } else if (e.end > pos) {
       pos = e.end; // overlaps the previous replacement: extend it (as RedactionWriter does)
