@@ -10,7 +10,7 @@ import { BudgetGuard } from '../limits/budget-guard';
 import { boundChatRequestTokens } from '../limits/cost-estimate';
 import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
-import { ALLOW } from '../policy/policy-port';
+import { ALLOW, type TextSegment } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
 import { visitRequestTexts } from '../fields/chat-request-fields';
@@ -60,8 +60,8 @@ export class ChatCompletionsHandler {
         );
       }
       record.policy = policy;
-      const inputTexts: string[] = [];
-      const chars = visitRequestTexts(chat.body, (text) => (inputTexts.push(text), text));
+      const inputTexts: TextSegment[] = [];
+      const chars = visitRequestTexts(chat.body, (text, role) => (inputTexts.push({ text, role }), text));
       x.inputTokens = estimateTokens(chars, chat.messages.length);
 
       const bound = boundChatRequestTokens(chat.body, raw.length, route.upstreamModel);
@@ -84,7 +84,7 @@ export class ChatCompletionsHandler {
   }
 
   /** Rate limits (once the budget holds the request's bound), then forward. */
-  private admit(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: string[]): void {
+  private admit(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: TextSegment[]): void {
     try {
       const record = x.record;
       const admission = this.limits.admit(record.caller, x.inputTokens);
@@ -106,13 +106,13 @@ export class ChatCompletionsHandler {
   }
 
   /** Input policy, then the upstream call (never when the input is blocked). */
-  private forward(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: string[]): void {
+  private forward(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: TextSegment[]): void {
     try {
       const record = x.record;
       const policy = record.policy;
       const input = policy
         ? policy.evaluate(inputTexts, 'input', x.bucketKey)
-        : { outcome: ALLOW, texts: inputTexts };
+        : { outcome: ALLOW, texts: inputTexts.map((s) => s.text) };
       record.inputOutcome = input.outcome;
       record.inputDecidedMs = Date.now();
       const enforced = input.outcome.enforced;

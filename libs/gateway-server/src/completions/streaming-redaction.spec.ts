@@ -19,9 +19,9 @@ function stubPolicy(enforced = true): CompiledPolicy {
     policyId: 'pol',
     rolloutMode: enforced ? 'enforce' : 'shadow',
     outputAlterable: () => enforced,
-    evaluate: (texts) => ({
-      outcome: outcomeOf(texts.join('\n')),
-      texts: texts.map((t) => (enforced ? t.replace(/SECRET/g, '[X]') : t)),
+    evaluate: (segments) => ({
+      outcome: outcomeOf(segments.map((s) => s.text).join('\n')),
+      texts: segments.map(({ text }) => (enforced ? text.replace(/SECRET/g, '[X]') : text)),
     }),
     streamRedactor: (): TextRedactor => {
       let held = '';

@@ -97,6 +97,48 @@ describe('chat request fields', () => {
   });
 });
 
+describe('chat request fields: roles', () => {
+  it("visits each text with the role of its message, and text outside messages as 'field'", () => {
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: [{ type: 'text', text: 'ask' }], name: 'alice' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'fetch', arguments: '{"u":1}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: 'page text' },
+      ],
+      tools: [{ type: 'function', function: { name: 'fetch', description: 'Fetches a page' } }],
+      user: 'u-1',
+    };
+    const seen: [string, string][] = [];
+    visitRequestTexts(body, (text, role) => (seen.push([role, text]), text));
+    expect(seen).toEqual([
+      ['system', 'sys'],
+      ['user', 'ask'],
+      ['user', 'alice'],
+      ['assistant', 'c1'],
+      ['assistant', 'function'],
+      ['assistant', 'fetch'],
+      ['assistant', '{"u":1}'],
+      ['tool', 'c1'],
+      ['tool', 'page text'],
+      // Free-form objects: keys are text too.
+      ['field', 'type'],
+      ['field', 'function'],
+      ['field', 'function'],
+      ['field', 'name'],
+      ['field', 'fetch'],
+      ['field', 'description'],
+      ['field', 'Fetches a page'],
+      ['field', 'u-1'],
+    ]);
+  });
+});
+
 describe('chat response fields', () => {
   const policy = new PolicyCompiler().compile({
     project_id: 'p',

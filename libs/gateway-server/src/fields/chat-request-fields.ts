@@ -1,3 +1,5 @@
+import type { TextRole } from '../policy/policy-port';
+
 /**
  * Where text travels in a chat completion request, and what the input policy does with it.
  *
@@ -6,6 +8,10 @@
  * positions listed as not text. So a field OpenAI adds tomorrow is scanned the day it appears, and
  * CHAT_REQUEST_FIELDS is the documented list of what that covers today (docs/privacy.md is built from it;
  * chat-request-fields.spec.ts puts a canary in each entry and proves the walker reaches it).
+ *
+ * Each text is visited with its role (TextRole): everything inside a message with the message's role
+ * (a tool result is `tool`, an assistant's tool-call arguments `assistant`), everything else as `field`.
+ * The texts come in body order, so consecutive messages are consecutive segments for the policy.
  */
 export type RequestFieldHandling =
   /** Judged by the input policy and redacted in place (the provider gets the redacted value). */
@@ -22,7 +28,11 @@ export interface FieldEntry {
 }
 
 export const CHAT_REQUEST_FIELDS: readonly FieldEntry[] = [
-  { field: 'messages[].content (string)', handling: 'scanned', note: 'every role, tool results included' },
+  {
+    field: 'messages[].content (string)',
+    handling: 'scanned',
+    note: "every role, tool results included; judged with the message's role",
+  },
   { field: 'messages[].content[].text', handling: 'scanned', note: 'text parts' },
   { field: 'messages[].content[].refusal', handling: 'scanned', note: 'assistant refusal parts' },
   { field: 'messages[].content[].image_url.url', handling: 'scanned', note: 'unless a data: URL' },
@@ -52,8 +62,21 @@ export const CHAT_REQUEST_FIELDS: readonly FieldEntry[] = [
   },
 ];
 
-/** Returns the replacement for a text (the same string when unchanged). */
-export type TextVisitor = (text: string) => string;
+/** Returns the replacement for a text (the same string when unchanged); `role` says who wrote it. */
+export type TextVisitor = (text: string, role: TextRole) => string;
+
+/** The roles parseChatRequest accepts, as policy roles. */
+const MESSAGE_ROLES: ReadonlySet<string> = new Set([
+  'system',
+  'developer',
+  'user',
+  'assistant',
+  'tool',
+  'function',
+]);
+
+/** Binds a role to a visitor, for walkers that only pass the text. */
+type RoleVisit = (text: string) => string;
 
 /**
  * Visits every text of a parsed chat request in a fixed order, replacing each with what `visit` returns.
@@ -65,15 +88,19 @@ export function visitRequestTexts(body: Record<string, unknown>, visit: TextVisi
     const value = body[key];
     if (key === 'model') continue;
     if (key === 'messages' && Array.isArray(value)) {
-      for (const message of value as Record<string, unknown>[]) promptChars += visitMessage(message, visit);
+      for (const message of value as Record<string, unknown>[]) {
+        // parseChatRequest validated the role; anything else would be judged as a request field.
+        const role = (MESSAGE_ROLES.has(message.role as string) ? message.role : 'field') as TextRole;
+        promptChars += visitMessage(message, (text) => visit(text, role));
+      }
       continue;
     }
-    body[key] = visitFree(value, visit);
+    body[key] = visitFree(value, (text) => visit(text, 'field'));
   }
   return promptChars;
 }
 
-function visitMessage(message: Record<string, unknown>, visit: TextVisitor): number {
+function visitMessage(message: Record<string, unknown>, visit: RoleVisit): number {
   let chars = 0;
   for (const key in message) {
     if (key === 'role') continue;
@@ -97,7 +124,7 @@ function visitMessage(message: Record<string, unknown>, visit: TextVisitor): num
 }
 
 /** A content part: every string but its type and base64 media. */
-function visitPart(part: Record<string, unknown>, visit: TextVisitor): void {
+function visitPart(part: Record<string, unknown>, visit: RoleVisit): void {
   for (const key in part) {
     if (key === 'type') continue;
     const value = part[key];
@@ -118,7 +145,7 @@ function visitPart(part: Record<string, unknown>, visit: TextVisitor): void {
 }
 
 /** Every string value below `value` (object keys are structure here). */
-function visitStrings(value: unknown, visit: TextVisitor): unknown {
+function visitStrings(value: unknown, visit: RoleVisit): unknown {
   if (typeof value === 'string') return visit(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = visitStrings(value[i], visit);
@@ -129,7 +156,7 @@ function visitStrings(value: unknown, visit: TextVisitor): unknown {
 }
 
 /** Every string value and every key below `value` (free-form objects: metadata, JSON schemas, extensions). */
-function visitFree(value: unknown, visit: TextVisitor): unknown {
+function visitFree(value: unknown, visit: RoleVisit): unknown {
   if (typeof value === 'string') return visit(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = visitFree(value[i], visit);

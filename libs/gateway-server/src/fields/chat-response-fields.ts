@@ -115,7 +115,9 @@ export function applyOutputPolicy(
       return text;
     });
   }
-  const { outcome, texts: redacted } = policy.evaluate(texts, 'output', bucketKey);
+  // The completion's texts, all written by the assistant (consecutive choices are read across too).
+  const segments = texts.map((text) => ({ text, role: 'assistant' as const }));
+  const { outcome, texts: redacted } = policy.evaluate(segments, 'output', bucketKey);
   if (!outcome.enforced || outcome.decision === 'allow' || outcome.decision === 'flag')
     return { outcome, outputChars };
   if (outcome.decision === 'block') {

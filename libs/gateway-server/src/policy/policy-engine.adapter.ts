@@ -10,10 +10,10 @@ import {
 import { GatewayError } from '../errors/gateway-error';
 import {
   ALLOW,
-  mergeOutcomes,
   type CompiledPolicy,
   type PolicyOutcome,
   type TextRedactor,
+  type TextSegment,
 } from './policy-port';
 
 /**
@@ -55,36 +55,29 @@ class EnginePolicy implements CompiledPolicy {
   }
 
   evaluate(
-    texts: string[],
+    segments: readonly TextSegment[],
     target: PolicyTarget,
     bucketKey: string,
   ): { outcome: PolicyOutcome; texts: string[] } {
-    return failClosed(() => this.evaluateAll(texts, target, bucketKey));
+    return failClosed(() => this.evaluateAll(segments, target, bucketKey));
   }
 
   private evaluateAll(
-    texts: string[],
+    segments: readonly TextSegment[],
     target: PolicyTarget,
     bucketKey: string,
   ): { outcome: PolicyOutcome; texts: string[] } {
-    if (texts.length === 0)
-      return { outcome: { ...ALLOW, enforced: this.engine.isEnforced(bucketKey) }, texts };
-    const context = { target, bucketKey };
-    if (texts.length === 1) {
-      const result = this.engine.evaluate(texts[0], context);
-      return { outcome: toOutcome(result.metadata), texts: [result.text] };
-    }
-    const outcomes: PolicyOutcome[] = [];
-    const out = texts.map((text) => {
-      const result = this.engine.evaluate(text, context);
-      outcomes.push(toOutcome(result.metadata));
-      return result.text;
-    });
-    return { outcome: mergeOutcomes(outcomes), texts: out };
+    if (segments.length === 0)
+      return { outcome: { ...ALLOW, enforced: this.engine.isEnforced(bucketKey) }, texts: [] };
+    // The port's roles are the engine's: a role the engine does not know would not compile here.
+    const result = this.engine.evaluateSegments(segments, { target, bucketKey });
+    return { outcome: toOutcome(result.metadata), texts: [...result.texts] };
   }
 
   streamRedactor(target: PolicyTarget, bucketKey: string): TextRedactor {
-    return new EngineStreamRedactor(this.engine.createStreamRedactor({ target, bucketKey }));
+    // Streamed text is always the completion: the assistant wrote it.
+    const role = target === 'output' ? 'assistant' : undefined;
+    return new EngineStreamRedactor(this.engine.createStreamRedactor({ target, bucketKey, role }));
   }
 }
 

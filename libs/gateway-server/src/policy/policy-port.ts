@@ -14,6 +14,25 @@ export interface PolicyOutcome {
   enforced: boolean;
 }
 
+/**
+ * Who wrote a text of a request: the message's role for everything inside a message (its content, name,
+ * tool calls), `document` for retrieved content passed as such, `field` for text outside messages (tool
+ * definitions, JSON schemas, metadata, user). Tool results are where indirect injections live, and
+ * policies can limit rules to roles.
+ */
+export type TextRole =
+  'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function' | 'document' | 'field';
+
+/**
+ * One text of a request, in reading order. A field map (chat-request-fields.ts; one per API) produces the
+ * list; `evaluate` judges it as one request: consecutive texts are also read across their joint, so a
+ * secret or an instruction split between two messages is still found.
+ */
+export interface TextSegment {
+  readonly text: string;
+  readonly role: TextRole;
+}
+
 export interface TextRedactor {
   /** Feeds generated text; returns the text that is safe to release now (redacted when enforced). */
   push(text: string): string;
@@ -31,9 +50,12 @@ export interface TextRedactor {
 export interface CompiledPolicy {
   readonly policyId: string;
   readonly rolloutMode: RolloutMode;
-  /** One decision over several texts of one target; `texts` are redacted only when enforced (same order). */
+  /**
+   * One decision over the texts of one request (one target); `texts` are the segments' texts, redacted
+   * only when enforced (same order).
+   */
   evaluate(
-    texts: string[],
+    segments: readonly TextSegment[],
     target: PolicyTarget,
     bucketKey: string,
   ): { outcome: PolicyOutcome; texts: string[] };

@@ -49,7 +49,7 @@ describe('GatewayStateStore policy compilation', () => {
   const verdict = (projectId: string, text: string) => {
     const policy = store.policyFor(projectId);
     if (policy === null || policy === POLICY_UNAVAILABLE) return policy;
-    return policy.evaluate([text], 'input', 'u').outcome.decision;
+    return policy.evaluate([{ text, role: 'user' }], 'input', 'u').outcome.decision;
   };
 
   it('compiles each revision when it arrives, never on a request', () => {
