@@ -44,6 +44,21 @@ export class ScanSession {
     this.advance(true);
   }
 
+  /**
+   * Whole-text evaluation of `first + second` (the end of one message and the start of the next); returns
+   * the normalised position where `second` starts.
+   */
+  scanJoined(first: string, second: string): number {
+    this.plan.scan.forget();
+    forgetCodeUnits();
+    this.buf.append(first);
+    const joint = this.buf.normEnd;
+    this.buf.append(second);
+    this.buf.flush();
+    this.advance(true);
+    return joint;
+  }
+
   push(chunk: string): void {
     this.buf.append(chunk);
     this.follow();

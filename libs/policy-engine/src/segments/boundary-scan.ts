@@ -1,6 +1,6 @@
 import type { TargetPlan } from '../compile/compiled-rule';
 import type { Matcher } from '../matchers/matcher.types';
-import type { MatchBudget } from '../scan/match-budget';
+import { type MatchBudget, withMatchBudget } from '../scan/match-budget';
 import type { ScanLane } from '../scan/scan-lane';
 import { ScanSession } from '../scan/scan-session';
 
@@ -16,16 +16,15 @@ export interface SplitMatch {
   readonly redactEnd: number;
 }
 
-/** Head of the next segment pushed at first; doubled until every match from the tail is decided. */
-const FIRST_HEAD_CHUNK = 64;
+/** Characters of the next segment read at first; doubled while a match from the tail is undecided. */
+const FIRST_HEAD = 128;
 
 /**
- * The original offset of `text` (already scanned whole by `session`) from which a match could still grow
- * if more text followed: the streaming hold-back of its block/redact/flag matchers (`pendingFrom`).
- * `text.length` when nothing is open, which is the common case for prose (no boundary scan at all).
+ * The normalised position from which a match of the plan's block/redact/flag matchers could still change
+ * if more text followed the session's text (its length when none): the streaming hold-back, `pendingFrom`.
  * Call it right after the scan, while the plan's shared pass still holds this text.
  */
-export function openFrom(session: ScanSession, plan: TargetPlan): number {
+function pendingStart(session: ScanSession, plan: TargetPlan): number {
   const norm = session.buf.norm;
   let pending = norm.length;
   const visit = (matchers: readonly Matcher[]) => {
@@ -38,7 +37,17 @@ export function openFrom(session: ScanSession, plan: TargetPlan): number {
   visit(plan.blockMatchers);
   visit(plan.redactMatchers);
   visit(plan.flagMatchers);
-  return pending >= norm.length ? session.buf.origTotal : session.buf.origStartOf(pending);
+  return pending;
+}
+
+/**
+ * The original offset of `text` (already scanned whole by `session`) from which a match could still grow
+ * if more text followed; `text.length` when nothing is open, the common case for prose (no boundary scan
+ * at all).
+ */
+export function openFrom(session: ScanSession, plan: TargetPlan): number {
+  const pending = pendingStart(session, plan);
+  return pending >= session.buf.norm.length ? session.buf.origTotal : session.buf.origStartOf(pending);
 }
 
 /** Index not inside a surrogate pair (moves back onto the high surrogate). */
@@ -49,12 +58,25 @@ function codePointStart(text: string, index: number): number {
 }
 
 /**
+ * Whether a value could continue across the joint with a space in between: both edge characters are
+ * letters or digits, one of them a digit (groups of a card, phone, IBAN or SSN sent one message each). A
+ * joint with whitespace on either side already has its separator in the plain join.
+ */
+export function groupJoint(a: string, b: string): boolean {
+  const x = a.charCodeAt(a.length - 1);
+  const y = b.charCodeAt(0);
+  const digit = (c: number) => c >= 48 && c <= 57;
+  const alnum = (c: number) => digit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return alnum(x) && alnum(y) && (digit(x) || digit(y));
+}
+
+/**
  * Matches of `plan` that straddle the boundary between `a` and `b`: the open end of `a` (from `from`, plus
- * the look-behind context before it) and `glue` are scanned as a stream followed by as much of `b` as it
- * takes to decide every match that starts before the boundary. So the work is bounded by the longest
- * match, and is nil when `a` ends with nothing open. `glue` is '' (a token cut in two: `sk-proj-ab` +
- * `cd…`) or ' ' (groups sent one per message: `4111 1111` + `1111 1111`). Returns offsets in the joined
- * text, where it starts in `a` and how long the tail plus glue is (where `b` starts).
+ * the look-behind context before it), `glue`, and the start of `b` are scanned as one text, with more of
+ * `b` (doubling) while a match that starts before the boundary is still undecided. So the work is bounded
+ * by the longest match, and is nil when `a` ends with nothing open. `glue` is '' (a token cut in two:
+ * `sk-proj-ab` + `cd…`) or ' ' (groups sent one per message: `4111 1111` + `1111 1111`). Returns offsets
+ * in the joined text, where it starts in `a` and how long the tail plus glue is (where `b` starts).
  */
 export function scanBoundary(
   plan: TargetPlan,
@@ -66,18 +88,16 @@ export function scanBoundary(
 ): { tailStart: number; tailLength: number; matches: SplitMatch[] } {
   const tailStart = codePointStart(a, Math.max(0, from - plan.context));
   const tail = a.slice(tailStart) + glue;
-  const session = new ScanSession(plan, budget);
-  session.push(tail);
-  const boundary = session.buf.normEnd;
-  let offset = 0;
-  let step = FIRST_HEAD_CHUNK;
-  while (session.matchFrontier < boundary && offset < b.length) {
-    const end = Math.min(b.length, offset + step);
-    session.push(b.slice(offset, end));
-    offset = end;
-    step *= 2;
+  let session: ScanSession;
+  let boundary: number;
+  for (let head = FIRST_HEAD; ; head *= 2) {
+    const end = head >= b.length ? b.length : codePointStart(b, head);
+    session = new ScanSession(plan, budget);
+    boundary = session.scanJoined(tail, b.slice(0, end));
+    if (end === b.length) break;
+    const open = withMatchBudget(budget, () => pendingStart(session, plan));
+    if (open >= boundary) break;
   }
-  if (session.matchFrontier < boundary) session.finish();
   const matches: SplitMatch[] = [];
   const buf = session.buf;
   // Starts before `from` only had part of their look-behind: they are the earlier text's own business.

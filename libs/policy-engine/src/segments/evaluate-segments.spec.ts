@@ -61,6 +61,30 @@ describe('evaluateSegments: values split across two messages', () => {
     expect(result.texts).toEqual(['card [REDACTED:CARD]', ' ok']);
   });
 
+  it('blocks a PEM private key cut after its BEGIN line (the next message is read as far as it takes)', () => {
+    let body = '';
+    let x = 7;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    for (let line = 0; line < 20; line++) {
+      for (let j = 0; j < 64; j++) {
+        x = (x * 1103515245 + 12345) & 0x7fffffff;
+        body += alphabet[x % 64];
+      }
+      body += '\n';
+    }
+    const pem = `-----BEGIN RSA PRIVATE KEY-----\n${body}-----END RSA PRIVATE KEY-----`;
+    const segments = [user(`here: ${pem.slice(0, 25)}`), user(`${pem.slice(25)}\nthanks`)];
+    for (const s of segments)
+      expect(policy.evaluate(s.text, input).metadata.triggered_categories).toEqual([]);
+    const result = policy.evaluateSegments(segments, input);
+    expect(result.metadata.decision).toBe('block');
+    expect(result.metadata.triggered_categories).toEqual(['secret.private_key']);
+    expect(result.findings.filter((f) => f.split).map((f) => [f.segment, f.end])).toEqual([
+      [0, segments[0].text.length],
+      [1, pem.length - 25],
+    ]);
+  });
+
   it('does not extend a value that was complete in its own message into the next one', () => {
     const result = policy.evaluateSegments(
       [user('write to bob@example.com'), { role: 'assistant', text: 'Thanks Bob' }],

@@ -20,7 +20,14 @@ import {
   type RolloutMode,
   type SegmentRole,
 } from '../schema/policy-categories';
-import { injectionWindow, openFrom, scanBoundary, type LaneName, type SplitMatch } from './boundary-scan';
+import {
+  groupJoint,
+  injectionWindow,
+  openFrom,
+  scanBoundary,
+  type LaneName,
+  type SplitMatch,
+} from './boundary-scan';
 
 /** What evaluateSegments needs from the compiled policy. */
 export interface SegmentsPolicy {
@@ -32,6 +39,7 @@ export interface SegmentsPolicy {
 
 /** How two segments are joined to look for a split value: cut inside a token, or between two groups. */
 const GLUES = ['', ' '] as const;
+const PLAIN = [''] as const;
 
 /** Roles whose text the application itself writes: never joined with a neighbour for injection scoring. */
 const AUTHORED_ROLES: ReadonlySet<SegmentRole> = new Set<SegmentRole>(['system', 'developer', 'field']);
@@ -202,7 +210,7 @@ function splitMatches(
     // Where a's text is open under this plan; for b's plan (other roles' rules) it is worked out here.
     const open = plan === a.plan ? a.open : openUnder(plan, a.text, budget);
     if (open >= a.text.length) continue;
-    for (const glue of GLUES) {
+    for (const glue of groupJoint(a.text, b.text) ? GLUES : PLAIN) {
       const { tailStart, tailLength, matches } = scanBoundary(plan, a.text, open, glue, b.text, budget);
       for (const m of matches) {
         const part = splitAt(m, tailStart, tailLength, glue.length);
@@ -307,7 +315,9 @@ function scoreSplitInstruction(
     session.scanWhole(window.text);
     // Signals wholly inside one message were counted with it (under its own role): only those across
     // the joint count here, so a tool result's instruction is not also read as the user's.
+    let vocabulary = false;
     for (const f of session.signal.findings) {
+      if (!f.suppressed) vocabulary = true;
       const start = session.buf.origStartOf(f.start);
       const end = session.buf.origEndOf(f.end - 1);
       if (!(start < window.joint && end > window.joint + 1)) f.suppressed = true;
@@ -315,7 +325,9 @@ function scoreSplitInstruction(
     const tally = new DecisionTally(only, content);
     for (const r of only.injectionRules) if (request.triggered.has(r.rule)) tally.triggerRule(r.rule);
     tally.update(session);
-    applyInjectionModel(only, tally, window.text, messageRoleOf(role));
+    // The model reads the joint only where injection vocabulary (any rule signal) is near it: most
+    // conversations have none, and the model is the costly part (bench/policy-engine/segments.bench.ts).
+    if (vocabulary) applyInjectionModel(only, tally, window.text, messageRoleOf(role));
     request.add(only, tally, false);
   }
 }
