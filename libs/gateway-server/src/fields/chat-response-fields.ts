@@ -1,4 +1,9 @@
-import type { CompiledPolicy, PolicyOutcome, TextRedactor } from '../policy/policy-port';
+import {
+  mergeOutcomes,
+  type CompiledPolicy,
+  type PolicyOutcome,
+  type TextRedactor,
+} from '../policy/policy-port';
 import type { FieldEntry } from './chat-request-fields';
 
 /**
@@ -93,6 +98,25 @@ export function visitMessageTexts(
 }
 
 /**
+ * The completion's texts (all the assistant's), each judged alone and the outcomes merged: a stream
+ * judges each streamed text alone, and a whole response must get what its stream would (no joints).
+ */
+function evaluateEach(
+  policy: CompiledPolicy,
+  texts: readonly string[],
+  bucketKey: string,
+): { outcome: PolicyOutcome; texts: string[] } {
+  if (texts.length <= 1)
+    return policy.evaluate(
+      texts.map((text) => ({ text, role: 'assistant' })),
+      'output',
+      bucketKey,
+    );
+  const results = texts.map((text) => policy.evaluate([{ text, role: 'assistant' }], 'output', bucketKey));
+  return { outcome: mergeOutcomes(results.map((r) => r.outcome)), texts: results.map((r) => r.texts[0]) };
+}
+
+/**
  * The non-streamed output path: every text of every choice is evaluated as one output decision and
  * redacted in place when enforced. A block empties the choices and marks them finish_reason
  * "content_filter" (as OpenAI's own content filter does), so clients need no special case.
@@ -115,9 +139,7 @@ export function applyOutputPolicy(
       return text;
     });
   }
-  // The completion's texts, all written by the assistant (consecutive choices are read across too).
-  const segments = texts.map((text) => ({ text, role: 'assistant' as const }));
-  const { outcome, texts: redacted } = policy.evaluate(segments, 'output', bucketKey);
+  const { outcome, texts: redacted } = evaluateEach(policy, texts, bucketKey);
   if (!outcome.enforced || outcome.decision === 'allow' || outcome.decision === 'flag')
     return { outcome, outputChars };
   if (outcome.decision === 'block') {
