@@ -159,6 +159,19 @@ function normalizedTerms(terms: readonly string[], path: string, errors: PolicyC
   });
 }
 
+/** The signal matcher (and allowlist) on a pass of its own, for the joint of two messages. */
+interface SignalsOnly {
+  scan: SharedScan;
+  signalMatcher: SignalMatcher;
+  allowMatchers: Matcher[];
+}
+
+/** A function that computes its value on the first call and returns it from then on. */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 /** What plans of one target that differ only in injection rules share. */
 interface PlanMatchers {
   scan: SharedScan;
@@ -169,7 +182,8 @@ interface PlanMatchers {
   redactMatchers: Matcher[];
   flagMatchers: Matcher[];
   maxMatchLength: number;
-  signalsOnly: { scan: SharedScan; signalMatcher: SignalMatcher; allowMatchers: Matcher[] } | null;
+  /** Built on first use (most requests have no joint to read), then kept. */
+  signalsOnly: (() => SignalsOnly) | null;
 }
 
 interface LaneParts {
@@ -336,16 +350,19 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     const allowWindow = windowOf(allowMatchers);
     const maxMatchLength = holding === 0 ? 0 : holding + (allowWindow > 0 ? allowWindow - 1 : 0);
     // The text around a message boundary is read for injections with a pass of its own (no detectors).
-    let signalsOnly: PlanMatchers['signalsOnly'] = null;
-    if (signals.length > 0) {
-      const own = new SharedScan();
-      signalsOnly = {
-        scan: own,
-        signalMatcher: new SignalMatcher(signals, own),
-        allowMatchers: laneMatchers(allowPartsFor(target), own),
-      };
-      void own.ac;
-    }
+    const signalsOnly =
+      signals.length === 0
+        ? null
+        : once((): SignalsOnly => {
+            const own = new SharedScan();
+            const built = {
+              scan: own,
+              signalMatcher: new SignalMatcher(signals, own),
+              allowMatchers: laneMatchers(allowPartsFor(target), own),
+            };
+            void own.ac;
+            return built;
+          });
     return {
       scan,
       signals,
@@ -417,30 +434,33 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       context: LOOKBEHIND_CONTEXT,
       matchBudget,
     };
-    const injectionOnly: TargetPlan | null =
-      injectionModel && m.signalsOnly
-        ? Object.freeze({
-            ...base,
-            // The joint of two messages is read by the model at a stricter operating point: two
-            // unrelated texts side by side are not one prompt, and their joint should not add alarms.
-            injectionRules: injectionRules.map((ir) =>
-              Object.freeze({
-                ...ir,
-                modelThreshold: modelThresholdFor(
-                  injectionModel,
-                  (config.rules[ir.rule].threshold ?? 1) * BOUNDARY_STRICTNESS,
-                ),
-              }),
-            ),
-            allowMatchers: m.signalsOnly.allowMatchers,
-            blockMatchers: [],
-            redactMatchers: [],
-            flagMatchers: [],
-            signalMatcher: m.signalsOnly.signalMatcher,
-            scan: m.signalsOnly.scan,
-            maxMatchLength: 0,
-            injectionOnly: null,
-          })
+    const signalsOnly = m.signalsOnly;
+    const injectionOnly =
+      injectionModel && signalsOnly
+        ? once((): TargetPlan =>
+            Object.freeze({
+              ...base,
+              // The joint of two messages is read by the model at a stricter operating point: two
+              // unrelated texts side by side are not one prompt, and their joint should not add alarms.
+              injectionRules: injectionRules.map((ir) =>
+                Object.freeze({
+                  ...ir,
+                  modelThreshold: modelThresholdFor(
+                    injectionModel,
+                    (config.rules[ir.rule].threshold ?? 1) * BOUNDARY_STRICTNESS,
+                  ),
+                }),
+              ),
+              allowMatchers: signalsOnly().allowMatchers,
+              blockMatchers: [],
+              redactMatchers: [],
+              flagMatchers: [],
+              signalMatcher: signalsOnly().signalMatcher,
+              scan: signalsOnly().scan,
+              maxMatchLength: 0,
+              injectionOnly: null,
+            }),
+          )
         : null;
     const plan: TargetPlan = Object.freeze({
       ...base,

@@ -55,9 +55,9 @@ export interface TargetPlan {
   readonly matchBudget: number;
   /**
    * The same injection rules with only the signal matcher (and allowlist), for the text around the
-   * boundary of two messages; null without injection rules.
+   * boundary of two messages (built on the first call, then kept); null without injection rules.
    */
-  readonly injectionOnly: TargetPlan | null;
+  readonly injectionOnly: (() => TargetPlan) | null;
 }
 
 /** A target's plans: `any` for texts without a role, one per role (shared where their rules agree). */

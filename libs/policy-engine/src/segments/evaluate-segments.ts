@@ -309,8 +309,8 @@ function scoreSplitInstruction(
   const content = isContentRole(role);
   const window = injectionWindow(a.text, b.text);
   for (const plan of plans) {
-    const only = plan.injectionOnly;
-    if (only === null) continue;
+    if (plan.injectionOnly === null) continue;
+    const only = plan.injectionOnly();
     const session = new ScanSession(only, budget);
     session.scanWhole(window.text);
     // Signals wholly inside one message were counted with it (under its own role): only those across
