@@ -13,6 +13,7 @@
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
+const fs = require('fs');
 const path = require('path');
 const { Kafka, logLevel, ConfigResourceTypes } = require('kafkajs');
 
@@ -23,6 +24,21 @@ const BROKERS = (process.env.KAFKA_BROKERS || `127.0.0.1:${process.env.KAFKA_POR
   .split(',')
   .map((b) => b.trim())
   .filter(Boolean);
+/**
+ * TLS and SASL from the same environment variables and the same builder as the services
+ * (libs/messaging kafka-security.ts, compiled into dist/: the image has it, a checkout after a build).
+ */
+function securityOptions() {
+  const built = path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'kafka', 'kafka-security.js');
+  const wanted = Object.keys(process.env).some((name) => /^KAFKA_(SSL|SASL)/.test(name) && process.env[name]);
+  if (!fs.existsSync(built)) {
+    if (wanted) throw new Error(`KAFKA_SSL/KAFKA_SASL_* are set but ${built} is missing: run npm run build`);
+    return {};
+  }
+  const { kafkaSecurityFromEnv, kafkajsSecurity } = require(built);
+  return kafkajsSecurity(kafkaSecurityFromEnv(process.env));
+}
+
 const READY_TIMEOUT_MS = Number(process.env.KAFKA_READY_TIMEOUT_MS || 60000);
 
 const COMPACT_CONFIG = {
@@ -149,6 +165,7 @@ async function main() {
   const kafka = new Kafka({
     clientId: 'pgw-ensure-topics',
     brokers: BROKERS,
+    ...securityOptions(),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     requestTimeout: 30000,
