@@ -43,12 +43,15 @@ describe('end to end on a SASL_SSL broker', () => {
     await db?.drop();
   });
 
-  const start = (app: string, env: Record<string, string>) =>
-    freePort().then((port) => {
-      const service = new ServiceProcess(app, port, env);
-      services.push(service);
-      return service;
+  const start = async (app: string, env: Record<string, string>) => {
+    // Own metrics ports too: the defaults (9090-9093) may be taken by another test's services.
+    const service = new ServiceProcess(app, await freePort(), {
+      ...env,
+      METRICS_PORT: String(await freePort()),
     });
+    services.push(service);
+    return service;
+  };
   const serviceEnv = () => ({
     ...kafka.env,
     DATABASE_URL: db.url,
@@ -140,7 +143,12 @@ describe('end to end on a SASL_SSL broker', () => {
 
   it('each service exits 1 at start on a wrong password, with a message that holds no secret', async () => {
     const wrong = `wrong-${randomUUID()}`;
-    const env = { ...serviceEnv(), KAFKA_SASL_PASSWORD_FILE: '', KAFKA_SASL_PASSWORD: wrong };
+    const env = {
+      ...serviceEnv(),
+      UPSTREAM_BASE_URL: mock.baseUrl,
+      KAFKA_SASL_PASSWORD_FILE: '',
+      KAFKA_SASL_PASSWORD: wrong,
+    };
     const started = await Promise.all(
       ['policy', 'audit', 'billing', 'gateway'].map((app) => start(app, env)),
     );
