@@ -5,6 +5,7 @@ import {
   KafkaEventBus,
   KafkaSecurityError,
   kafkaSecurityFromEnv,
+  ThreadedKafkaEventBus,
   type IncomingMessage,
 } from '@pgw/messaging';
 import { startSecureTestKafka, waitFor, type SecureTestKafka } from '@pgw/testing';
@@ -54,6 +55,30 @@ describe('Kafka over SASL_SSL (real secured broker)', () => {
       });
       await follower.caughtUp;
       expect(followed).toEqual(['state']);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it("the gateway's threaded bus takes the same settings to its Kafka thread", async () => {
+    const run = randomUUID();
+    const bus = new ThreadedKafkaEventBus({
+      brokers: kafka.brokers,
+      clientId: `secure-thread-${run}`,
+      security: securityWith({}),
+      logger: () => undefined,
+    });
+    try {
+      await bus.publishAndWait(TOPICS.projectState, [{ key: run, value: uncheckedEncoded('threaded') }]);
+      const followed: string[] = [];
+      const follower = await bus.follow({
+        topics: [TOPICS.projectState],
+        onMessage: (m) => {
+          if (m.key === run) followed.push(String(m.value));
+        },
+      });
+      await follower.caughtUp;
+      expect(followed).toEqual(['threaded']);
     } finally {
       await bus.close();
     }
