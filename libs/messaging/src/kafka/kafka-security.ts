@@ -23,6 +23,19 @@ export type KafkaSasl = {
   [M in KafkaSaslMechanism]: { mechanism: M; username: string; password: string };
 }[KafkaSaslMechanism];
 
+/** Every variable kafkaSecurityFromEnv reads (the config classes declare them too; k8s/test checks the Job's). */
+export const KAFKA_SECURITY_VARIABLES = [
+  'KAFKA_SSL',
+  'KAFKA_SSL_CA_FILE',
+  'KAFKA_SSL_CERT_FILE',
+  'KAFKA_SSL_KEY_FILE',
+  'KAFKA_SASL_MECHANISM',
+  'KAFKA_SASL_USERNAME',
+  'KAFKA_SASL_USERNAME_FILE',
+  'KAFKA_SASL_PASSWORD',
+  'KAFKA_SASL_PASSWORD_FILE',
+] as const;
+
 export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
 
