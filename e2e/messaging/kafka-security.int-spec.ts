@@ -44,6 +44,15 @@ describe('Kafka over SASL_SSL (real secured broker)', () => {
       expect(bus.health()).toMatchObject({ buffered: 0, spilled: 0 });
       await waitFor(() => received.length >= 20, { description: 'the consumer to get the 20 messages' });
       expect(received.map((m) => m.value?.toString())).toEqual(Array.from({ length: 20 }, (_, i) => `${i}`));
+      // Idempotent producer: the broker stored them with a producer id and consecutive sequence numbers,
+      // which is what lets it drop a retried request's duplicate instead of appending it again.
+      const stored = kafka
+        .storedRecords(TOPICS.deadLetter, received[0].partition)
+        .filter((r) => r.key === run);
+      expect(stored).toHaveLength(20);
+      expect(stored.every((r) => r.producerId >= 0 && r.producerId === stored[0].producerId)).toBe(true);
+      const sequences = stored.map((r) => r.sequence);
+      expect(sequences).toEqual(Array.from({ length: 20 }, (_, i) => sequences[0] + i));
 
       await bus.publishAndWait(TOPICS.projectState, [{ key: run, value: uncheckedEncoded('state') }]);
       const followed: string[] = [];

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The second test broker: SASL_SSL only, SCRAM-SHA-256/512 and PLAIN users, a CA made at start. */
@@ -12,11 +12,52 @@ export interface SecureTestKafka {
   clientKeyFile: string;
   username: string;
   passwordFile: string;
+  /**
+   * The record batches of one partition as the broker stored them (Kafka's DumpLogSegments on the broker's
+   * own files): which producer id and sequence numbers each record was written with.
+   */
+  storedRecords(topic: string, partition: number): StoredRecord[];
   /** The environment a service connects with (SCRAM-SHA-512 over TLS, the password as a mounted file). */
   env: Record<string, string>;
 }
 
+export interface StoredRecord {
+  offset: bigint;
+  key: string;
+  /** -1 for a producer that is not idempotent. */
+  producerId: number;
+  sequence: number;
+}
+
 const repoRoot = resolve(__dirname, '..', '..', '..', '..');
+
+function dumpRecords(partitionDir: string): StoredRecord[] {
+  const segments = readdirSync(partitionDir)
+    .filter((name) => name.endsWith('.log'))
+    .map((name) => join(partitionDir, name));
+  const out = execFileSync(
+    'java',
+    [
+      '-cp',
+      join(repoRoot, '.kafka', 'libs', '*'),
+      'kafka.tools.DumpLogSegments',
+      '--print-data-log',
+      '--files',
+      segments.join(','),
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const records: StoredRecord[] = [];
+  let producerId = -1;
+  for (const line of out.split('\n')) {
+    const batch = /^baseOffset: \d+ .* producerId: (-?\d+) /.exec(line);
+    if (batch) producerId = Number(batch[1]);
+    const record = /^\| offset: (\d+) .* sequence: (-?\d+) .* key: (\S*) payload/.exec(line);
+    if (record)
+      records.push({ offset: BigInt(record[1]), sequence: Number(record[2]), key: record[3], producerId });
+  }
+  return records;
+}
 
 /**
  * Starts (or reuses) the SASL_SSL broker of `scripts/kafka/kafka.sh` (KAFKA_SECURITY=sasl_ssl, port
@@ -48,6 +89,8 @@ export function startSecureTestKafka(): SecureTestKafka {
     clientKeyFile: join(dir, 'client.key'),
     username,
     passwordFile,
+    storedRecords: (topic, partition) =>
+      dumpRecords(join(repoRoot, '.kafka', `data-${port}`, `${topic}-${partition}`)),
     env: {
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_SSL: 'true',
