@@ -146,6 +146,25 @@ describe('Kafka over SASL_SSL (real secured broker)', () => {
         security: securityWith({}),
         timeoutMs: 1_000,
       }),
-    ).resolves.toEqual({ reachable: false, protocol: 'SASL_SSL (scram-sha-512, user pgw)' });
+    ).resolves.toMatchObject({
+      reachable: false,
+      protocol: 'SASL_SSL (scram-sha-512, user pgw)',
+      detail: expect.stringContaining('ECONNREFUSED'),
+    });
+  });
+
+  it('says why when TLS meets a plaintext listener, and when a plaintext client meets the TLS one', async () => {
+    const plaintextBroker = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+    await expect(
+      checkKafkaSecurity({ brokers: plaintextBroker, clientId: 'secure-check', security: { ssl: {} } }),
+    ).resolves.toMatchObject({ reachable: false, protocol: 'SSL', detail: expect.stringContaining('TLS') });
+    await expect(
+      checkKafkaSecurity({
+        brokers: kafka.brokers,
+        clientId: 'secure-check',
+        security: {},
+        timeoutMs: 2_000,
+      }),
+    ).resolves.toMatchObject({ reachable: false, protocol: 'PLAINTEXT', detail: expect.any(String) });
   });
 });

@@ -87,7 +87,7 @@ export interface KafkaPreflightOptions {
  */
 export async function checkKafkaSecurity(
   options: KafkaPreflightOptions,
-): Promise<{ reachable: boolean; protocol: string }> {
+): Promise<{ reachable: boolean; protocol: string; detail?: string }> {
   const { Kafka, logLevel } = loadKafkajs();
   const timeoutMs = options.timeoutMs ?? 5_000;
   const kafka = new Kafka({
@@ -109,7 +109,13 @@ export async function checkKafkaSecurity(
   } catch (error) {
     const reason = securityFailure(error, options.security);
     if (reason) throw new KafkaSecurityError(reason);
-    return { reachable: false, protocol };
+    // kafkajs's own words (no secret in them), e.g. a TLS client at a plaintext listener: "Client network
+    // socket disconnected before secure TLS connection was established".
+    const detail = chain(error)
+      .map((e) => e.message)
+      .filter((m): m is string => !!m)
+      .pop();
+    return { reachable: false, protocol, ...(detail && { detail }) };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -127,12 +133,12 @@ export async function kafkaSecurityAtStart(options: {
   env?: Record<string, string | undefined>;
 }): Promise<KafkaSecurity> {
   const security = kafkaSecurityFromEnv(options.env ?? process.env);
-  const { reachable, protocol } = await checkKafkaSecurity({ ...options, security });
+  const { reachable, protocol, detail } = await checkKafkaSecurity({ ...options, security });
   const brokers = options.brokers.join(',');
   options.log(
     reachable
       ? `Kafka over ${protocol} at ${brokers}`
-      : `Kafka over ${protocol}: no broker at ${brokers} answered yet; connecting in the background`,
+      : `Kafka over ${protocol}: no broker at ${brokers} answered yet (${detail ?? 'no answer'}); connecting in the background`,
   );
   return security;
 }
