@@ -288,6 +288,15 @@ function logFindings(services) {
       s.logLines(pattern).map((line) => `${s.app}: ${line}`),
     );
     for (const line of lines.slice(0, 5)) console.log(`[chaos] log finding: ${line.slice(0, 300)}`);
+    // The lines before the first finding (a multi-line error object names its origin only above it).
+    for (const service of Object.values(services)) {
+      const all = service.output.split('\n');
+      const at = all.findIndex((line) => pattern.test(line));
+      if (at < 0) continue;
+      const context = all.slice(Math.max(0, at - 12), at + 1).map((line) => line.slice(0, 200));
+      console.log(`[chaos] ${service.app}, before its first finding:\n${context.join('\n')}`);
+      break;
+    }
     return lines.length;
   };
   return {
