@@ -31,7 +31,7 @@ async function bootstrap(): Promise<void> {
   }
   if (config.MIGRATE_ONLY) {
     await migrateOnly({
-      target: { kind: 'postgres', url: config.DATABASE_URL },
+      target: config.database,
       schema: BILLING_SCHEMA,
       migrations: BILLING_MIGRATIONS,
     });

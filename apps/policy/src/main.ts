@@ -25,7 +25,7 @@ async function bootstrap(): Promise<void> {
   }
   if (config.MIGRATE_ONLY) {
     await migrateOnly({
-      target: { kind: 'postgres', url: config.DATABASE_URL },
+      target: config.database,
       schema: POLICY_SCHEMA,
       migrations: POLICY_MIGRATIONS,
     });
@@ -46,7 +46,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     PolicyAppModule.forRoot(
       {
-        database: { kind: 'postgres', url: config.DATABASE_URL },
+        database: config.database,
         adminToken: config.ADMIN_TOKEN,
         runMigrations: config.RUN_MIGRATIONS,
         keyUsage: { consumerGroup: config.KEY_USAGE_CONSUMER_GROUP },
