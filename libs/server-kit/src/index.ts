@@ -8,5 +8,6 @@ export * from './metrics-registry';
 export * from './http-timeouts';
 export * from './metrics-server';
 export * from './service-env';
+export * from './tls-config';
 export * from './console/console.module';
 export * from './console/console-assets';
