@@ -1,7 +1,9 @@
 import { type DetectorDef } from '../detectors/detector.types';
 import { SIGNALS } from '../detectors/injection.signals';
 import { modelThresholdFor, shippedInjectionModel } from '../detectors/injection/shipped-model';
-import { PII_DETECTORS } from '../detectors/pii.detectors';
+import { PHONE, PII_DETECTORS } from '../detectors/pii.detectors';
+import { phoneDetector } from '../detectors/pii/phone.detector';
+import { PhoneNumbering } from '../detectors/pii/phone-numbering';
 import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
 import type { Matcher } from '../matchers/matcher.types';
@@ -61,6 +63,21 @@ function familyOf(category: string): RuleFamily {
   const kind = ruleKind(category);
   if (kind === 'detector') return category.startsWith('secret.') ? 'secret' : 'pii';
   return kind;
+}
+
+/** Phone detectors per region list, shared by the policies that name the same list. */
+const phoneDetectors = new Map<string, DetectorDef>();
+
+function phoneDetectorFor(regions: readonly string[] | undefined): DetectorDef {
+  if (regions === undefined) return PHONE;
+  const key = regions.join(',');
+  let def = phoneDetectors.get(key);
+  if (def === undefined) {
+    if (phoneDetectors.size >= 64) phoneDetectors.clear();
+    def = phoneDetector(new PhoneNumbering(regions));
+    phoneDetectors.set(key, def);
+  }
+  return def;
 }
 
 function defaultPlaceholder(category: string): string {
@@ -181,6 +198,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
   const config: PolicyConfig = validation.config;
   const errors: PolicyConfigError[] = [];
   const bufferStreaming = config.streaming?.mode === 'buffer';
+  const phone = phoneDetectorFor(config.phoneRegions);
 
   const rules: CompiledRule[] = config.rules.map((r) =>
     Object.freeze({
@@ -246,8 +264,11 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       const kind = ruleKind(r.category);
       const rank = FAMILY_RANK[rules[i].family] * 100_000;
       if (kind === 'detector') {
-        const def = DETECTORS.get(DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id']) as DetectorDef;
-        lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(def) * 1000 + i });
+        const builtIn = DETECTORS.get(
+          DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id'],
+        ) as DetectorDef;
+        const def = builtIn === PHONE ? phone : builtIn;
+        lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(builtIn) * 1000 + i });
       } else if (kind === 'denylist') {
         for (const term of terms.get(i) ?? []) {
           lane.terms.push({

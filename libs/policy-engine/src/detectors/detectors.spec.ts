@@ -28,6 +28,32 @@ describe('built-in detectors', () => {
     expect(found('office 09-7625400')).toEqual([]);
   });
 
+  it('takes phone regions per policy: two policies with different regions in one process', () => {
+    const phonePolicy = (phoneRegions?: string[]) =>
+      compilePolicy({
+        version: 1,
+        ...(phoneRegions ? { phoneRegions } : {}),
+        rules: [{ id: 'p', category: 'pii.phone', target: 'input', action: 'flag' }],
+      });
+    const phones = (p: ReturnType<typeof phonePolicy>, text: string) =>
+      p.evaluate(text, { target: 'input' }).findings.map((f) => text.slice(f.start, f.end));
+    const israel = phonePolicy(['IL']);
+    const us = phonePolicy(['US']);
+    const byDefault = phonePolicy();
+    const il = 'office 09-7625400';
+    const nanp = 'office 212-5551234';
+    expect(phones(israel, il)).toEqual(['09-7625400']);
+    expect(phones(us, il)).toEqual([]);
+    expect(phones(us, nanp)).toEqual(['212-5551234']);
+    expect(phones(israel, nanp)).toEqual([]);
+    // The process default still applies to policies without their own list, and only to them.
+    setPhoneRegions(['US']);
+    expect(phones(byDefault, il)).toEqual([]);
+    expect(phones(israel, il)).toEqual(['09-7625400']);
+    expect(() => phonePolicy(['XX'])).toThrow(/phoneRegions\[0\]/);
+    expect(() => phonePolicy(['us'])).toThrow(/phoneRegions must be ISO 3166-1 alpha-2/);
+  });
+
   it('keeps the specific label when the generic assignment value runs on', () => {
     const text = '{"api_key": "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8,other"}';
     expect(found(text)).toEqual([['secret.github_token', 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8']]);
