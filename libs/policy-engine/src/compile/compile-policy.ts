@@ -5,6 +5,7 @@ import { PHONE, PII_DETECTORS } from '../detectors/pii.detectors';
 import { phoneDetector } from '../detectors/pii/phone.detector';
 import { PhoneNumbering } from '../detectors/pii/phone-numbering';
 import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
+import { Base64RescanMatcher } from '../matchers/base64-rescan.matcher';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
 import type { Matcher } from '../matchers/matcher.types';
 import { LinearRegex } from '../matchers/linear-regex';
@@ -170,6 +171,8 @@ function laneMatchers(parts: LaneParts, scan: SharedScan): Matcher[] {
   for (let i = 0; i < parts.detectors.length; i += DetectorGroupMatcher.MAX) {
     matchers.push(new DetectorGroupMatcher(parts.detectors.slice(i, i + DetectorGroupMatcher.MAX), scan));
   }
+  // The same detectors again on base64 runs, decoded (a finding there redacts the encoded span).
+  if (parts.detectors.length > 0) matchers.push(new Base64RescanMatcher(parts.detectors));
   if (parts.terms.length > 0) matchers.push(new TermMatcher(parts.terms, scan));
   matchers.push(...RegexGroupMatcher.build(parts.regexes));
   return matchers;

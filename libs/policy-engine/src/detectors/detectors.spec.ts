@@ -54,6 +54,33 @@ describe('built-in detectors', () => {
     expect(() => phonePolicy(['us'])).toThrow(/phoneRegions must be ISO 3166-1 alpha-2/);
   });
 
+  it('decodes base64 runs and reports the decoded finding on the encoded span', () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const aws = b64('aws_access_key_id = AKIAZ52HGXYRN4WBTEST');
+    expect(found(`env: ${aws} done`)).toEqual([['secret.aws_access_key', aws]]);
+    const card = b64('card 4111 1111 1111 1111');
+    expect(found(`x ${card}`)).toEqual([['pii.card', card]]);
+    const urlSafe = b64('mail me: john.doe@example.com').replace(/\+/g, '-').replace(/\//g, '_');
+    expect(found(`(${urlSafe})`)).toEqual([['pii.email', urlSafe]]);
+    // Text with nothing in it, binary, long words and hex ids stay.
+    expect(found(b64('the quick brown fox jumps over the lazy dog'))).toEqual([]);
+    expect(
+      found(Buffer.from(Array.from({ length: 48 }, (_v, i) => (i * 37) % 256)).toString('base64')),
+    ).toEqual([]);
+    expect(
+      found('internationalization getElementsByTagName 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b'),
+    ).toEqual([]);
+    // Runs longer than 4096 characters are not decoded (bounded work).
+    const long = b64(`${'a'.repeat(3100)} password=hunter2!`);
+    expect(long.length).toBeGreaterThan(4096);
+    expect(found(long)).toEqual([]);
+    // A base64 JWT keeps its own label.
+    const jwt = b64(
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    );
+    expect(found(jwt)).toEqual([['secret.jwt_base64', jwt]]);
+  });
+
   it('keeps the specific label when the generic assignment value runs on', () => {
     const text = '{"api_key": "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8,other"}';
     expect(found(text)).toEqual([['secret.github_token', 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8']]);

@@ -32,6 +32,9 @@ const PLANTED = [
   'TICKET-123456',
   'support@example.com',
   '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
+  // base64 of "password=hunter2!" and of "card 4111 1111 1111 1111" (decoded and rescanned)
+  'cGFzc3dvcmQ9aHVudGVyMiE=',
+  'Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx',
 ];
 const FILLER = [
   'the',
@@ -66,6 +69,8 @@ const FILLER = [
   '_secret',
   'key=',
   '"',
+  'QUJD',
+  '=',
 ];
 
 const policy: PolicyConfigInput = {
@@ -247,6 +252,14 @@ describe('stream redactor', () => {
     for (let cut = 0; cut <= text.length; cut++) {
       const { out } = streamed(text, [cut]);
       expect(out).toBe('my key is [REDACTED:OPENAI_KEY], mail [REDACTED:EMAIL] thanks');
+    }
+  });
+
+  it('masks a base64-encoded secret split across any chunk boundary', () => {
+    const text = 'cfg cGFzc3dvcmQ9aHVudGVyMiE= and Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx end';
+    for (let cut = 0; cut <= text.length; cut++) {
+      const { out } = streamed(text, [cut]);
+      expect(out).toBe('cfg [REDACTED:SECRET] and [REDACTED:CARD] end');
     }
   });
 
