@@ -5,7 +5,7 @@ import { PHONE, PII_DETECTORS } from '../detectors/pii.detectors';
 import { phoneDetector } from '../detectors/pii/phone.detector';
 import { PhoneNumbering } from '../detectors/pii/phone-numbering';
 import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
-import { Base64RescanMatcher } from '../matchers/base64-rescan.matcher';
+import { Base64RescanMatcher, Base64Runs } from '../matchers/base64-rescan.matcher';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
 import type { Matcher } from '../matchers/matcher.types';
 import { LinearRegex } from '../matchers/linear-regex';
@@ -166,13 +166,13 @@ interface LaneParts {
   regexes: RegexSpec[];
 }
 
-function laneMatchers(parts: LaneParts, scan: SharedScan): Matcher[] {
+function laneMatchers(parts: LaneParts, scan: SharedScan, base64Runs: Base64Runs): Matcher[] {
   const matchers: Matcher[] = [];
   for (let i = 0; i < parts.detectors.length; i += DetectorGroupMatcher.MAX) {
     matchers.push(new DetectorGroupMatcher(parts.detectors.slice(i, i + DetectorGroupMatcher.MAX), scan));
   }
   // The same detectors again on base64 runs, decoded (a finding there redacts the encoded span).
-  if (parts.detectors.length > 0) matchers.push(new Base64RescanMatcher(parts.detectors));
+  if (parts.detectors.length > 0) matchers.push(new Base64RescanMatcher(parts.detectors, base64Runs));
   if (parts.terms.length > 0) matchers.push(new TermMatcher(parts.terms, scan));
   matchers.push(...RegexGroupMatcher.build(parts.regexes));
   return matchers;
@@ -338,10 +338,11 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       }
     }
 
-    const allowMatchers = laneMatchers(allowParts, scan);
-    const blockMatchers = laneMatchers(lanes.block, scan);
-    const redactMatchers = laneMatchers(lanes.redact, scan);
-    const flagMatchers = laneMatchers(lanes.flag, scan);
+    const base64Runs = new Base64Runs(scan);
+    const allowMatchers = laneMatchers(allowParts, scan, base64Runs);
+    const blockMatchers = laneMatchers(lanes.block, scan, base64Runs);
+    const redactMatchers = laneMatchers(lanes.redact, scan, base64Runs);
+    const flagMatchers = laneMatchers(lanes.flag, scan, base64Runs);
     void scan.ac; // build the shared automaton now, not on the first evaluation
     const holding = windowOf([...blockMatchers, ...redactMatchers]);
     const allowWindow = windowOf(allowMatchers);
