@@ -81,6 +81,13 @@ describe('built-in detectors', () => {
     expect(found(jwt)).toEqual([['secret.jwt_base64', jwt]]);
   });
 
+  it("does not report cloud vendors' documentation keys", () => {
+    expect(found('aws_access_key: AKIAIOSFODNN7EXAMPLE')).toEqual([]);
+    expect(found('key AKIAI44QH8DHBEXAMPLE')).toEqual([]);
+    expect(found('aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toEqual([]);
+    expect(found('key AKIALALEMEL33243OLIA')).toEqual([['secret.aws_access_key', 'AKIALALEMEL33243OLIA']]);
+  });
+
   it('keeps the specific label when the generic assignment value runs on', () => {
     const text = '{"api_key": "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8,other"}';
     expect(found(text)).toEqual([['secret.github_token', 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8']]);

@@ -38,8 +38,9 @@ export const AWS_ACCESS_KEY = literalPrefixed({
   placeholder: '[REDACTED:AWS_ACCESS_KEY]',
   prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA'],
   re: /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/y,
-  // "AKIAXXXXXXXXXXXXXXXX" and the like are placeholders.
-  validate: (m) => !/(.)\1{7}/.test(m[0].slice(4)),
+  // "AKIAXXXXXXXXXXXXXXXX" and the like are placeholders; AWS's documentation keys end in "EXAMPLE"
+  // (AKIAIOSFODNN7EXAMPLE; gitleaks allowlists the same).
+  validate: (m) => !/(.)\1{7}/.test(m[0].slice(4)) && !m[0].endsWith('EXAMPLE'),
   token: asciiSet('A-Z0-9'),
   maxLength: 20,
   lookahead: 1,
@@ -204,6 +205,8 @@ export const AWS_SECRET_KEY: DetectorDef = {
   // The finding is the value alone, so a more specific detector matching the same value wins the tie.
   match: (text, p, out) => {
     if (!stickyMatch(AWS_SECRET_RE, text, p, out)) return false;
+    // AWS's documentation secrets (wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY) are published examples.
+    if (text.startsWith('EXAMPLEKEY', out.end - 10)) return false;
     out.redactStart = out.end - 40;
     out.redactEnd = out.end;
     out.start = out.redactStart;

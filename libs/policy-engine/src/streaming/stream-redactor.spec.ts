@@ -10,11 +10,11 @@ const PLANTED = [
   '378282246310005',
   '5555555555554444',
   'sk-proj-abc123DEF456ghi789JKL012mno',
-  'AKIAIOSFODNN7EXAMPLE',
+  'AKIALALEMEL33243OLIA',
   'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
   'xoxb-123456789012-abcdefABCDEF',
   'password=hunter2!',
-  'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  'aws_secret_access_key = Xz4pQ9vL2mN8bR7tK1wY6sD3fG0hJ5cV8aE2uI9o',
   'OPENAI_API_KEY=sk-proj-abc123DEF456ghi789JKL012mno',
   'db.password: "S3cr3t!x"',
   'api_key: "Zx9!kLm2Qp"',
@@ -280,8 +280,8 @@ describe('stream redactor', () => {
     });
     const onBlock = jest.fn();
     const redactor = blocking.createStreamRedactor({ target: 'output' }, { onBlock });
-    expect(redactor.push('the key: AKIAIOSF')).toBe('the key: ');
-    expect(redactor.push('ODNN7EXAMPLE and more')).toBe('');
+    expect(redactor.push('the key: AKIALALE')).toBe('the key: ');
+    expect(redactor.push('MEL33243OLIA and more')).toBe('');
     expect(redactor.blocked).toBe(true);
     expect(onBlock).toHaveBeenCalledTimes(1);
     expect(onBlock.mock.calls[0][0]).toMatchObject({
