@@ -4,7 +4,11 @@ import { modelThresholdFor, shippedInjectionModel } from '../detectors/injection
 import { PHONE, PII_DETECTORS } from '../detectors/pii.detectors';
 import { phoneDetector } from '../detectors/pii/phone.detector';
 import { PhoneNumbering } from '../detectors/pii/phone-numbering';
-import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
+import {
+  GENERIC_ASSIGNMENT,
+  GENERIC_ASSIGNMENT_SHAPES,
+  SECRET_DETECTORS,
+} from '../detectors/secret.detectors';
 import { Base64RescanMatcher, Base64Runs } from '../matchers/base64-rescan.matcher';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
 import type { Matcher } from '../matchers/matcher.types';
@@ -271,7 +275,12 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
           DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id'],
         ) as DetectorDef;
         const def = builtIn === PHONE ? phone : builtIn;
-        lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(builtIn) * 1000 + i });
+        const priority = rank + DETECTOR_ORDER.indexOf(builtIn) * 1000 + i;
+        lane.detectors.push({ def, rule: i, priority });
+        if (builtIn === GENERIC_ASSIGNMENT) {
+          for (const shape of GENERIC_ASSIGNMENT_SHAPES)
+            lane.detectors.push({ def: shape, rule: i, priority });
+        }
       } else if (kind === 'denylist') {
         for (const term of terms.get(i) ?? []) {
           lane.terms.push({

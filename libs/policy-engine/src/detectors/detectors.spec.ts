@@ -88,6 +88,50 @@ describe('built-in detectors', () => {
     expect(found('key AKIALALEMEL33243OLIA')).toEqual([['secret.aws_access_key', 'AKIALALEMEL33243OLIA']]);
   });
 
+  it('finds secrets in setter and lookup calls and in URL credentials, under the generic label', () => {
+    const v = 'x7Kp2QmZ9vLw4RtY';
+    for (const text of [
+      `setPassword("${v}")`,
+      `user.setApiKey('${v}');`,
+      `os.getenv("API_KEY", "${v}")`,
+      `System.setProperty("db.password", "${v}");`,
+      `postgres://admin:${v}@db.internal:5432/app`,
+      `redis://:${v}@localhost:6379`,
+    ]) {
+      expect([text, found(text)]).toEqual([text, [['secret.generic_assignment', v]]]);
+    }
+    // Names, references, placeholders and non-secret keys stay; a URL without a password is an address.
+    expect(found('setPassword("DB_PASSWORD")')).toEqual([]);
+    expect(found('os.getenv("API_KEY", "${API_KEY}")')).toEqual([]);
+    expect(found('config.get("token_url", "https://auth.example.com/x7Kp2")')).toEqual([]);
+    expect(found('setTimeout("x7Kp2QmZ9vLw4RtY")')).toEqual([]);
+    expect(found('postgres://admin:password@db:5432')).toEqual([]);
+    expect(found('mail jane.doe@example.com')).toEqual([['pii.email', 'jane.doe@example.com']]);
+  });
+
+  it('sees through each evasion of the issue list (regression)', () => {
+    const card = (text: string) => found(text).filter(([c]) => c === 'pii.card').length;
+    const ssn = (text: string) => found(text).filter(([c]) => c === 'pii.ssn').length;
+    const tag = (s: string) => [...s].map((ch) => String.fromCodePoint(0xe0000 + ch.charCodeAt(0))).join('');
+    expect(card(`card 4111${tag('x')} 1111 1111 1111`)).toBe(1); // Unicode Tag characters
+    expect(found(`key sk-proj-abc123${tag('hi')}DEF456ghi789JKL012mno`)).toEqual([
+      ['secret.openai_key', `sk-proj-abc123${tag('hi')}DEF456ghi789JKL012mno`],
+    ]);
+    expect(card('card 4\u28001\u280011 1111 1111 1111')).toBe(1); // Braille blank between characters
+    for (const filler of ['\u3164', '\u115f', '\u1160', '\uffa0']) {
+      expect(card(`card 41${filler}11 1111 1111 1111`)).toBe(1); // Hangul fillers
+    }
+    expect(card('card ٤١١١ ١١١١ ١١١١ ١١١١')).toBe(1); // Arabic-Indic digits
+    expect(card('card ۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱')).toBe(1); // Extended Arabic-Indic
+    expect(card('card ४१११ ११११ ११११ ११११')).toBe(1); // Devanagari
+    expect(ssn('ssn ১২৩-৪৫-৬৭৮৯')).toBe(1); // Bengali
+    expect(card('card ４１１１ １１１１ １１１１ １１１１')).toBe(1); // full-width
+    expect(card('card 4111.1111.1111.1111')).toBe(1); // '.' separators
+    expect(card('card 4111/1111/1111/1111')).toBe(1); // '/' separators
+    expect(ssn('ssn 123.45.6789')).toBe(1);
+    expect(ssn('ssn 123/45/6789')).toBe(1);
+  });
+
   it('keeps the specific label when the generic assignment value runs on', () => {
     const text = '{"api_key": "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8,other"}';
     expect(found(text)).toEqual([['secret.github_token', 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8']]);

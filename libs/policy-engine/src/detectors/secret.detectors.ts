@@ -1,6 +1,12 @@
 import { allExcept, asciiSet } from '../normalize/char-tables';
 import { type DetectorDef, stickyMatch } from './detector.types';
-import { assignmentPrefix, IDENT, makeGenericAssignment } from './secret/generic-assignment.detector';
+import {
+  assignmentPrefix,
+  IDENT,
+  makeGenericAssignment,
+  makeGenericCall,
+  URL_CREDENTIALS,
+} from './secret/generic-assignment.detector';
 import { literalPrefixed, randomLooking } from './secret/literal-prefixed';
 import { PROVIDER_TOKEN_DETECTORS } from './secret/provider-tokens.detectors';
 
@@ -247,9 +253,16 @@ const SHARED_PREFIXES = new Set([
  * A value that starts with a provider's prefix is that provider's to judge: the generic detector leaves
  * it alone (a malformed "xoxp-1234567890" is no secret under any label).
  */
-export const GENERIC_ASSIGNMENT = makeGenericAssignment(
-  SPECIFIC_DETECTORS.flatMap((d) => d.prefixes ?? []).filter((p) => p.length >= 4 && !SHARED_PREFIXES.has(p)),
+const OWNED_PREFIXES = SPECIFIC_DETECTORS.flatMap((d) => d.prefixes ?? []).filter(
+  (p) => p.length >= 4 && !SHARED_PREFIXES.has(p),
 );
+export const GENERIC_ASSIGNMENT = makeGenericAssignment(OWNED_PREFIXES);
+
+/** More shapes of the generic assignment, run under its rule: setter/lookup calls, URL credentials. */
+export const GENERIC_ASSIGNMENT_SHAPES: readonly DetectorDef[] = [
+  makeGenericCall(OWNED_PREFIXES),
+  URL_CREDENTIALS,
+];
 
 export const SECRET_DETECTORS: readonly DetectorDef[] = [
   ...PROVIDER_TOKEN_DETECTORS,

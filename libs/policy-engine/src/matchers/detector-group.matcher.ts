@@ -284,7 +284,7 @@ export class DetectorGroupMatcher implements Matcher {
     if (p < this.from && !det.reaches) return;
     const c = units[p];
     if (c >= 128 || det.start[c] !== 1) return;
-    if (p > 0 && ASCII_WORD[units[p - 1]] === 1) return;
+    if (!det.midWord && p > 0 && ASCII_WORD[units[p - 1]] === 1) return;
     if (det.second !== null) {
       const c2 = p + 1 < text.length ? units[p + 1] : 0;
       if (c2 >= 128 || det.second[c2] !== 1) return;

@@ -111,3 +111,93 @@ export function makeGenericAssignment(ownedPrefixes: readonly string[]): Detecto
     },
   };
 }
+
+/** `f("value")` or `f("KEY", "value")` at the '(': the string arguments. */
+const CALL_RE =
+  /\([ \t]{0,2}(["'])([^"'\s]{1,64})\1(?:[ \t]{0,2},[ \t]{0,2}(["'])([^\s"'`]{4,200})\3)?[ \t]{0,2}(\)?)/y;
+const SETTER = /^(?:set|with|put|use|add)[-_]?/i;
+const CALL_START = asciiSet('(');
+const URL_CREDENTIALS_RE = /:\/\/([^\s:@/?#"'<>]{0,64}):([^\s:@/?#"'<>]{3,200})@[A-Za-z0-9[]/y;
+const URL_SCHEME_START = asciiSet(':');
+
+/** The identifier right before p (its last dotted segment), at most 64 characters back. */
+function identifierBefore(text: string, p: number): string {
+  let s = p;
+  while (s > 0 && p - s < 64 && IDENT[text.charCodeAt(s - 1)] === 1 && text.charCodeAt(s - 1) !== 46) s--;
+  return text.slice(s, p);
+}
+
+function reportValue(out: MatchOut, valueStart: number, value: string): void {
+  out.start = valueStart;
+  out.redactStart = valueStart;
+  out.end = valueStart + value.length;
+  out.redactEnd = out.end;
+}
+
+/**
+ * Setter and lookup calls that hold a secret (`setPassword("...")`, `os.getenv("API_KEY", "...")`,
+ * `System.setProperty("db.password", "...")`): reported as generic assignments (same rule, same label).
+ */
+export function makeGenericCall(ownedPrefixes: readonly string[]): DetectorDef {
+  const owned = (value: string) => ownedPrefixes.some((p) => value.startsWith(p));
+  return {
+    id: 'generic_assignment',
+    category: 'secret.generic_assignment',
+    placeholder: '[REDACTED:SECRET]',
+    start: CALL_START,
+    token: allExcept('\n\r\v\f\u2028\u2029'),
+    maxLength: 1 + 2 + 66 + 5 + 202 + 3,
+    lookahead: 1,
+    midWord: true,
+    triggers: ['prefix'],
+    prefixes: ['("', "('", '( "', "( '"],
+    match: (text, p, out: MatchOut) => {
+      CALL_RE.lastIndex = p;
+      const m = CALL_RE.exec(text);
+      if (!m) return false;
+      const [, , first, , second, close] = m;
+      if (second !== undefined) {
+        if (!ASSIGN_KEYWORD.test(first) || NOT_SECRET_KEY.test(first)) return false;
+        if (!looksLikeSecretValue(second) || owned(second)) return false;
+        if (!STRONG_KEYWORD.test(first) && !randomKeyValue(second)) return false;
+        reportValue(out, text.indexOf(second, text.indexOf(',', p + 2 + first.length)), second);
+        return true;
+      }
+      if (close !== ')') return false;
+      const name = identifierBefore(text, p);
+      const setter = SETTER.exec(name);
+      if (setter === null) return false;
+      const key = name.slice(setter[0].length);
+      if (!STRONG_KEYWORD.test(key) || NOT_SECRET_KEY.test(key)) return false;
+      if (!looksLikeSecretValue(first) || owned(first)) return false;
+      const at = text.indexOf(first, p + 1);
+      reportValue(out, at, first);
+      return true;
+    },
+  };
+}
+
+/** `scheme://user:password@host` (detect-secrets' basic-auth plugin): the password. */
+export const URL_CREDENTIALS: DetectorDef = {
+  id: 'generic_assignment',
+  category: 'secret.generic_assignment',
+  placeholder: '[REDACTED:SECRET]',
+  start: URL_SCHEME_START,
+  token: allExcept('\n\r\v\f\u2028\u2029'),
+  maxLength: 3 + 64 + 1 + 200 + 2,
+  lookahead: 0,
+  midWord: true,
+  triggers: ['prefix'],
+  prefixes: ['://'],
+  match: (text, p, out: MatchOut) => {
+    URL_CREDENTIALS_RE.lastIndex = p;
+    const m = URL_CREDENTIALS_RE.exec(text);
+    if (!m) return false;
+    const password = m[2];
+    if (PLACEHOLDER_VALUE.test(password) || REFERENCE_VALUE.test(password) || /^(.)\1*$/.test(password))
+      return false;
+    if (/^(?:password|passwd|pass|pwd|secret)$/i.test(password)) return false;
+    reportValue(out, p + 3 + m[1].length + 1, password);
+    return true;
+  },
+};
