@@ -105,7 +105,7 @@ describe('built-in detectors', () => {
     expect(found('os.getenv("API_KEY", "${API_KEY}")')).toEqual([]);
     expect(found('config.get("token_url", "https://auth.example.com/x7Kp2")')).toEqual([]);
     expect(found('setTimeout("x7Kp2QmZ9vLw4RtY")')).toEqual([]);
-    expect(found('postgres://admin:password@db:5432')).toEqual([]);
+    expect(found('postgres://admin:${DB_PASSWORD}@db:5432')).toEqual([]);
     expect(found('mail jane.doe@example.com')).toEqual([['pii.email', 'jane.doe@example.com']]);
   });
 

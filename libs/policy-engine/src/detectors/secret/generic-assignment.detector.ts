@@ -196,7 +196,6 @@ export const URL_CREDENTIALS: DetectorDef = {
     const password = m[2];
     if (PLACEHOLDER_VALUE.test(password) || REFERENCE_VALUE.test(password) || /^(.)\1*$/.test(password))
       return false;
-    if (/^(?:password|passwd|pass|pwd|secret)$/i.test(password)) return false;
     reportValue(out, p + 3 + m[1].length + 1, password);
     return true;
   },
