@@ -97,6 +97,8 @@ describe('built-in detectors', () => {
       `System.setProperty("db.password", "${v}");`,
       `postgres://admin:${v}@db.internal:5432/app`,
       `redis://:${v}@localhost:6379`,
+      `apikey "${v}";`,
+      `private_key'${v}';`,
     ]) {
       expect([text, found(text)]).toEqual([text, [['secret.generic_assignment', v]]]);
     }

@@ -151,7 +151,11 @@ export class DetectorGroupMatcher implements Matcher {
         this.separatorEntries.push(k);
         t.anyPrev(58, T_SEP);
         t.anyPrev(61, T_SEP);
-        if (def.id === 'generic_assignment') t.anyPrev(62, T_SEP); // <password>value
+        if (def.id === 'generic_assignment') {
+          t.anyPrev(62, T_SEP); // <password>value
+          t.anyPrev(34, T_SEP); // apikey "value";
+          t.anyPrev(39, T_SEP);
+        }
         if (def.id === 'aws_secret_key')
           for (const a of [65, 97]) for (const w of [87, 119]) t.mark(a, w, T_AW);
         return;

@@ -35,6 +35,11 @@ const PLANTED = [
   // base64 of "password=hunter2!" and of "card 4111 1111 1111 1111" (decoded and rescanned)
   'cGFzc3dvcmQ9aHVudGVyMiE=',
   'Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx',
+  // generic shapes: setter call, lookup call, URL credentials, keyword then quoted value and ';'
+  'setPassword("x7Kp2QmZ9vLw4RtY")',
+  "os.getenv('API_KEY', 'x7Kp2QmZ9vLw4RtY')",
+  'postgres://admin:x7Kp2QmZ9vLw4RtY@db.internal/app',
+  'apikey "x7Kp2QmZ9vLw4RtY";',
 ];
 const FILLER = [
   'the',
@@ -71,6 +76,10 @@ const FILLER = [
   '"',
   'QUJD',
   '=',
+  ';',
+  '("',
+  "'",
+  '://',
 ];
 
 const policy: PolicyConfigInput = {

@@ -25,6 +25,14 @@ const GENERIC_RE = new RegExp(
     `(?:(["'\`])([^\\s"'\`]{4,200})\\3|([^\\s"'\`,;<>]{4,200})(?![^\\s"'\`,;<>]))`,
   'iy',
 );
+/**
+ * A keyword name, then a quoted value closed by ';' with no separator (`apikey "...";`, C-style macros and
+ * calls; detect-secrets' FOLLOWED_BY_QUOTES_AND_SEMICOLON). Value in group 3.
+ */
+const NO_SEPARATOR_RE = new RegExp(
+  `([A-Za-z0-9_.-]{0,32}?(?:${KEYWORDS})[A-Za-z0-9_.-]{0,16})[ \\t]{0,3}(["'])([^\\s"'\`]{4,200})\\2(?=;)`,
+  'iy',
+);
 const PLACEHOLDER_VALUE =
   /^(?:[*!]|process\.env|os\.environ|env[.:]|config\.|settings\.|secrets?[.:/]|vault:|arn:|projects\/|your[_-]|xxx|\.\.\.|\.?\.?\/|~\/)|fake|dummy|example|changeme|placeholder/i;
 /** A whole value that refers to something else: ${VAR}, $var, {{ var }}, %VAR%, <token>, [secret], f(x). */
@@ -66,6 +74,7 @@ export function assignmentPrefix(text: string, p: number, keyword: RegExp | null
   if (i === n) return true;
   if (keyword !== null && !keyword.test(text.slice(p, i))) return false;
   let q = text.charCodeAt(i);
+  if (keyword !== null && (q === 34 || q === 39)) return true; // a quoted key, or `apikey"value";`
   if (q === 34 || q === 39) q = text.charCodeAt(++i);
   if (q === 91 && i + 1 === n) return true;
   if (q === 91 && text.charCodeAt(i + 1) === 93)
@@ -75,7 +84,20 @@ export function assignmentPrefix(text: string, p: number, keyword: RegExp | null
   if (i === n) return true;
   const c = text.charCodeAt(i);
   if (c === 63 || c === 46) return i + 1 === n || text.charCodeAt(i + 1) === 61; // ?= and .=
-  return c === 58 || c === 61 || (keyword !== null && c === 62);
+  return c === 58 || c === 61 || (keyword !== null && (c === 62 || c === 34 || c === 39)); // `key "v";`
+}
+
+function matchNoSeparator(text: string, p: number, out: MatchOut, owned: (v: string) => boolean): boolean {
+  const m = stickyMatch(NO_SEPARATOR_RE, text, p, out);
+  if (!m) return false;
+  const [, key, , value] = m;
+  if (NOT_SECRET_KEY.test(key) || !STRONG_KEYWORD.test(key) || !looksLikeSecretValue(value) || owned(value))
+    return false;
+  out.end -= 1;
+  out.redactEnd = out.end;
+  out.redactStart = out.end - value.length;
+  out.start = out.redactStart;
+  return true;
 }
 
 /** The generic detector; values starting with one of `ownedPrefixes` are left to the specific detectors. */
@@ -95,7 +117,7 @@ export function makeGenericAssignment(ownedPrefixes: readonly string[]): Detecto
     viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
     match: (text, p, out: MatchOut) => {
       const m = stickyMatch(GENERIC_RE, text, p, out);
-      if (!m) return false;
+      if (!m) return matchNoSeparator(text, p, out, owned);
       const [, key, separator, quoteChar, quoted, bare] = m;
       const quote = quoteChar ?? '';
       const value = quoted ?? bare;
@@ -148,6 +170,8 @@ export function makeGenericCall(ownedPrefixes: readonly string[]): DetectorDef {
     token: allExcept('\n\r\v\f\u2028\u2029'),
     maxLength: 1 + 2 + 66 + 5 + 202 + 3,
     lookahead: 1,
+    // The value is reported, up to this far after the '(' (so searches from a later point still try it).
+    backReach: 1 + 2 + 66 + 5 + 2,
     midWord: true,
     triggers: ['prefix'],
     prefixes: ['("', "('", '( "', "( '"],
@@ -186,6 +210,7 @@ export const URL_CREDENTIALS: DetectorDef = {
   token: allExcept('\n\r\v\f\u2028\u2029'),
   maxLength: 3 + 64 + 1 + 200 + 2,
   lookahead: 0,
+  backReach: 3 + 64 + 1,
   midWord: true,
   triggers: ['prefix'],
   prefixes: ['://'],
