@@ -100,7 +100,9 @@ describe('built-in detectors', () => {
       `apikey "${v}";`,
       `private_key'${v}';`,
     ]) {
-      expect([text, found(text)]).toEqual([text, [['secret.generic_assignment', v]]]);
+      const result = policy.evaluate(text, { target: 'input' });
+      expect([text, result.findings.map((f) => f.category)]).toEqual([text, ['secret.generic_assignment']]);
+      expect(result.text).toBe(text.replace(v, '[REDACTED:SECRET]'));
     }
     // Names, references, placeholders and non-secret keys stay; a URL without a password is an address.
     expect(found('setPassword("DB_PASSWORD")')).toEqual([]);

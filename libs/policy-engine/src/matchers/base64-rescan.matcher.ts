@@ -1,5 +1,5 @@
 import { asciiSet } from '../normalize/char-tables';
-import { codeUnits } from '../normalize/code-units';
+import { adoptCodeUnits, codeUnits } from '../normalize/code-units';
 import { DetectorGroupMatcher, type DetectorEntry } from './detector-group.matcher';
 import { type Candidate, compareCandidates, type Matcher } from './matcher.types';
 import { SharedScan } from './shared-scan';
@@ -37,6 +37,15 @@ function asText(bytes: Uint8Array): string | null {
   // Not fatal mode: an exception per rejected run would cost more than the whole search.
   const text = utf8.decode(bytes);
   return text.includes('\uFFFD') ? null : text;
+}
+
+/** A short string's own code units (bytes when ASCII), so converting it leaves the shared buffers alone. */
+function unitsOf(s: string): Uint8Array | Uint16Array {
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 128;
+  const units = ascii ? new Uint8Array(s.length) : new Uint16Array(s.length);
+  for (let i = 0; i < s.length; i++) units[i] = s.charCodeAt(i);
+  return units;
 }
 
 /** A run of base64 characters: [start, end) with its '=' padding, the characters decoded in `text`. */
@@ -175,6 +184,10 @@ export class Base64RescanMatcher implements Matcher {
 
   findNext(text: string, from: number): Candidate | null {
     const runs = this.runs.find(text, from);
+    if (runs.length === 0) return null;
+    // The text's code units (the shared conversion the lane's other matchers use): a rescan must not
+    // convert the decoded text into the same scratch buffer, or every matcher converts the text again.
+    const outer = codeUnits(text);
     let lo = 0;
     let hi = runs.length;
     while (lo < hi) {
@@ -186,7 +199,9 @@ export class Base64RescanMatcher implements Matcher {
       const run = runs[k];
       if (run.decoded === undefined) run.decoded = asText(Buffer.from(run.encoded, 'base64'));
       if (run.decoded === null || run.decoded.length < 8) continue;
+      adoptCodeUnits(run.decoded, unitsOf(run.decoded));
       const found = this.rescan(run.decoded);
+      adoptCodeUnits(text, outer);
       if (found !== null) {
         return {
           start: run.start,

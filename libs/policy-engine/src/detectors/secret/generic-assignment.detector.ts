@@ -149,8 +149,12 @@ function identifierBefore(text: string, p: number): string {
   return text.slice(s, p);
 }
 
-function reportValue(out: MatchOut, valueStart: number, value: string): void {
-  out.start = valueStart;
+/**
+ * The finding runs from the attempt (the '(' or '://') to the value's end and only the value is redacted:
+ * a finding that started after the attempt would need a back reach, which slows every stream push.
+ */
+function reportValue(out: MatchOut, p: number, valueStart: number, value: string): void {
+  out.start = p;
   out.redactStart = valueStart;
   out.end = valueStart + value.length;
   out.redactEnd = out.end;
@@ -170,8 +174,6 @@ export function makeGenericCall(ownedPrefixes: readonly string[]): DetectorDef {
     token: allExcept('\n\r\v\f\u2028\u2029'),
     maxLength: 1 + 2 + 66 + 5 + 202 + 3,
     lookahead: 1,
-    // The value is reported, up to this far after the '(' (so searches from a later point still try it).
-    backReach: 1 + 2 + 66 + 5 + 2,
     midWord: true,
     triggers: ['prefix'],
     prefixes: ['("', "('", '( "', "( '"],
@@ -184,7 +186,7 @@ export function makeGenericCall(ownedPrefixes: readonly string[]): DetectorDef {
         if (!ASSIGN_KEYWORD.test(first) || NOT_SECRET_KEY.test(first)) return false;
         if (!looksLikeSecretValue(second) || owned(second)) return false;
         if (!STRONG_KEYWORD.test(first) && !randomKeyValue(second)) return false;
-        reportValue(out, text.indexOf(second, text.indexOf(',', p + 2 + first.length)), second);
+        reportValue(out, p, text.indexOf(second, text.indexOf(',', p + 2 + first.length)), second);
         return true;
       }
       if (close !== ')') return false;
@@ -195,7 +197,7 @@ export function makeGenericCall(ownedPrefixes: readonly string[]): DetectorDef {
       if (!STRONG_KEYWORD.test(key) || NOT_SECRET_KEY.test(key)) return false;
       if (!looksLikeSecretValue(first) || owned(first)) return false;
       const at = text.indexOf(first, p + 1);
-      reportValue(out, at, first);
+      reportValue(out, p, at, first);
       return true;
     },
   };
@@ -210,7 +212,6 @@ export const URL_CREDENTIALS: DetectorDef = {
   token: allExcept('\n\r\v\f\u2028\u2029'),
   maxLength: 3 + 64 + 1 + 200 + 2,
   lookahead: 0,
-  backReach: 3 + 64 + 1,
   midWord: true,
   triggers: ['prefix'],
   prefixes: ['://'],
@@ -221,7 +222,7 @@ export const URL_CREDENTIALS: DetectorDef = {
     const password = m[2];
     if (PLACEHOLDER_VALUE.test(password) || REFERENCE_VALUE.test(password) || /^(.)\1*$/.test(password))
       return false;
-    reportValue(out, p + 3 + m[1].length + 1, password);
+    reportValue(out, p, p + 3 + m[1].length + 1, password);
     return true;
   },
 };
