@@ -149,6 +149,40 @@ function identifierBefore(text: string, p: number): string {
   return text.slice(s, p);
 }
 
+const URL_PART = allExcept(' \t\n\r\v\f:@/?#"\'<>');
+
+/** Could `scheme://user:password@` still start at p (':' of '://'), given the text so far? */
+function urlCredentialsViable(text: string, p: number): boolean {
+  const n = text.length;
+  let i = p;
+  for (let k = 0; k < 3; k++, i++) {
+    if (i === n) return true;
+    if (text.charCodeAt(i) !== (k === 0 ? 58 : 47)) return false;
+  }
+  const userStart = i;
+  while (i < n && i - userStart <= 64 && URL_PART[text.charCodeAt(i)] === 1) i++;
+  if (i === n) return true;
+  if (i - userStart > 64 || text.charCodeAt(i) !== 58) return false;
+  const passStart = ++i;
+  while (i < n && i - passStart <= 200 && URL_PART[text.charCodeAt(i)] === 1) i++;
+  if (i === n) return true;
+  return i - passStart >= 3 && i - passStart <= 200 && text.charCodeAt(i) === 64;
+}
+
+/** Could a quoted call argument still follow the '(' at p, given the text so far? */
+function callViable(text: string, p: number): boolean {
+  const n = text.length;
+  let i = p + 1;
+  for (let k = 0; k < 2 && i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9); k++) i++;
+  if (i === n) return true;
+  const q = text.charCodeAt(i);
+  if (q !== 34 && q !== 39) return false;
+  const argStart = ++i;
+  while (i < n && i - argStart <= 64 && text.charCodeAt(i) !== q && !/\s/.test(text[i])) i++;
+  if (i === n) return true;
+  return text.charCodeAt(i) === q && i > argStart;
+}
+
 /**
  * The finding runs from the attempt (the '(' or '://') to the value's end and only the value is redacted:
  * a finding that started after the attempt would need a back reach, which slows every stream push.
@@ -177,6 +211,8 @@ export function makeGenericCall(ownedPrefixes: readonly string[]): DetectorDef {
     midWord: true,
     triggers: ['prefix'],
     prefixes: ['("', "('", '( "', "( '"],
+    viablePrefix: callViable,
+    quick: callViable,
     match: (text, p, out: MatchOut) => {
       CALL_RE.lastIndex = p;
       const m = CALL_RE.exec(text);
@@ -215,6 +251,8 @@ export const URL_CREDENTIALS: DetectorDef = {
   midWord: true,
   triggers: ['prefix'],
   prefixes: ['://'],
+  viablePrefix: urlCredentialsViable,
+  quick: urlCredentialsViable,
   match: (text, p, out: MatchOut) => {
     URL_CREDENTIALS_RE.lastIndex = p;
     const m = URL_CREDENTIALS_RE.exec(text);
