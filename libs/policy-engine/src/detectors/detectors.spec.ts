@@ -24,6 +24,10 @@ describe('built-in detectors', () => {
     expect(found('call 09171234567')).toEqual([['pii.phone', '09171234567']]);
     expect(found('on 2024-01-15 at noon')).toEqual([]);
     expect(found('office 09-7625400')).toEqual([['pii.phone', '09-7625400']]);
+    expect(found('tel 0 532 123 45 67')).toEqual([['pii.phone', '0 532 123 45 67']]);
+    expect(found('call 905321234567')).toEqual([['pii.phone', '905321234567']]);
+    expect(found('order 905321234567')).toEqual([]);
+    expect(found('SP (11) 91234-5678')).toEqual([['pii.phone', '(11) 91234-5678']]);
     setPhoneRegions(['US']);
     expect(found('office 09-7625400')).toEqual([]);
   });

@@ -64,16 +64,24 @@ function metadataShape(
 ): boolean {
   if (digits.length < 8 || dateLike(g, digits)) return false;
   if (g.length === 4 && g.every((len) => len <= 3) && text.charCodeAt(p + g[0]) === 46) return false; // IPv4
-  if (paren === -1 && g.some((len) => len < 2)) return false;
+  // A lone trunk "0" group is how Turkish numbers are often written ("0 532 123 45 67").
+  const loneTrunk = g[0] === 1 && digits.charCodeAt(0) === 48 && g.length >= 3;
+  if (paren === -1 && g.some((len, k) => len < 2 && !(k === 0 && loneTrunk))) return false;
   if (digits.startsWith('00')) return seps > 0 && validInternational(digits.slice(2));
   if (seps === 0 && paren === -1) {
+    // A country code written without '+' ("905321234567"), only after a phone word.
+    if (digits.length >= 11 && digits.length <= 13 && digits.charCodeAt(0) !== 48) {
+      const ctx = PHONE_CONTEXT.test(text.slice(Math.max(0, p - 40), p));
+      if (ctx && validInternational(digits)) return true;
+    }
     if (digits.length < 10 || digits.length > 11) return false;
     const obvious = digits.charCodeAt(0) === 48 || /^1[3-9]\d{9}$/.test(digits);
     if (!obvious && !PHONE_CONTEXT.test(text.slice(Math.max(0, p - 40), p))) return false;
     return numbering.validNational(digits);
   }
   if (g.length >= 3 && g[0] <= 3 && digits.charCodeAt(0) !== 48 && validInternational(digits)) return true;
-  return numbering.validNational(digits);
+  // "(11) 91234-5678": an area code in parentheses is a phone number whether or not the trunk 0 is written.
+  return numbering.validNational(digits) || (paren === 0 && numbering.validNational(`0${digits}`));
 }
 
 /** Digit groups separated by single ' ', '-' or '.' (one "(area)" group allowed). */
