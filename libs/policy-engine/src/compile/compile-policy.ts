@@ -1,8 +1,15 @@
 import { type DetectorDef } from '../detectors/detector.types';
 import { SIGNALS, type SignalDef } from '../detectors/injection.signals';
 import { modelThresholdFor, shippedInjectionModel } from '../detectors/injection/shipped-model';
-import { PII_DETECTORS } from '../detectors/pii.detectors';
-import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
+import { PHONE, PII_DETECTORS } from '../detectors/pii.detectors';
+import { phoneDetector } from '../detectors/pii/phone.detector';
+import { PhoneNumbering } from '../detectors/pii/phone-numbering';
+import {
+  GENERIC_ASSIGNMENT,
+  GENERIC_ASSIGNMENT_SHAPES,
+  SECRET_DETECTORS,
+} from '../detectors/secret.detectors';
+import { Base64RescanMatcher, Base64Runs } from '../matchers/base64-rescan.matcher';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
 import type { Matcher } from '../matchers/matcher.types';
 import { LinearRegex } from '../matchers/linear-regex';
@@ -78,6 +85,21 @@ function familyOf(category: string): RuleFamily {
   const kind = ruleKind(category);
   if (kind === 'detector') return category.startsWith('secret.') ? 'secret' : 'pii';
   return kind;
+}
+
+/** Phone detectors per region list, shared by the policies that name the same list. */
+const phoneDetectors = new Map<string, DetectorDef>();
+
+function phoneDetectorFor(regions: readonly string[] | undefined): DetectorDef {
+  if (regions === undefined) return PHONE;
+  const key = regions.join(',');
+  let def = phoneDetectors.get(key);
+  if (def === undefined) {
+    if (phoneDetectors.size >= 64) phoneDetectors.clear();
+    def = phoneDetector(new PhoneNumbering(regions));
+    phoneDetectors.set(key, def);
+  }
+  return def;
 }
 
 function defaultPlaceholder(category: string): string {
@@ -192,11 +214,13 @@ interface LaneParts {
   regexes: RegexSpec[];
 }
 
-function laneMatchers(parts: LaneParts, scan: SharedScan): Matcher[] {
+function laneMatchers(parts: LaneParts, scan: SharedScan, base64Runs: Base64Runs): Matcher[] {
   const matchers: Matcher[] = [];
   for (let i = 0; i < parts.detectors.length; i += DetectorGroupMatcher.MAX) {
     matchers.push(new DetectorGroupMatcher(parts.detectors.slice(i, i + DetectorGroupMatcher.MAX), scan));
   }
+  // The same detectors again on base64 runs, decoded (a finding there redacts the encoded span).
+  if (parts.detectors.length > 0) matchers.push(new Base64RescanMatcher(parts.detectors, base64Runs));
   if (parts.terms.length > 0) matchers.push(new TermMatcher(parts.terms, scan));
   matchers.push(...RegexGroupMatcher.build(parts.regexes));
   return matchers;
@@ -225,6 +249,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
   const config: PolicyConfig = validation.config;
   const errors: PolicyConfigError[] = [];
   const bufferStreaming = config.streaming?.mode === 'buffer';
+  const phone = phoneDetectorFor(config.phoneRegions);
 
   const rules: CompiledRule[] = config.rules.map((r) =>
     Object.freeze({
@@ -320,8 +345,16 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       const kind = ruleKind(r.category);
       const rank = FAMILY_RANK[rules[i].family] * 100_000;
       if (kind === 'detector') {
-        const def = DETECTORS.get(DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id']) as DetectorDef;
-        lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(def) * 1000 + i });
+        const builtIn = DETECTORS.get(
+          DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id'],
+        ) as DetectorDef;
+        const def = builtIn === PHONE ? phone : builtIn;
+        const priority = rank + DETECTOR_ORDER.indexOf(builtIn) * 1000 + i;
+        lane.detectors.push({ def, rule: i, priority });
+        if (builtIn === GENERIC_ASSIGNMENT) {
+          for (const shape of GENERIC_ASSIGNMENT_SHAPES)
+            lane.detectors.push({ def: shape, rule: i, priority });
+        }
       } else if (kind === 'denylist') {
         for (const term of terms.get(i) ?? []) {
           lane.terms.push({
@@ -341,10 +374,12 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     // One character pass per evaluation, shared by every matcher of this plan.
     const scan = new SharedScan();
     const signalMatcher = signals.length > 0 ? new SignalMatcher(signals, scan) : null;
-    const allowMatchers = laneMatchers(allowPartsFor(target), scan);
-    const blockMatchers = laneMatchers(lanes.block, scan);
-    const redactMatchers = laneMatchers(lanes.redact, scan);
-    const flagMatchers = laneMatchers(lanes.flag, scan);
+    // Base64 runs found once per evaluation, shared by the plan's rescan matchers (one per lane).
+    const base64Runs = new Base64Runs(scan);
+    const allowMatchers = laneMatchers(allowPartsFor(target), scan, base64Runs);
+    const blockMatchers = laneMatchers(lanes.block, scan, base64Runs);
+    const redactMatchers = laneMatchers(lanes.redact, scan, base64Runs);
+    const flagMatchers = laneMatchers(lanes.flag, scan, base64Runs);
     void scan.ac; // build the shared automaton now, not on the first evaluation
     const holding = windowOf([...blockMatchers, ...redactMatchers]);
     const allowWindow = windowOf(allowMatchers);
@@ -358,7 +393,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
             const built = {
               scan: own,
               signalMatcher: new SignalMatcher(signals, own),
-              allowMatchers: laneMatchers(allowPartsFor(target), own),
+              allowMatchers: laneMatchers(allowPartsFor(target), own, new Base64Runs(own)),
             };
             void own.ac;
             return built;
