@@ -218,6 +218,38 @@ describe('evaluateSegments: injections and roles', () => {
     expect(p.evaluate('nightshade', input).metadata.triggered_categories).toEqual(['denylist.codename']);
   });
 
+  it("gives each role's plan the base64 rescan and the policy's phone regions", () => {
+    const encoded = Buffer.from('aws_access_key_id = AKIALALEMEL33243OLIA').toString('base64');
+    const roled = compilePolicy({
+      version: 1,
+      phoneRegions: ['IL'],
+      rules: [
+        { id: 'aws', category: 'secret.aws_access_key', target: 'input', action: 'redact', roles: ['tool'] },
+        { id: 'phone', category: 'pii.phone', target: 'input', action: 'redact', roles: ['user'] },
+      ],
+    });
+    // Each text holds both values; each role's plan finds only its own rule's. The New York number is a
+    // phone under the process default regions, not under this policy's own (Israel only).
+    const segments: TextSegment[] = [
+      user(`office 09-7625400, NY 212-5551234, env ${encoded}`),
+      { role: 'tool', text: `env: ${encoded} office 09-7625400` },
+    ];
+    const result = roled.evaluateSegments(segments, input);
+    const found = result.findings.map((f) => [
+      f.segment,
+      f.rule_id,
+      segments[f.segment].text.slice(f.start, f.end),
+    ]);
+    expect(found).toEqual([
+      [0, 'phone', '09-7625400'],
+      [1, 'aws', encoded],
+    ]);
+    expect(result.texts).toEqual([
+      `office [REDACTED:PHONE], NY 212-5551234, env ${encoded}`,
+      'env: [REDACTED:AWS_ACCESS_KEY] office 09-7625400',
+    ]);
+  });
+
   it('an overlapping rule of another role does not hide a match (each role has its own plan)', () => {
     const p = compilePolicy({
       version: 1,
