@@ -1,3 +1,4 @@
+import { ADMIN_ROUTE_ERRORS_PROVIDER } from '@pgw/server-kit';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@pgw/persistence';
@@ -65,6 +66,7 @@ export class AuditServerModule {
       ],
       providers: [
         { provide: AUDIT_SERVER_OPTIONS, useValue: options },
+        ADMIN_ROUTE_ERRORS_PROVIDER,
         AuditReadiness,
         AuditHealth,
         AuditLifecycle,

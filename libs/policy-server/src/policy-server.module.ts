@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@pgw/persistence';
-import { ADMIN_TOKEN } from '@pgw/server-kit';
+import { ADMIN_ROUTE_ERRORS_PROVIDER, ADMIN_TOKEN } from '@pgw/server-kit';
 import { PolicyDatabaseHealth } from './database/policy-database.health';
 import { POLICY_CONNECTION, POLICY_MIGRATIONS, POLICY_SCHEMA } from './database/policy-migrations';
 import { PolicyMigrator } from './database/policy-migrator';
@@ -66,6 +66,7 @@ export class PolicyServerModule {
       ],
       providers: [
         { provide: POLICY_SERVER_OPTIONS, useValue: options },
+        ADMIN_ROUTE_ERRORS_PROVIDER,
         { provide: ADMIN_TOKEN, useValue: options.adminToken },
         PolicyMigrator,
         OutboxRelay,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { RolloutMode } from '@pgw/contracts';
-import { AdminApiException, decodeCursor, encodeCursor, notFound, type Page } from '@pgw/server-kit';
+import { AdminApiException, encodeCursor, INT4_MAX, notFound, readCursor, type Page } from '@pgw/server-kit';
 import { ChangeHistoryRepository } from '../history/change-history.repository';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { StateOutbox } from '../outbox/state-outbox';
@@ -124,8 +124,12 @@ export class PoliciesService {
     query: { limit: number; cursor?: string },
   ): Promise<Page<PolicyRevisionResponseDto>> {
     const project = await this.findProject(projectId);
-    const cursor = decodeCursor<{ r?: unknown }>(query.cursor);
-    const before = typeof cursor?.r === 'number' ? cursor.r : null;
+    const before = readCursor(query.cursor, (value) => {
+      const r = (value as { r?: unknown } | null)?.r;
+      return Number.isInteger(r) && (r as number) >= 1 && (r as number) <= INT4_MAX
+        ? (r as number)
+        : undefined;
+    });
     const rows = await this.transactions.read((manager) =>
       this.policyRevisionRepository.list(manager, projectId, before, query.limit + 1),
     );

@@ -1,5 +1,6 @@
+import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 export class CreatePriceRequestDto {
   @ApiProperty({
@@ -21,7 +22,7 @@ export class CreatePriceRequestDto {
 
   @ApiPropertyOptional({ description: 'When the price starts to apply (default: now). Never in the past.' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   effective_from?: string;
 }
 

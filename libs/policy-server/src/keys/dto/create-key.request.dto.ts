@@ -1,16 +1,7 @@
+import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { RateLimitsDto } from '../../projects/dto/rate-limits.dto';
 
 export class CreateKeyRequestDto {
@@ -26,7 +17,7 @@ export class CreateKeyRequestDto {
     description: 'Must be in the future.',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   expires_at?: string | null;
 
   @ApiPropertyOptional({
