@@ -71,10 +71,11 @@ async function bootstrap(): Promise<void> {
     name: 'demo',
     allowedModels: config.DEMO_MODELS.split(',').map((model) => model.trim()),
     keySecret: secrets.demoKeySecret,
+    // DEMO_POLICY=false: a policy without rules (every project has a policy; this one checks nothing).
     policyConfig:
       config.DEMO_POLICY === 'true'
         ? (defaultPolicyConfig() as unknown as Record<string, unknown>)
-        : undefined,
+        : { version: 1, name: 'no rules', rules: [] },
   });
   await bus.flush();
 

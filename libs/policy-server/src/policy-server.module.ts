@@ -21,6 +21,7 @@ import { PoliciesController } from './policies/policies.controller';
 import { PoliciesService } from './policies/policies.service';
 import { PolicyDryRunService } from './policies/policy-dry-run.service';
 import { PolicyEngineAdapter } from './policies/policy-engine.adapter';
+import { PolicyRevisionWriter } from './policies/policy-revision.writer';
 import { PolicyRevisionEntity } from './policies/policy-revision.entity';
 import { POLICY_SERVER_OPTIONS, type PolicyServerOptions } from './policy-server.options';
 import { ProjectEntity } from './projects/project.entity';
@@ -81,6 +82,7 @@ export class PolicyServerModule {
         KeysService,
         KeyLastUsedTracker,
         PoliciesService,
+        PolicyRevisionWriter,
         PolicyDryRunService,
         PolicyEngineAdapter,
         HistoryService,

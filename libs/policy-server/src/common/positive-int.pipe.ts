@@ -11,7 +11,11 @@ export class PositiveIntPipe implements PipeTransform<unknown, number> {
     const number = typeof value === 'number' ? value : /^\d+$/.test(String(value)) ? Number(value) : NaN;
     if (!Number.isSafeInteger(number) || number < 1 || number > INT4_MAX) {
       const name = metadata.data ?? 'parameter';
-      throw new AdminApiException('invalid_request', `${name} must be an integer from 1 to ${INT4_MAX}.`, name);
+      throw new AdminApiException(
+        'invalid_request',
+        `${name} must be an integer from 1 to ${INT4_MAX}.`,
+        name,
+      );
     }
     return number;
   }
