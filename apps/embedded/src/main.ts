@@ -6,7 +6,13 @@ import { describeError, EventBusTransport, EventHandlerErrorFilter, InProcessEve
 import type { DatabaseTarget } from '@pgw/persistence';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
 import { defaultPolicyConfig } from '@pgw/policy-engine';
-import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
+import {
+  exitOnConfigError,
+  loadConfig,
+  httpTimeoutsFromEnv,
+  timedServerFactory,
+  answerFrameworkError,
+} from '@pgw/server-kit';
 import { MockUpstream } from '@pgw/testing';
 import { join, resolve } from 'node:path';
 import { EmbeddedConfig } from './embedded.config';
@@ -54,7 +60,11 @@ async function bootstrap(): Promise<void> {
       // dist/apps/embedded/src/main.js -> dist/apps/console (the console's Nx build target)
       consoleDirectory: resolve(__dirname, '../../console'),
     }),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024, serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
+    new FastifyAdapter({
+      bodyLimit: 1024 * 1024,
+      frameworkErrors: answerFrameworkError,
+      serverFactory: timedServerFactory(httpTimeoutsFromEnv()),
+    }),
     { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();

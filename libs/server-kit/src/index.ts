@@ -12,3 +12,4 @@ export * from './metrics-server';
 export * from './service-env';
 export * from './console/console.module';
 export * from './console/console-assets';
+export * from './framework-errors';
