@@ -7,6 +7,7 @@ export {
   type CompilePolicyResult,
 } from './compile/compile-policy';
 export { DEFAULT_MATCH_BUDGET, MatchBudgetExceededError } from './scan/match-budget';
+export { DEFAULT_STREAM_HOLD_LIMIT, StreamHoldLimitExceededError } from './streaming/stream-hold-limit';
 export { CompiledPolicy } from './compile/compiled-policy';
 export type { CompiledRule, RuleFamily } from './compile/compiled-rule';
 export { PolicyCompileError } from './compile/policy-compile.error';

@@ -228,8 +228,10 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
     if (failure.kind === 'upstream_error' || failure.kind === 'upstream_timeout')
       this.services.metrics.upstreamErrors.inc([failure.code]);
     if (this.res.headersSent) {
-      // Mid-stream (the SSE headers are out): the only way left to say it is to end the stream.
-      if (!this.res.writableEnded) this.res.end(this.pending);
+      // Mid-stream (the SSE headers are out): say it with an error event (the SDK raises it), then end.
+      if (!this.res.writableEnded)
+        this.res.end(this.pending + this.stages.errorEvent(failure.message, failure.code));
+      this.pending = '';
     } else {
       writeError(this.res, failure, this.responseHeaders());
     }

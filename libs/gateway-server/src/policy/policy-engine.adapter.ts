@@ -5,6 +5,7 @@ import {
   type CompiledPolicy as EngineCompiledPolicy,
   type DecisionMetadata,
   MatchBudgetExceededError,
+  StreamHoldLimitExceededError,
   type StreamRedactor,
 } from '@pgw/policy-engine';
 import { GatewayError } from '../errors/gateway-error';
@@ -119,13 +120,19 @@ function toOutcome(metadata: DecisionMetadata): PolicyOutcome {
   };
 }
 
-/** The engine's work budget ran out: the request fails (nothing unchecked is forwarded), with a 400. */
+/**
+ * The engine's work budget ran out (a 400), or a stream would need more held back than its limit (the
+ * stream ends with an error event): either way nothing unchecked is forwarded.
+ */
 function failClosed<T>(work: () => T): T {
   try {
     return work();
   } catch (e) {
     if (e instanceof MatchBudgetExceededError) {
       throw new GatewayError('policy_match_budget_exceeded', e.message, null, { code: e.code });
+    }
+    if (e instanceof StreamHoldLimitExceededError) {
+      throw new GatewayError('stream_hold_limit_exceeded', `The response was ended: ${e.message}.`);
     }
     throw e;
   }

@@ -25,6 +25,7 @@ import { CompiledPolicy } from './compiled-policy';
 import type { CompiledInjectionRule, CompiledRule, RuleFamily, TargetPlan } from './compiled-rule';
 import { PolicyCompileError } from './policy-compile.error';
 import { DEFAULT_MATCH_BUDGET } from '../scan/match-budget';
+import { DEFAULT_STREAM_HOLD_LIMIT } from '../streaming/stream-hold-limit';
 import { analyzeRegex, parseRegex } from './regex-analysis';
 import { toLinearSource } from './regex-linear-source';
 
@@ -168,6 +169,11 @@ export interface CompileOptions {
    * evaluation throws MatchBudgetExceededError (fail closed). Default DEFAULT_MATCH_BUDGET (64 Mi).
    */
   matchBudget?: number;
+  /**
+   * Characters one stream redactor may hold back before it fails closed with
+   * StreamHoldLimitExceededError. Default DEFAULT_STREAM_HOLD_LIMIT (1 Mi).
+   */
+  streamHoldLimit?: number;
 }
 
 /**
@@ -176,6 +182,7 @@ export interface CompileOptions {
  */
 export function compilePolicy(input: unknown, options: CompileOptions = {}): CompiledPolicy {
   const matchBudget = options.matchBudget ?? DEFAULT_MATCH_BUDGET;
+  const streamHoldLimit = options.streamHoldLimit ?? DEFAULT_STREAM_HOLD_LIMIT;
   const validation = validatePolicyConfig(input);
   if (!validation.ok) throw new PolicyCompileError(validation.errors);
   const config: PolicyConfig = validation.config;
@@ -336,6 +343,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,
       context: LOOKBEHIND_CONTEXT,
       matchBudget,
+      streamHoldLimit,
     });
   };
 
