@@ -68,3 +68,4 @@ export { DEFAULT_PHONE_REGIONS, phoneRegions, setPhoneRegions } from './detector
 export { normalizeString } from './normalize/normalize-char';
 
 export { defaultPolicyConfig, samplePolicyConfig } from './presets/default-policy';
+export { scanTableBuffers, type ScanTables } from './matchers/shared-scan';

@@ -8,7 +8,7 @@ import type { Matcher } from '../matchers/matcher.types';
 import { LinearRegex } from '../matchers/linear-regex';
 import { RegexGroupMatcher, type RegexSpec } from '../matchers/regex-group.matcher';
 import type { RegexShape } from '../matchers/regex.matcher';
-import { SharedScan } from '../matchers/shared-scan';
+import { SharedScan, type ScanTables } from '../matchers/shared-scan';
 import { SignalMatcher } from '../matchers/signal.matcher';
 import { type TermSpec, TermMatcher } from '../matchers/term.matcher';
 import { normalizeString } from '../normalize/normalize-char';
@@ -174,6 +174,11 @@ export interface CompileOptions {
    * StreamHoldLimitExceededError. Default DEFAULT_STREAM_HOLD_LIMIT (1 Mi).
    */
   streamHoldLimit?: number;
+  /**
+   * Scan tables built by a worker thread compiling the same config (CompiledPolicy.scanTables()): the
+   * automata are adopted instead of built, which is most of the work for large denylists.
+   */
+  prebuiltScans?: Partial<Record<PolicyTarget, ScanTables>>;
 }
 
 /**
@@ -325,6 +330,8 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     const blockMatchers = laneMatchers(lanes.block, scan);
     const redactMatchers = laneMatchers(lanes.redact, scan);
     const flagMatchers = laneMatchers(lanes.flag, scan);
+    const prebuilt = options.prebuiltScans?.[target];
+    if (prebuilt) scan.adopt(prebuilt);
     void scan.ac; // build the shared automaton now, not on the first evaluation
     const holding = windowOf([...blockMatchers, ...redactMatchers]);
     const allowWindow = windowOf(allowMatchers);

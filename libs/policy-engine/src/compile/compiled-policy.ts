@@ -1,3 +1,4 @@
+import type { ScanTables } from '../matchers/shared-scan';
 import { inCanary } from '../decision/canary-bucket';
 import { decide } from '../decision/decide';
 import { DecisionTally } from '../decision/decision-tally';
@@ -55,6 +56,15 @@ export class CompiledPolicy {
    * apply to streamed output: a stream redactor never holds back more than this minus one character.
    * Infinity when the policy buffers streams.
    */
+  /**
+   * The built scan state of both targets (typed arrays: transferable). A worker thread compiles a large
+   * policy and sends these; the main thread compiles the same config with `prebuiltScans` and skips
+   * building the automata.
+   */
+  scanTables(): Record<PolicyTarget, ScanTables> {
+    return { input: this.plans.input.scan.tables(), output: this.plans.output.scan.tables() };
+  }
+
   get maxMatchLength(): number {
     return this.plans.output.maxMatchLength;
   }
