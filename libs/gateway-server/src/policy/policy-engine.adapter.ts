@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { PolicyStateRecord, PolicyTarget } from '@pgw/contracts';
 import {
@@ -23,15 +24,38 @@ import {
  * policy port. The record's rollout (rollout_mode, canary_percent: what the policy service activated)
  * overrides whatever rollout the revision's config carries, so the audit record and the traffic agree.
  */
+/** Distinct compiled configs kept for reuse (oldest dropped first). */
+const COMPILE_CACHE_ENTRIES = 256;
+
 @Injectable()
 export class PolicyCompiler {
+  /**
+   * Compiled engine policies by config digest: projects on the same config (every project starts on the
+   * default policy) share one immutable compiled policy instead of compiling it again on each revision
+   * and at every gateway start.
+   */
+  private readonly cache = new Map<string, EngineCompiledPolicy>();
+
   /**
    * Compiles a revision. `prebuilt` are the scan tables a worker thread built from the same config
    * (`engineConfig(record)`): adopted instead of built, which keeps a large denylist off the event loop.
    */
   compile(record: PolicyStateRecord, prebuilt?: Record<PolicyTarget, ScanTables>): CompiledPolicy {
-    const engine = compilePolicy(this.engineConfig(record), prebuilt ? { prebuiltScans: prebuilt } : {});
+    const config = this.engineConfig(record);
+    const digest = digestOf(config);
+    let engine = this.cache.get(digest);
+    if (!engine) {
+      engine = compilePolicy(config, prebuilt ? { prebuiltScans: prebuilt } : {});
+      if (this.cache.size >= COMPILE_CACHE_ENTRIES)
+        this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(digest, engine);
+    }
     return new EnginePolicy(record.policy_id, engine);
+  }
+
+  /** Whether compiling this revision is a cache hit (no work). */
+  isCompiled(record: PolicyStateRecord): boolean {
+    return this.cache.has(digestOf(this.engineConfig(record)));
   }
 
   /** The config the engine compiles: the revision's, with the rollout the policy service activated. */
@@ -118,6 +142,9 @@ class EngineStreamRedactor implements TextRedactor {
     return toOutcome(this.inner.metadata());
   }
 }
+
+const digestOf = (config: unknown): string =>
+  createHash('sha256').update(JSON.stringify(config)).digest('base64');
 
 function toOutcome(metadata: DecisionMetadata): PolicyOutcome {
   return {

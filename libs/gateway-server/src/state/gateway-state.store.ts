@@ -147,7 +147,7 @@ export class GatewayStateStore implements OnModuleDestroy {
         continue;
       }
       this.policyRecords.set(projectId, record);
-      if (isLarge(record)) {
+      if (isLarge(record) && !this.compiler.isCompiled(record)) {
         this.compileInWorker(projectId, record);
         continue;
       }
