@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KafkaEventBus } from '@pgw/messaging';
+import { KafkaEventBus, exitOnKafkaSecurityError, kafkaSecurityAtStart } from '@pgw/messaging';
 import {
   buildPolicyOpenApiDocument,
   POLICY_DOCS_PATH,
@@ -31,22 +31,28 @@ async function bootstrap(): Promise<void> {
   }
   if (config.MIGRATE_ONLY) {
     await migrateOnly({
-      target: { kind: 'postgres', url: config.DATABASE_URL },
+      target: config.database,
       schema: POLICY_SCHEMA,
       migrations: POLICY_MIGRATIONS,
     });
     return;
   }
   const logger = new Logger('policy');
+  const security = await kafkaSecurityAtStart({
+    brokers: config.kafkaBrokers,
+    clientId: 'pgw-policy',
+    log: (message) => logger.log(message),
+  }).catch(exitOnKafkaSecurityError);
   const bus = new KafkaEventBus({
     brokers: config.kafkaBrokers,
     clientId: 'pgw-policy',
+    security,
     logger: (message) => logger.warn(`[kafka] ${message}`),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     PolicyAppModule.forRoot(
       {
-        database: { kind: 'postgres', url: config.DATABASE_URL },
+        database: config.database,
         adminToken: config.ADMIN_TOKEN,
         runMigrations: config.RUN_MIGRATIONS,
         keyUsage: { consumerGroup: config.KEY_USAGE_CONSUMER_GROUP },

@@ -1,7 +1,7 @@
 import { ADMIN_ROUTE_ERRORS_PROVIDER } from '@pgw/server-kit';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions } from '@pgw/persistence';
+import { dataSourceOptions, retryableConnectError } from '@pgw/persistence';
 import { AuditAccessGuard } from './access/audit-access.guard';
 import { ATTESTATION_CONTROLLERS, ATTESTATION_PROVIDERS } from './attestation/attestation.providers';
 import { AuditHealth } from './audit-health.service';
@@ -55,6 +55,7 @@ export class AuditServerModule {
             }),
             retryAttempts: 3,
             retryDelay: 1_000,
+            toRetry: retryableConnectError,
           }),
         }),
       ],

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions } from '@pgw/persistence';
+import { dataSourceOptions, retryableConnectError } from '@pgw/persistence';
 import { ADMIN_ROUTE_ERRORS_PROVIDER, ADMIN_TOKEN } from '@pgw/server-kit';
 import { PolicyDatabaseHealth } from './database/policy-database.health';
 import { POLICY_CONNECTION, POLICY_MIGRATIONS, POLICY_SCHEMA } from './database/policy-migrations';
@@ -55,6 +55,7 @@ export class PolicyServerModule {
               entities: POLICY_ENTITIES,
             }),
             name: POLICY_CONNECTION,
+            toRetry: retryableConnectError,
           }),
         }),
       ],

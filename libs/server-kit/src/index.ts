@@ -10,6 +10,7 @@ export * from './metrics-registry';
 export * from './http-timeouts';
 export * from './metrics-server';
 export * from './service-env';
+export * from './tls-config';
 export * from './console/console.module';
 export * from './console/console-assets';
 export * from './framework-errors';

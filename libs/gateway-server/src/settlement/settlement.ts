@@ -11,7 +11,8 @@ import { recordedModel, type RequestRecord, type Settled } from './request-recor
 /**
  * The last stage of every request, whatever the endpoint: budget and limits settled with the tokens
  * used, the load-shedding slot freed, the decision and usage events published, the metrics counted.
- * Runs after the response was handed to the socket, off the latency path.
+ * The exchange settles just before it ends the response: publish() appends the events to the local
+ * event log, so a response is complete only once its events would survive a crash of the gateway.
  */
 @Injectable()
 export class Settlement {

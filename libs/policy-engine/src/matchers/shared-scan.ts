@@ -41,6 +41,7 @@ export class SharedScan {
   readonly pairs = new Uint8Array(65536);
   private hasPairs = false;
   private lastText: string | null = null;
+  private readonly forgetHooks: (() => void)[] = [];
   private events: ScanEvents | null = null;
   private pairAt: Int32Array = new Int32Array(256);
   private hitEnd: Int32Array = new Int32Array(256);
@@ -168,6 +169,12 @@ export class SharedScan {
   forget(): void {
     this.lastText = null;
     this.events = null;
+    for (const hook of this.forgetHooks) hook();
+  }
+
+  /** Other per-evaluation caches of the plan (see Base64Runs) are dropped with this one. */
+  onForget(hook: () => void): void {
+    this.forgetHooks.push(hook);
   }
 
   scan(text: string): ScanEvents {

@@ -10,6 +10,11 @@ export interface PolicyConfigInput {
   rollout?: { mode: RolloutMode; percentage?: number };
   /** Default: incremental (stream redaction with a bounded hold-back). */
   streaming?: { mode: StreamingMode };
+  /**
+   * Regions whose national phone formats `pii.phone` recognises without a country code (ISO 3166-1
+   * alpha-2, tried in order). Default: the process default (DEFAULT_PHONE_REGIONS / setPhoneRegions).
+   */
+  phoneRegions?: string[];
   rules: PolicyRuleInput[];
   allowlist?: AllowlistEntryInput[];
 }
