@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
+import { REQUEST_ID_PATTERN } from '@pgw/contracts';
 import type { Caller } from '../auth/key-authenticator';
 import { GatewayError } from '../errors/gateway-error';
 import type { Exchange } from '../exchange/exchange';
@@ -16,9 +17,6 @@ import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client'
 import { visitRequestTexts } from '../fields/chat-request-fields';
 import { estimateTokens, parseChatRequest, type ChatRequest } from './chat-request';
 import { CHAT_RESPONSE_STAGES } from './chat-response';
-
-/** Request ids are stored and exported: a client's is kept only when it is a plain token. */
-const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /**
  * POST /v1/chat/completions after authentication, the request stage: validate → model → load shedding →
@@ -169,9 +167,10 @@ export class ChatCompletionsHandler {
   }
 }
 
+/** Request ids are stored and exported: a client's is kept only when it is a plain token. */
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
 /**
