@@ -11,7 +11,7 @@ import { BudgetGuard } from '../limits/budget-guard';
 import { boundChatRequestTokens } from '../limits/cost-estimate';
 import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
-import { ALLOW } from '../policy/policy-port';
+import { ALLOW, mergeOutcomes } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
 import { visitRequestTexts } from '../fields/chat-request-fields';
@@ -59,7 +59,12 @@ export class ChatCompletionsHandler {
       }
       record.policy = policy;
       const inputTexts: string[] = [];
-      const chars = visitRequestTexts(chat.body, (text) => (inputTexts.push(text), text));
+      let mediaParts = 0;
+      const chars = visitRequestTexts(
+        chat.body,
+        (text) => (inputTexts.push(text), text),
+        () => mediaParts++,
+      );
       x.inputTokens = estimateTokens(chars, chat.messages.length);
 
       const bound = boundChatRequestTokens(chat.body, raw.length, route.upstreamModel);
@@ -68,13 +73,13 @@ export class ChatCompletionsHandler {
         reservation.then(
           (reserved) => {
             record.budget = reserved;
-            this.admit(x, chat, route, inputTexts);
+            this.admit(x, chat, route, inputTexts, mediaParts);
           },
           (error: unknown) => x.fail(error),
         );
       } else {
         record.budget = reservation;
-        this.admit(x, chat, route, inputTexts);
+        this.admit(x, chat, route, inputTexts, mediaParts);
       }
     } catch (error) {
       x.fail(error);
@@ -82,7 +87,13 @@ export class ChatCompletionsHandler {
   }
 
   /** Rate limits (once the budget holds the request's bound), then forward. */
-  private admit(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: string[]): void {
+  private admit(
+    x: Exchange,
+    chat: ChatRequest,
+    route: ResolvedRoute,
+    inputTexts: string[],
+    mediaParts: number,
+  ): void {
     try {
       const record = x.record;
       const admission = this.limits.admit(record.caller, x.inputTokens);
@@ -90,27 +101,35 @@ export class ChatCompletionsHandler {
         admission.then(
           (admitted) => {
             record.admission = admitted;
-            this.forward(x, chat, route, inputTexts);
+            this.forward(x, chat, route, inputTexts, mediaParts);
           },
           (error: unknown) => x.fail(error),
         );
       } else {
         record.admission = admission;
-        this.forward(x, chat, route, inputTexts);
+        this.forward(x, chat, route, inputTexts, mediaParts);
       }
     } catch (error) {
       x.fail(error);
     }
   }
 
-  /** Input policy, then the upstream call (never when the input is blocked). */
-  private forward(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: string[]): void {
+  /** Input policy (texts, then media it cannot read), then the upstream call (never when blocked). */
+  private forward(
+    x: Exchange,
+    chat: ChatRequest,
+    route: ResolvedRoute,
+    inputTexts: string[],
+    mediaParts: number,
+  ): void {
     try {
       const record = x.record;
       const policy = record.policy;
       const input = policy
         ? policy.evaluate(inputTexts, 'input', x.bucketKey)
         : { outcome: ALLOW, texts: inputTexts };
+      const media = mediaParts > 0 ? policy?.mediaOutcome(x.bucketKey) : null;
+      if (media) input.outcome = mergeOutcomes([input.outcome, media]);
       record.inputOutcome = input.outcome;
       record.inputDecidedMs = Date.now();
       const enforced = input.outcome.enforced;

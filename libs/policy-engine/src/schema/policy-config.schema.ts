@@ -24,6 +24,8 @@ import {
   RULE_ACTIONS,
   RULE_TARGETS,
   STREAMING_MODES,
+  MEDIA_MODES,
+  type MediaMode,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
@@ -177,6 +179,10 @@ export class PolicyConfig implements PolicyConfigInput {
   @ValidateNested()
   @Type(() => StreamingConfig)
   streaming?: StreamingConfig;
+
+  @IsOptional()
+  @IsIn(MEDIA_MODES)
+  media?: MediaMode;
 
   @IsArray()
   @ArrayMaxSize(500)
