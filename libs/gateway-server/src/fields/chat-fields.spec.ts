@@ -127,7 +127,7 @@ describe('chat request fields', () => {
               type: 'image_url',
               image_url: { url: `data:application/ld+json;base64,${b64(`{"a":"${CANARY}"}`)}` },
             },
-            { type: 'image_url', image_url: { url: `data:,${encodeURIComponent(`é ${CANARY}`)}` } },
+            { type: 'image_url', image_url: { url: `DATA:,${encodeURIComponent(`é ${CANARY}`)}` } },
             { type: 'file', file: { filename: 'NOTES.YAML', file_data: b64(`k: ${CANARY}`) } },
             // Not UTF-8 although typed as text: opaque media, left as it is.
             {
@@ -155,7 +155,7 @@ describe('chat request fields', () => {
     visitRequestTexts(body, (text) => text.replaceAll(CANARY, '[X]'));
     const parts = body.messages[0].content as { image_url?: { url: string }; file?: { file_data: string } }[];
     expect(Buffer.from(parts[0].image_url!.url.split(',')[1], 'base64').toString()).toBe('{"a":"[X]"}');
-    expect(parts[1].image_url!.url).toBe(`data:,${encodeURIComponent('é [X]')}`);
+    expect(parts[1].image_url!.url).toBe(`DATA:,${encodeURIComponent('é [X]')}`);
     expect(Buffer.from(parts[2].file!.file_data, 'base64').toString()).toBe('k: [X]');
   });
 });

@@ -1,4 +1,4 @@
-import { dataUrlText, fileDataText, type EmbeddedText } from './media-text';
+import { dataUrlText, fileDataText, isDataUrl, type EmbeddedText } from './media-text';
 
 /**
  * Where text travels in a chat completion request, and what the input policy does with it.
@@ -138,7 +138,7 @@ function visitPart(part: Record<string, unknown>, visit: TextVisitor, media: Med
     } else if (key === 'image_url' && isRecord(value)) {
       for (const k in value) {
         const v = value[k];
-        if (k === 'url' && typeof v === 'string' && v.startsWith('data:')) {
+        if (k === 'url' && typeof v === 'string' && isDataUrl(v)) {
           value[k] = visitEmbedded(v, dataUrlText(v), visit, media);
         } else {
           // A remote image: its URL is text, the picture it names is media.

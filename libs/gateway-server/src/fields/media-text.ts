@@ -15,6 +15,9 @@ const TEXT_FILE_NAME =
 /** Canonical base64 only: a provider must not read bytes the gateway decoded differently. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** The scheme is case-insensitive (RFC 2397): `DATA:` must not slip past as a remote URL. */
+export const isDataUrl = (value: string): boolean => /^data:/i.test(value);
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A text file inside a string, and how to write a redacted text back in the same form. */
@@ -33,7 +36,7 @@ const malformed = (what: string): GatewayError =>
  */
 export function dataUrlText(url: string): EmbeddedText | null {
   const comma = url.indexOf(',');
-  if (!url.startsWith('data:') || comma < 0) return null;
+  if (!isDataUrl(url) || comma < 0) return null;
   const header = url.slice(5, comma);
   const params = header.split(';');
   const type = (params[0] || 'text/plain').trim().toLowerCase();
@@ -57,7 +60,7 @@ export function dataUrlText(url: string): EmbeddedText | null {
 
 /** A file part's `file_data`: a data: URL, or bare base64 whose file name says text. */
 export function fileDataText(fileData: string, filename: unknown): EmbeddedText | null {
-  if (fileData.startsWith('data:')) return dataUrlText(fileData);
+  if (isDataUrl(fileData)) return dataUrlText(fileData);
   if (typeof filename !== 'string' || !TEXT_FILE_NAME.test(filename)) return null;
   const text = decodeBase64Text(fileData);
   if (text === null) return null;
