@@ -36,11 +36,13 @@ export {
   RULE_ACTIONS,
   RULE_TARGETS,
   STREAMING_MODES,
+  MEDIA_MODES,
   type PolicyTarget,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
   type StreamingMode,
+  type MediaMode,
 } from './schema/policy-categories';
 
 export { REASON_CODES, ALL_REASON_CODES, type ReasonCode } from './decision/reason-codes';

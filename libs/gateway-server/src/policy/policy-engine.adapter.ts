@@ -13,6 +13,7 @@ import {
 import { GatewayError } from '../errors/gateway-error';
 import {
   ALLOW,
+  MEDIA_BLOCKED,
   mergeOutcomes,
   type CompiledPolicy,
   type PolicyOutcome,
@@ -87,6 +88,18 @@ class EnginePolicy implements CompiledPolicy {
 
   outputAlterable(bucketKey: string): boolean {
     return this.alterableOutput && this.engine.isEnforced(bucketKey);
+  }
+
+  mediaOutcome(bucketKey: string): PolicyOutcome | null {
+    if (this.engine.mediaMode !== 'block') return null;
+    return {
+      decision: 'block',
+      reasonCode: MEDIA_BLOCKED.reasonCode,
+      categories: [MEDIA_BLOCKED.category],
+      allowlistHits: 0,
+      denylistHits: 0,
+      enforced: this.engine.isEnforced(bucketKey),
+    };
   }
 
   evaluate(

@@ -12,7 +12,7 @@ import type {
 import { RedactionWriter } from '../redaction/redaction-writer';
 import type { LaneFinding } from '../scan/scan-lane';
 import { ScanSession } from '../scan/scan-session';
-import type { PolicyTarget, RolloutMode, StreamingMode } from '../schema/policy-categories';
+import type { MediaMode, PolicyTarget, RolloutMode, StreamingMode } from '../schema/policy-categories';
 import type { PolicyConfig } from '../schema/policy-config.schema';
 import {
   PolicyStreamRedactor,
@@ -31,6 +31,8 @@ export class CompiledPolicy {
   /** 0-100; meaningful for canary. */
   readonly canaryPercentage: number;
   readonly streamingMode: StreamingMode;
+  /** Media the engine cannot read: allowed through, or the request blocked. */
+  readonly mediaMode: MediaMode;
   /** Categories of all rules, sorted. */
   readonly categories: readonly string[];
   readonly rules: readonly CompiledRule[];
@@ -45,6 +47,7 @@ export class CompiledPolicy {
     this.rolloutMode = config.rollout?.mode ?? 'enforce';
     this.canaryPercentage = this.rolloutMode === 'canary' ? (config.rollout?.percentage ?? 0) : 100;
     this.streamingMode = config.streaming?.mode ?? 'incremental';
+    this.mediaMode = config.media ?? 'allow';
     this.rules = rules;
     this.categories = Object.freeze([...new Set(rules.map((r) => r.category))].sort());
     this.placeholders = Object.freeze(rules.map((r) => r.placeholder));

@@ -25,6 +25,8 @@ import {
   RULE_ACTIONS,
   RULE_TARGETS,
   STREAMING_MODES,
+  MEDIA_MODES,
+  type MediaMode,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
@@ -189,6 +191,10 @@ export class PolicyConfig implements PolicyConfigInput {
     message: '$property must be ISO 3166-1 alpha-2 region codes (e.g. "US")',
   })
   phoneRegions?: string[];
+
+  @IsOptional()
+  @IsIn(MEDIA_MODES)
+  media?: MediaMode;
 
   @IsArray()
   @ArrayMaxSize(500)

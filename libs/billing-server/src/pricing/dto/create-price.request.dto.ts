@@ -1,6 +1,10 @@
 import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { MODEL_ID_PATTERN } from '@pgw/contracts';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+/** A model id token (as billing's CHECK accepts), or `*`. */
+const PRICED_MODEL = new RegExp(`^(?:\\*|${MODEL_ID_PATTERN.source.slice(1, -1)})$`);
 
 export class CreatePriceRequestDto {
   @ApiProperty({
@@ -9,6 +13,7 @@ export class CreatePriceRequestDto {
   })
   @IsString()
   @Length(1, 128)
+  @Matches(PRICED_MODEL, { message: 'model must be a model id (letters, digits, ._:/@+-) or *' })
   model: string;
 
   @ApiProperty({
