@@ -196,7 +196,8 @@ describe('admin console (browser)', () => {
 
   it('writes a policy, shows a validation error at its path, dry-runs, activates and sees the block in the audit view', async () => {
     await go('Policies');
-    await page.getByText('No policy yet').waitFor();
+    // Every project starts on the default policy (revision 1); the editor opens on it.
+    await page.getByTestId('revision-row').filter({ hasText: 'r1' }).first().waitFor();
     const editor = page.getByLabel('Policy config (JSON)');
 
     // r2 (r1 is the default policy every project starts with, which the editor opens on) as a 25% canary.
