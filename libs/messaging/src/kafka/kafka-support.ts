@@ -17,7 +17,7 @@ export const CONSUMER_SESSION = {
 } as const;
 
 /**
- * Connection retries of the client behind consumers and followers. kafkajs's consumer rides out an outage
+ * Connection retries of the client behind consume()'s group consumers. kafkajs's consumer rides out an outage
  * only as long as its cluster's connection retries last: past them it crashes and restarts as a new group
  * member, and a restarted broker, which reloads the old member from __consumer_offsets, holds the new one's
  * join until the old one's session expires (~6 s after the broker's return, measured in the chaos suite).
