@@ -3,7 +3,13 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { EventBusTransport, EventHandlerErrorFilter, KafkaEventBus } from '@pgw/messaging';
+import {
+  EventBusTransport,
+  EventHandlerErrorFilter,
+  KafkaEventBus,
+  exitOnKafkaSecurityError,
+  kafkaSecurityAtStart,
+} from '@pgw/messaging';
 import { migrateOnly } from '@pgw/persistence';
 import { BILLING_MIGRATIONS, BILLING_SCHEMA, BillingMetrics } from '@pgw/billing-server';
 import {
@@ -12,6 +18,7 @@ import {
   listenMetrics,
   loadConfig,
   timedServerFactory,
+  answerFrameworkError,
 } from '@pgw/server-kit';
 import { AppModule } from './app.module';
 import { BillingConfig } from './billing.config';
@@ -32,14 +39,23 @@ async function bootstrap(): Promise<void> {
     return;
   }
   const logger = new Logger('billing');
+  const security = await kafkaSecurityAtStart({
+    brokers: config.kafkaBrokers,
+    clientId: 'billing',
+    log: (message) => logger.log(message),
+  }).catch(exitOnKafkaSecurityError);
   const bus = new KafkaEventBus({
     brokers: config.kafkaBrokers,
     clientId: 'billing',
+    security,
     logger: (message) => logger.warn(`[kafka] ${message}`),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, bus),
-    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
+    new FastifyAdapter({
+      frameworkErrors: answerFrameworkError,
+      serverFactory: timedServerFactory(httpTimeoutsFromEnv()),
+    }),
     { logger: ['error', 'warn', 'log'] },
   );
   app

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayMetrics } from '@pgw/gateway-server';
+import { exitOnKafkaSecurityError, kafkaSecurityAtStart } from '@pgw/messaging';
 import {
   DEFAULT_HTTP_TIMEOUTS,
   exitOnConfigError,
@@ -10,6 +11,7 @@ import {
   listenMetrics,
   loadConfig,
   timedServerFactory,
+  answerFrameworkError,
 } from '@pgw/server-kit';
 import { GatewayAppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
@@ -29,12 +31,18 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     exitOnConfigError(error);
   }
-  const bus = config.createEventBus();
+  const security = await kafkaSecurityAtStart({
+    brokers: config.kafkaBrokers,
+    clientId: `pgw-gateway-${config.INSTANCE_ID}`,
+    log: (message) => new Logger('Gateway').log(message),
+  }).catch(exitOnKafkaSecurityError);
+  const bus = config.createEventBus(security);
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayAppModule.forRoot(config.toServerOptions(), bus),
     new FastifyAdapter({
       bodyLimit: config.MAX_BODY_BYTES,
       // 65 s keep-alive: longer than the usual load balancer's idle timeout (60 s), so it closes first.
+      frameworkErrors: answerFrameworkError,
       serverFactory: timedServerFactory(
         httpTimeoutsFromEnv(process.env, { ...DEFAULT_HTTP_TIMEOUTS, keepAliveMs: 65_000 }),
       ),

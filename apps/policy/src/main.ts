@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KafkaEventBus } from '@pgw/messaging';
+import { KafkaEventBus, exitOnKafkaSecurityError, kafkaSecurityAtStart } from '@pgw/messaging';
 import {
   buildPolicyOpenApiDocument,
   POLICY_DOCS_PATH,
@@ -11,7 +11,13 @@ import {
   serveSwaggerUi,
 } from '@pgw/policy-server';
 import { migrateOnly } from '@pgw/persistence';
-import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
+import {
+  exitOnConfigError,
+  loadConfig,
+  httpTimeoutsFromEnv,
+  timedServerFactory,
+  answerFrameworkError,
+} from '@pgw/server-kit';
 import { resolve } from 'node:path';
 import { PolicyAppModule } from './app.module';
 import { PolicyConfig } from './policy.config';
@@ -32,9 +38,15 @@ async function bootstrap(): Promise<void> {
     return;
   }
   const logger = new Logger('policy');
+  const security = await kafkaSecurityAtStart({
+    brokers: config.kafkaBrokers,
+    clientId: 'pgw-policy',
+    log: (message) => logger.log(message),
+  }).catch(exitOnKafkaSecurityError);
   const bus = new KafkaEventBus({
     brokers: config.kafkaBrokers,
     clientId: 'pgw-policy',
+    security,
     logger: (message) => logger.warn(`[kafka] ${message}`),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -49,7 +61,10 @@ async function bootstrap(): Promise<void> {
       // dist/apps/policy/src/main.js -> dist/apps/console (the console's Nx build target)
       resolve(__dirname, '../../console'),
     ),
-    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
+    new FastifyAdapter({
+      frameworkErrors: answerFrameworkError,
+      serverFactory: timedServerFactory(httpTimeoutsFromEnv()),
+    }),
     // Nest's default also prints debug and verbose lines (the key-usage tracker's, once a second).
     { logger: ['error', 'warn', 'log'] },
   );

@@ -238,8 +238,10 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
     const headers = this.res.headersSent ? null : this.responseHeaders();
     this.finish(failure.status, status, failure.code, NO_USAGE);
     if (headers === null) {
-      // Mid-stream (the SSE headers are out): the only way left to say it is to end the stream.
-      if (!this.res.writableEnded) this.res.end(this.pending);
+      // Mid-stream (the SSE headers are out): say it with an error event (the SDK raises it), then end.
+      if (!this.res.writableEnded)
+        this.res.end(this.pending + this.stages.errorEvent(failure.message, failure.code));
+      this.pending = '';
     } else {
       writeError(this.res, failure, headers);
     }

@@ -6,7 +6,7 @@ import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { PolicyOutcome } from '../policy/policy-port';
-import { recordedModel, type RequestRecord, type Settled } from './request-record';
+import { recordedErrorCode, recordedModel, type RequestRecord, type Settled } from './request-record';
 
 /**
  * The last stage of every request, whatever the endpoint: budget and limits settled with the tokens
@@ -48,7 +48,7 @@ export class Settlement {
       streamed: record.stream,
       status: settled.status,
       http_status: settled.httpStatus,
-      error_code: settled.errorCode ? settled.errorCode.slice(0, 64) : null,
+      error_code: recordedErrorCode(settled.errorCode),
       started_at: new Date(record.startedMs).toISOString(),
       finished_at: new Date(now).toISOString(),
     });

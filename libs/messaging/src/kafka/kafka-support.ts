@@ -30,18 +30,17 @@ export const CONSUMER_CLIENT_RETRY = { retries: 300, initialRetryTime: 200, maxR
 export const READER_SILENCE_MS = 5_000;
 
 /**
- * Queued and spilled messages (a replayed spill file can hold millions) are encoded and sent a bounded
- * slice at a time, so one send's batches stay small; the producer itself splits any partition batch past
- * the broker's message.max.bytes. A failure part-way spills the whole batch: what was already sent is
+ * Queued and spilled messages (a replayed spill file can hold millions) are sent a bounded slice at a
+ * time, one produce call each: 512 KB of values keeps every partition's batch under the broker's
+ * message.max.bytes (1 MB by default). A failure part-way spills the whole slice: what was already sent is
  * sent again, which idempotent consumers absorb.
  */
 export const MAX_SLICE_MESSAGES = 500;
 export const MAX_SLICE_BYTES = 512 * 1024;
 
 /**
- * The backlog is replayed this much at a time: one produce request per chunk (the producer splits each
- * partition's batch under message.max.bytes), so a replay of 20k events is a handful of round trips
- * rather than ~40 (the chaos suite's 11,697-event backlog: 3.4 s on the loaded 2-core machine).
+ * The backlog is read back from disk this much at a time, then sent in slices under the broker's
+ * message.max.bytes (slicesUnderBrokerLimits); the chunk is acknowledged in the log once all its slices are.
  */
 export const REPLAY_CHUNK_BYTES = 4 * 1024 * 1024;
 
