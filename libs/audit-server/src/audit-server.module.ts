@@ -13,6 +13,7 @@ import {
   type AuditServerOptions,
 } from './audit-server.options';
 import { CreateAuditDecisions1764300000000 } from './database/migrations/1764300000000-create-audit-decisions';
+import { DecisionTargetsByEndpoint1765200000000 } from './database/migrations/1765200000000-decision-targets-by-endpoint';
 import { AuditExportController } from './export/audit-export.controller';
 import { AuditExportService } from './export/audit-export.service';
 import { DecisionIngestService } from './ingest/decision-ingest.service';
@@ -29,7 +30,7 @@ import { ProjectRetentionRepository } from './retention/project-retention.reposi
 import { KeyStateStore } from './state/key-state.store';
 import { ProjectStateStore } from './state/project-state.store';
 
-export const AUDIT_MIGRATIONS = [CreateAuditDecisions1764300000000];
+export const AUDIT_MIGRATIONS = [CreateAuditDecisions1764300000000, DecisionTargetsByEndpoint1765200000000];
 
 /**
  * The audit service: decision ingestion (consumer), retention (partition maintenance), query, stats and

@@ -94,13 +94,17 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
   }
 
   /** The request stage is done: the body goes upstream (never when the client already left). */
-  send(route: ResolvedRoute, body: string | Buffer): void {
+  send(
+    route: ResolvedRoute,
+    body: string | Buffer | null,
+    target: { method: 'POST' | 'GET' | 'DELETE'; path: string } | null = null,
+  ): void {
     if (this.cancelled) {
       this.finish(499, 'cancelled', null, NO_USAGE);
       return;
     }
     this.sentAt = performance.now();
-    this.services.upstream.dispatch(route, body, this);
+    this.services.upstream.dispatch(route, body, this, target);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

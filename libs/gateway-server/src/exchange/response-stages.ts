@@ -33,7 +33,8 @@ export interface ResponseContext {
 export interface UnaryResult {
   /** What the client gets (the provider's own bytes when nothing changed). */
   body: string | Buffer;
-  outcome: PolicyOutcome;
+  /** The output decision; null when the response carries no text (embeddings): no output event then. */
+  outcome: PolicyOutcome | null;
   usage: Usage;
 }
 
