@@ -37,6 +37,8 @@ export type StoredCall = 'retrieve' | 'delete' | 'input_items';
 export class ResponsesHandler {
   private readonly createStages: ResponseStages;
   private readonly retrieveStages: ResponseStages;
+  /** Requests sent with store: false: the provider keeps nothing, so there is no owner to record. */
+  private readonly unstored = new WeakSet<object>();
 
   constructor(
     private readonly exchanges: Exchanges,
@@ -73,6 +75,7 @@ export class ResponsesHandler {
     x.record.endpoint = 'responses';
     try {
       const parsed = parseResponsesRequest(parseJsonBody(raw.toString()));
+      if (parsed.body.store === false) this.unstored.add(x.record);
       const endpoint = this.endpointRequest(parsed, raw.length);
       const previous = parsed.previousResponseId;
       if (previous === null) {
@@ -170,7 +173,7 @@ export class ResponsesHandler {
   }
 
   private remember(x: ResponseContext, id: string): void {
-    if (!RESPONSE_ID.test(id)) return;
+    if (!RESPONSE_ID.test(id) || this.unstored.has(x.record)) return;
     const project = x.record.caller.project;
     this.owners.remember(
       id,
