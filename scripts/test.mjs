@@ -1,8 +1,9 @@
-// `npm test`: format check, then Nx runs every project's lint, build and test targets (cached per project
-// in the workspace's own .nx/cache (nx.json's cacheDirectory, so a fresh clone never reuses another's), keyed by the project's files and its dependencies'; a clean clone has no cache and runs
-// everything), with the type check in between. Tests are unit, integration against the real
-// Postgres/Kafka/Redis, and cross-service end to end; the Jest global setup brings the project's own Kafka
-// broker up when none answers. `npm test -- <jest args>` runs Jest directly on what you name instead.
+// `npm test`: format check, then Nx runs every project's lint, build and test targets, with the type check
+// in between. Nx caches each target in the workspace's own .nx/cache (nx.json's cacheDirectory), keyed by the
+// project's files and its dependencies', so a fresh clone has no cache and runs everything. Tests are unit,
+// integration against the real Postgres/Kafka/Redis, and cross-service end to end; the Jest global setup
+// brings the project's own Kafka broker up when none answers. `npm test -- <jest args>` runs Jest directly
+// on what you name instead.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 

@@ -10,6 +10,7 @@ import { EmptyState, Loaded } from '../shared/states';
 import { AuditCharts } from './audit-chart';
 import { AuditExports } from './audit-exports';
 import { AuditFilterForm, filterQuery, NO_FILTERS, type AuditFilters } from './audit-filters';
+import { TableHead } from '../shared/table-head';
 
 const PAGE_SIZES = ['10', '50', '200'];
 
@@ -85,20 +86,20 @@ export default function AuditView() {
           ) : (
             <div className="pgw-table-scroll">
               <Table striped aria-label="Decisions">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Time</Table.Th>
-                    <Table.Th>Decision</Table.Th>
-                    <Table.Th>Reason</Table.Th>
-                    <Table.Th>Categories</Table.Th>
-                    <Table.Th>Target</Table.Th>
-                    <Table.Th>Rollout</Table.Th>
-                    <Table.Th>Policy</Table.Th>
-                    <Table.Th>User</Table.Th>
-                    <Table.Th>Model</Table.Th>
-                    <Table.Th>Request</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead
+                  columns={[
+                    'Time',
+                    'Decision',
+                    'Reason',
+                    'Categories',
+                    'Target',
+                    'Rollout',
+                    'Policy',
+                    'User',
+                    'Model',
+                    'Request',
+                  ]}
+                />
                 <Table.Tbody>
                   {data.data.map((row) => (
                     <Table.Tr key={row.event_id} data-testid="decision-row" data-event-id={row.event_id}>

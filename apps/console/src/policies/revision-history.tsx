@@ -5,6 +5,7 @@ import { useAction } from '../api/use-api';
 import { ConfirmButton } from '../shared/confirm-button';
 import { dateTime } from '../shared/format';
 import { ErrorState } from '../shared/states';
+import { TableHead } from '../shared/table-head';
 
 export function rolloutLabel(revision: Pick<PolicyRevision, 'rollout_mode' | 'canary_percent'>): string {
   return revision.rollout_mode === 'canary'
@@ -32,18 +33,7 @@ export function RevisionHistory({
       {action.error ? <ErrorState error={action.error} title="Not changed" /> : null}
       <div className="pgw-table-scroll">
         <Table aria-label="Policy revisions" striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Revision</Table.Th>
-              <Table.Th>Rollout</Table.Th>
-              <Table.Th>Author</Table.Th>
-              <Table.Th>When</Table.Th>
-              <Table.Th>What</Table.Th>
-              <Table.Th>
-                <span className="pgw-visually-hidden">Actions</span>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Revision', 'Rollout', 'Author', 'When', 'What']} actions />
           <Table.Tbody>
             {revisions.map((revision) => (
               <Table.Tr key={revision.revision} data-testid="revision-row">

@@ -19,6 +19,7 @@ import { ConfirmButton } from '../shared/confirm-button';
 import { dateTime } from '../shared/format';
 import { ConsoleModal } from '../shared/console-modal';
 import { EmptyState, ErrorState, Loaded } from '../shared/states';
+import { TableHead } from '../shared/table-head';
 
 /** A project's keys: create (the secret is shown once), list with status and last use, revoke. */
 export function KeysPanel({ project }: { project: Project }) {
@@ -45,18 +46,7 @@ export function KeysPanel({ project }: { project: Project }) {
           ) : (
             <div className="pgw-table-scroll">
               <Table striped aria-label="Keys">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Key id</Table.Th>
-                    <Table.Th>Status</Table.Th>
-                    <Table.Th>Last used</Table.Th>
-                    <Table.Th>Expires</Table.Th>
-                    <Table.Th>
-                      <span className="pgw-visually-hidden">Actions</span>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead columns={['Name', 'Key id', 'Status', 'Last used', 'Expires']} actions />
                 <Table.Tbody>
                   {page.data.map((key) => (
                     <Table.Tr key={key.id} data-testid="key-row">

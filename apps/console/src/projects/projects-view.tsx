@@ -6,6 +6,7 @@ import { useProjects } from '../shared/project-context';
 import { EmptyState } from '../shared/states';
 import { KeysPanel } from './keys-panel';
 import { ProjectForm } from './project-form';
+import { TableHead } from '../shared/table-head';
 
 /** Projects (plan, limits, models, budget, retention) and the selected project's keys. */
 export default function ProjectsView() {
@@ -32,21 +33,19 @@ export default function ProjectsView() {
       ) : (
         <div className="pgw-table-scroll">
           <Table highlightOnHover aria-label="Projects">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Plan</Table.Th>
-                <Table.Th>Models</Table.Th>
-                <Table.Th>Requests / tokens per min</Table.Th>
-                <Table.Th>Budget</Table.Th>
-                <Table.Th>Retention</Table.Th>
-                <Table.Th>Policy</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>
-                  <span className="pgw-visually-hidden">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead
+              columns={[
+                'Name',
+                'Plan',
+                'Models',
+                'Requests / tokens per min',
+                'Budget',
+                'Retention',
+                'Policy',
+                'Created',
+              ]}
+              actions
+            />
             <Table.Tbody>
               {projects.map((project) => (
                 <Table.Tr

@@ -5,6 +5,7 @@ import type { PriceList } from '../api/types';
 import { useAction, useApi } from '../api/use-api';
 import { dateTime, dollarsToMicros, usd } from '../shared/format';
 import { EmptyState, ErrorState, Loaded } from '../shared/states';
+import { TableHead } from '../shared/table-head';
 
 /** Price overrides per model (or '*'); a new price applies from its start, never to past usage. */
 export function PricesPanel() {
@@ -48,13 +49,7 @@ export function PricesPanel() {
             ) : (
               <div className="pgw-table-scroll">
                 <Table aria-label="Price overrides">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Model</Table.Th>
-                      <Table.Th>USD per 1M tokens</Table.Th>
-                      <Table.Th>Effective from</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
+                  <TableHead columns={['Model', 'USD per 1M tokens', 'Effective from']} />
                   <Table.Tbody>
                     {data.data.map((row) => (
                       <Table.Tr key={`${row.model}@${row.effective_from}`}>

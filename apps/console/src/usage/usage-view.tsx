@@ -8,6 +8,7 @@ import { useProjects } from '../shared/project-context';
 import { EmptyState, Loaded } from '../shared/states';
 import { BudgetPanel } from './budget-panel';
 import { PricesPanel } from './prices-panel';
+import { TableHead } from '../shared/table-head';
 
 function monthStart(): string {
   const now = new Date();
@@ -18,16 +19,16 @@ function UsageTable({ report, by }: { report: UsageReport; by: 'day' | 'model' }
   return (
     <div className="pgw-table-scroll">
       <Table aria-label={`Usage by ${by}`} striped data-testid={`usage-by-${by}`}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{by === 'day' ? 'Day (UTC)' : 'Model'}</Table.Th>
-            <Table.Th>Requests</Table.Th>
-            <Table.Th>Input tokens</Table.Th>
-            <Table.Th>Output tokens</Table.Th>
-            <Table.Th>Total tokens</Table.Th>
-            <Table.Th>Cost</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={[
+            by === 'day' ? 'Day (UTC)' : 'Model',
+            'Requests',
+            'Input tokens',
+            'Output tokens',
+            'Total tokens',
+            'Cost',
+          ]}
+        />
         <Table.Tbody>
           {report.breakdown.map((row) => (
             <Table.Tr key={row.day ?? row.model}>

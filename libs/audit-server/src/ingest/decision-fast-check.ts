@@ -1,6 +1,5 @@
 import {
   DECISION_EVENT_TYPE,
-  DECISION_PAYLOAD_SHAPE,
   DECISION_SCHEMA_VERSION,
   DECISIONS,
   isUuid,
@@ -70,19 +69,12 @@ const PAYLOAD_CHECKS: { readonly [K in keyof DecisionPayload]: (value: unknown) 
 export const FAST_CHECKED_PAYLOAD_FIELDS = Object.keys(PAYLOAD_CHECKS) as (keyof DecisionPayload)[];
 const CHECKS = FAST_CHECKED_PAYLOAD_FIELDS.map((field) => [field, PAYLOAD_CHECKS[field]] as const);
 
-/** The limits above must be the contract's: if its shape ever differs in field names, the fast path is off. */
-export const FAST_PATH_ENABLED = sameFields(Object.keys(DECISION_PAYLOAD_SHAPE), FAST_CHECKED_PAYLOAD_FIELDS);
-
-function sameFields(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((field) => b.includes(field));
-}
-
 /**
  * True only if `parsed` is exactly a valid `policy.decision` v1 envelope by the contract's rules. Every
  * check below fails on `undefined`, so "n valid named fields and n keys" means no extra field.
  */
 export function isValidDecisionEnvelope(parsed: unknown): parsed is DecisionEvent {
-  if (!FAST_PATH_ENABLED || !isPlainRecord(parsed)) return false;
+  if (!isPlainRecord(parsed)) return false;
   if (
     countKeys(parsed) !== ENVELOPE_FIELDS ||
     !isUuid(parsed.event_id) ||
