@@ -69,6 +69,7 @@ interface Waiter {
 }
 
 const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'];
+const MAX_STORED_RESPONSES = 10_000;
 const MODEL_CREATED = 1_700_000_000;
 
 export class MockUpstream {
@@ -359,6 +360,9 @@ export class MockUpstream {
     const built = buildResponse(script.source, script, request, id);
     if (request.store !== false) {
       this.storedResponses.set(id, { response: built.response, inputItems: inputItemsOf(request, id) });
+      // A long-running mock (the embedded demo) keeps the most recent ones only.
+      if (this.storedResponses.size > MAX_STORED_RESPONSES)
+        this.storedResponses.delete(this.storedResponses.keys().next().value as string);
     }
     const answer = () =>
       respondToResponses(res, script, built, request.stream === true, (r, d, fn) => this.schedule(r, d, fn));
