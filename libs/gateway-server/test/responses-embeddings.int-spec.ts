@@ -389,6 +389,64 @@ describe('gateway: /v1/responses and /v1/embeddings through the official OpenAI 
     expect(result.data).toHaveLength(1);
   });
 
+  it('budgets and rate limits hold for both endpoints, before the provider is called', async () => {
+    // 100 micros at the default price is 20 tokens: any real bound is over it.
+    const poor = await seed.project({ monthly_budget_micros: 100 });
+    const poorKey = await seed.key(poor.project_id);
+    const broke = new OpenAI({ apiKey: poorKey.apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    await waitFor(() =>
+      broke.models.list().then(
+        () => true,
+        () => false,
+      ),
+    );
+    for (const call of [
+      () => broke.responses.create({ model: 'gpt-test', input: 'hi' }),
+      () => broke.embeddings.create({ model: 'gpt-test', input: 'x'.repeat(200), encoding_format: 'float' }),
+    ]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('budget_exceeded');
+    }
+    expect(mock.requests).toHaveLength(0);
+
+    const limited = await seed.project({ key_limits: { requests_per_minute: 2, tokens_per_minute: null } });
+    const limitedKey = await seed.key(limited.project_id);
+    const slow = new OpenAI({ apiKey: limitedKey.apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    await waitFor(() =>
+      slow.models.list().then(
+        () => true,
+        () => false,
+      ),
+    );
+    await slow.responses.create({ model: 'gpt-test', input: 'one' });
+    await slow.embeddings.create({ model: 'gpt-test', input: 'two', encoding_format: 'float' });
+    const third = await slow.responses.create({ model: 'gpt-test', input: 'three' }).catch((e: unknown) => e);
+    expect(third).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((third as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
+    expect(mock.requests).toHaveLength(2);
+  });
+
+  it('an upstream failure mid-stream ends the stream with an error event, no raw text after it', async () => {
+    const { openai } = await client({ policy: redactSecretsAndEmails() });
+    mock.setDefault({
+      content: `Before the cut ${EMAIL} after.`,
+      chunks: ['Before ', 'the cut ', EMAIL, ' after.'],
+      resetAfterChunks: 6,
+    });
+    const events: StreamEvent[] = [];
+    const stream = await openai.responses.create({ model: 'gpt-test', input: 'x', stream: true });
+    for await (const event of stream) {
+      expect(checkEvent(event)).toEqual([]);
+      events.push(event);
+    }
+    const last = events.at(-1)!;
+    expect(last.type).toBe('error');
+    expect((last as OpenAI.Responses.ResponseErrorEvent).code).toBe('upstream_error');
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(JSON.stringify(events)).not.toContain(EMAIL);
+  });
+
   it('publishes usage from input_tokens/output_tokens and decisions whose target names the endpoint', async () => {
     const { openai, project } = await client({ policy: redactSecretsAndEmails() });
     mock.enqueue({ content: `mail ${EMAIL}`, usage: { prompt_tokens: 11, completion_tokens: 7 } });

@@ -197,7 +197,12 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
       this.services.metrics.upstreamErrors.inc([failure.code]);
       if (!this.res.writableEnded) {
         this.res.write(
-          this.pending + this.stages.errorEvent('The upstream provider failed mid-stream.', failure.code),
+          this.pending +
+            (redaction.errorEvent ?? this.stages.errorEvent).call(
+              redaction,
+              'The upstream provider failed mid-stream.',
+              failure.code,
+            ),
         );
         this.pending = '';
       }

@@ -17,6 +17,8 @@ export interface StreamRedactionStage {
   end(): void;
   /** The output decision over everything evaluated so far. */
   outcome(): PolicyOutcome;
+  /** The stream's own error event, when it numbers its events (else ResponseStages.errorEvent). */
+  errorEvent?(message: string, code: string): string;
 }
 
 /** What the response stages read of the request (the Exchange, seen from an endpoint). */

@@ -126,8 +126,15 @@ export class ResponsesStreamRedaction implements StreamRedactionStage {
     return mergeOutcomes(outcomes);
   }
 
+  /** An error event outside a stream's numbering (the Exchange's fallback). */
   static errorEvent(message: string, code: string): string {
     const event = { type: 'error', code, message, param: null, sequence_number: 0 };
+    return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
+  }
+
+  /** The error event that ends this stream, numbered after the events already sent. */
+  errorEvent(message: string, code: string): string {
+    const event = { type: 'error', code, message, param: null, sequence_number: this.sequence++ };
     return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
   }
 
@@ -146,9 +153,7 @@ export class ResponsesStreamRedaction implements StreamRedactionStage {
     if (!isRecord(event) || typeof event.type !== 'string') return;
     const type = event.type;
     if (type === 'error') {
-      this.emit(
-        ResponsesStreamRedaction.errorEvent('The upstream provider reported an error.', 'upstream_error'),
-      );
+      this.emit(this.errorEvent('The upstream provider reported an error.', 'upstream_error'));
       return;
     }
     const deltaKind = Object.hasOwn(DELTAS, type) ? DELTAS[type] : undefined;
