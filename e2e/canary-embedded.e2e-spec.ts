@@ -97,7 +97,7 @@ describe('canary: no client or provider text kept anywhere (embedded)', () => {
     const decisions = await waitFor(
       async () => {
         const page = JSON.parse(await admin(`/audit/decisions?project_id=${projectId}&limit=100`)) as {
-          data?: { request_id: string; policy_user: string | null }[];
+          data?: { request_id: string; policy_user: string | null; policy_target: string }[];
         };
         return (page.data?.length ?? 0) >= run.decisions ? page.data! : null;
       },

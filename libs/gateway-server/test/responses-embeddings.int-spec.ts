@@ -341,6 +341,13 @@ describe('gateway: /v1/responses and /v1/embeddings through the official OpenAI 
     expect(await a.openai.responses.retrieve(created.id).catch((e: unknown) => e)).toBeInstanceOf(
       OpenAI.NotFoundError,
     );
+
+    // A response the provider no longer has is a 404 for its owner too (not a 400).
+    const gone = await a.openai.responses.create({ model: 'gpt-test', input: 'short-lived' });
+    mock.storedResponses.delete(gone.id);
+    expect(await a.openai.responses.retrieve(gone.id).catch((e: unknown) => e)).toBeInstanceOf(
+      OpenAI.NotFoundError,
+    );
   });
 
   it('embeddings.create: float and base64 pass through, input redacted before the provider', async () => {

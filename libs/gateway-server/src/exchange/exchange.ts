@@ -169,6 +169,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
       if (this.cancelled) throw new ClientGone();
       const status = this.record.upstreamStatus;
       if (this.record.stream ? status !== 200 : status >= 400) {
+        if (status === 404 && this.stages.upstreamNotFound) throw this.stages.upstreamNotFound();
         throw upstreamStatusError(status >= 400 ? status : 502, this.body().toString(), this.upstreamHeaders);
       }
       this.unaryResponse();

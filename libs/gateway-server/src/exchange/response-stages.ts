@@ -1,3 +1,4 @@
+import type { GatewayError } from '../errors/gateway-error';
 import type { PolicyOutcome } from '../policy/policy-port';
 import type { ProviderUsage, RequestRecord, Usage } from '../settlement/request-record';
 
@@ -52,4 +53,9 @@ export interface ResponseStages {
   stream(x: ResponseContext, emit: (sse: string) => void): StreamRedactionStage;
   /** The SSE event that tells the client the upstream failed mid-stream. */
   errorEvent(message: string, code: string): string;
+  /**
+   * What an upstream 404 means for this call (a stored response the provider no longer has); without it a
+   * 404 is the client's request rejected (400, as for a POST).
+   */
+  upstreamNotFound?(): GatewayError;
 }

@@ -107,7 +107,12 @@ export class ResponsesHandler {
         : call === 'delete'
           ? this.deleteStages(id)
           : PASS_THROUGH_STAGES;
-    const x = this.exchanges.open(stages, res, caller, requestIdOf(request));
+    const x = this.exchanges.open(
+      { ...stages, upstreamNotFound: () => notFound(id) },
+      res,
+      caller,
+      requestIdOf(request),
+    );
     x.record.endpoint = 'responses';
     this.ownerCheck(id, caller, 'stored').then(
       (owner) => this.forwardStored(x, caller, call, id, owner, query),
