@@ -49,6 +49,11 @@ export class ServiceProcess {
     return this.output;
   }
 
+  /** The exit code once the process exited by itself (null while it runs or after a signal). */
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
   get exited(): boolean {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }

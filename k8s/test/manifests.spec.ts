@@ -68,13 +68,21 @@ const CONFIGURED = SERVICES.filter((s) => CONFIGS.get(s) !== undefined);
 const UNCONFIGURED = SERVICES.filter((s) => CONFIGS.get(s) === undefined);
 
 /** Variables scripts/kafka/ensure-topics.js reads (the topic Job runs it): process.env.X and intEnv('X'). */
-const TOPICS_SCRIPT_ENV = new Set(
-  [
+const TOPICS_SCRIPT_ENV = new Set([
+  ...[
     ...readRepoFile('scripts', 'kafka', 'ensure-topics.js').matchAll(
       /process\.env\.([A-Z0-9_]+)|intEnv\('([A-Z0-9_]+)'/g,
     ),
   ].map((m) => m[1] ?? m[2]),
-);
+  // It reads the Kafka security variables through the services' own builder (KAFKA_SECURITY_VARIABLES).
+  ...[
+    ...(
+      readRepoFile('libs', 'messaging', 'src', 'kafka', 'kafka-security.ts').match(
+        /KAFKA_SECURITY_VARIABLES = \[([^\]]*)\]/,
+      )?.[1] ?? ''
+    ).matchAll(/'([A-Z0-9_]+)'/g),
+  ].map((m) => m[1]),
+]);
 
 /** Secret-bearing variable names: by name pattern, or marked "Secret" in a config class. */
 function isSecretVar(name: string): boolean {

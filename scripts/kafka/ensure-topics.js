@@ -13,6 +13,7 @@
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
+const fs = require('fs');
 const path = require('path');
 const { Kafka, logLevel, ConfigResourceTypes } = require('kafkajs');
 
@@ -23,6 +24,27 @@ const BROKERS = (process.env.KAFKA_BROKERS || `127.0.0.1:${process.env.KAFKA_POR
   .split(',')
   .map((b) => b.trim())
   .filter(Boolean);
+/**
+ * TLS and SASL from the same environment variables and the same builder as the services
+ * (libs/messaging kafka-security.ts, compiled into dist/: the image has it, a checkout after a build).
+ */
+/** Set first thing in main(), so a bad setting ends as the usual one-line FAILED message. */
+let SECURITY = { options: {}, failure: () => null };
+
+function loadSecurity() {
+  const dir = path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'kafka');
+  const wanted = Object.keys(process.env).some((name) => /^KAFKA_(SSL|SASL)/.test(name) && process.env[name]);
+  if (!fs.existsSync(path.join(dir, 'kafka-security.js'))) {
+    if (wanted) throw new Error(`KAFKA_SSL/KAFKA_SASL_* are set but ${dir} is missing: run npm run build`);
+    return { options: {}, failure: () => null };
+  }
+  const { kafkaSecurityFromEnv, kafkajsSecurity } = require(path.join(dir, 'kafka-security.js'));
+  const { securityFailure } = require(path.join(dir, 'kafka-preflight.js'));
+  const security = kafkaSecurityFromEnv(process.env);
+  // A wrong password or an untrusted certificate is not retried until the timeout: it stops the job at once.
+  return { options: kafkajsSecurity(security), failure: (error) => securityFailure(error, security) };
+}
+
 const READY_TIMEOUT_MS = Number(process.env.KAFKA_READY_TIMEOUT_MS || 60000);
 
 const COMPACT_CONFIG = {
@@ -90,6 +112,8 @@ async function waitForCluster(admin) {
       lastErr = new Error('describeCluster returned no brokers');
     } catch (e) {
       lastErr = e;
+      const reason = SECURITY.failure(e);
+      if (reason) throw new Error(reason);
       try {
         await admin.disconnect();
       } catch (_) {}
@@ -144,11 +168,13 @@ async function warmGroupCoordinator(admin) {
 const DYNAMIC_TOPIC_CONFIG = 1;
 
 async function main() {
+  SECURITY = loadSecurity();
   const cfg = settings();
   const topics = wantedTopics(cfg);
   const kafka = new Kafka({
     clientId: 'pgw-ensure-topics',
     brokers: BROKERS,
+    ...SECURITY.options,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     requestTimeout: 30000,

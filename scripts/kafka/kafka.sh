@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Local single-node Apache Kafka (KRaft) broker for tests, from Maven Central jars (no Docker).
 # Usage: scripts/kafka/kafka.sh start|stop|status     (see scripts/kafka/README.md)
+#   KAFKA_SECURITY=sasl_ssl: a second, separate broker with a SASL_SSL listener (default ports 29094/29095),
+#   certificates made at start with openssl/keytool and SCRAM users created by `StorageTool format --add-scram`.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 POM="$SCRIPT_DIR/pom.xml"
 
-KAFKA_PORT="${KAFKA_PORT:-19092}"
-KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+KAFKA_SECURITY="${KAFKA_SECURITY:-plaintext}"
+case "$KAFKA_SECURITY" in
+  plaintext) KAFKA_PORT="${KAFKA_PORT:-19092}"; KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}" ;;
+  sasl_ssl)  KAFKA_PORT="${KAFKA_PORT:-29094}"; KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-29095}" ;;
+  *) echo "[kafka] ERROR: KAFKA_SECURITY must be plaintext or sasl_ssl" >&2; exit 2 ;;
+esac
 KAFKA_HOST=127.0.0.1                       # kafkajs cannot use IPv6: never "localhost"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx1g}"
@@ -22,6 +28,8 @@ PIDFILE="$STATE_DIR/broker$sfx.pid"
 DATA="$STATE_DIR/data-$KAFKA_PORT"
 CLUSTER_ID_FILE="$STATE_DIR/cluster-id-$KAFKA_PORT"
 LOCK="$STATE_DIR/kafka.lock"
+# SASL_SSL mode: certificates and credentials (made on the first start, kept with the data).
+SECURE_DIR="$STATE_DIR/sasl-ssl-$KAFKA_PORT"
 
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM")"
 
@@ -42,7 +50,49 @@ broker_pid() { # prints pid if the pid file names a live broker of ours
 }
 
 ensure_topics() {
-  KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT" KAFKA_TOPICS_APPLY=true node "$SCRIPT_DIR/ensure-topics.js"
+  if [[ "$KAFKA_SECURITY" == sasl_ssl ]]; then
+    # The client settings a service would use (scripts/kafka/README.md): the same variables, the same builder.
+    KAFKA_SSL=true KAFKA_SSL_CA_FILE="$SECURE_DIR/ca.pem" KAFKA_SASL_MECHANISM=scram-sha-512 \
+      KAFKA_SASL_USERNAME="$(cat "$SECURE_DIR/username")" KAFKA_SASL_PASSWORD_FILE="$SECURE_DIR/password" \
+      KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT" KAFKA_TOPICS_APPLY=true node "$SCRIPT_DIR/ensure-topics.js"
+  else
+    KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT" KAFKA_TOPICS_APPLY=true node "$SCRIPT_DIR/ensure-topics.js"
+  fi
+}
+
+# A test CA, the broker's certificate for 127.0.0.1 (PKCS12 keystore), a truststore with the CA (keytool),
+# a client certificate for mTLS, a second CA that signed nothing here (the "untrusted" case), and
+# random passwords. Made once: the broker's data holds SCRAM credentials made from the same files.
+make_secrets() {
+  [[ -s "$SECURE_DIR/.complete" ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found (needed for KAFKA_SECURITY=sasl_ssl)"
+  command -v keytool >/dev/null || die "keytool not found (the JDK's; needed for KAFKA_SECURITY=sasl_ssl)"
+  rm -rf "$SECURE_DIR" "$DATA" "$CLUSTER_ID_FILE"
+  mkdir -p "$SECURE_DIR"; chmod 700 "$SECURE_DIR"
+  (
+    cd "$SECURE_DIR"
+    local sub=(-subj) store
+    store="$(openssl rand -hex 16)"; echo "$store" >store-password
+    openssl rand -hex 16 >password; openssl rand -hex 16 >admin-password; echo pgw >username
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout ca.key -out ca.pem "${sub[@]}" "/CN=pgw test CA" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout untrusted-ca.key -out untrusted-ca.pem \
+      "${sub[@]}" "/CN=pgw untrusted CA" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr "${sub[@]}" "/CN=127.0.0.1" 2>/dev/null
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile broker.ext \
+      -out broker.pem 2>/dev/null
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+      -out broker.p12 -passout "pass:$store"
+    keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 -storetype PKCS12 \
+      -storepass "$store" >/dev/null 2>&1
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "${sub[@]}" "/CN=pgw-client" 2>/dev/null
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile client.ext \
+      -out client.pem 2>/dev/null
+    rm -f ./*.csr ./*.ext ./*.srl
+    chmod 600 ./*
+    echo ok >.complete
+  ) || die "making the test certificates failed"
 }
 
 fetch_jars() {
@@ -61,6 +111,43 @@ fetch_jars() {
   echo "$want" >"$marker"
 }
 
+listener_props() {
+  if [[ "$KAFKA_SECURITY" != sasl_ssl ]]; then
+    cat <<PROPS
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+PROPS
+    return
+  fi
+  local store admin user pw
+  store="$(cat "$SECURE_DIR/store-password")"; admin="$(cat "$SECURE_DIR/admin-password")"
+  user="$(cat "$SECURE_DIR/username")"; pw="$(cat "$SECURE_DIR/password")"
+  # SASL_SSL only (the controller listener stays on loopback, plaintext, as in the plain broker).
+  # SCRAM users live in the cluster metadata (format --add-scram); PLAIN users in the JAAS line.
+  cat <<PROPS
+listeners=SASL_SSL://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://$KAFKA_HOST:$KAFKA_PORT
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$admin" user_admin="$admin" user_$user="$pw";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$SECURE_DIR/broker.p12
+ssl.keystore.password=$store
+ssl.key.password=$store
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$SECURE_DIR/truststore.p12
+ssl.truststore.password=$store
+ssl.client.auth=requested
+ssl.endpoint.identification.algorithm=https
+PROPS
+}
+
 write_props() {
   mkdir -p "$DATA"
   cat >"$PROPS" <<PROPS
@@ -68,11 +155,8 @@ write_props() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$(listener_props)
 log.dirs=$DATA
 num.partitions=3
 default.replication.factor=1
@@ -112,7 +196,14 @@ format_storage() {
     [[ "$id" =~ ^[A-Za-z0-9_-]{22}$ ]] || die "StorageTool random-uuid returned '$id' (see $LOG)"
     echo "$id" >"$CLUSTER_ID_FILE"
   fi
-  java -cp "$LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$PROPS" --ignore-formatted </dev/null >>"$LOG" 2>&1 \
+  local scram=()
+  if [[ "$KAFKA_SECURITY" == sasl_ssl ]]; then
+    local admin user pw
+    admin="$(cat "$SECURE_DIR/admin-password")"; user="$(cat "$SECURE_DIR/username")"; pw="$(cat "$SECURE_DIR/password")"
+    scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$admin]" --add-scram "SCRAM-SHA-256=[name=admin,password=$admin]"
+      --add-scram "SCRAM-SHA-512=[name=$user,password=$pw]" --add-scram "SCRAM-SHA-256=[name=$user,password=$pw]")
+  fi
+  java -cp "$LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$PROPS" --ignore-formatted "${scram[@]}" </dev/null >>"$LOG" 2>&1 \
     || { tail -n 30 "$LOG" >&2; die "StorageTool format failed"; }
 }
 
@@ -162,9 +253,10 @@ cmd_start() {
   if ! broker_pid >/dev/null; then
     rm -f "$PIDFILE"
     [[ -f "$LOG" ]] && mv -f "$LOG" "$LOG.1"
+    [[ "$KAFKA_SECURITY" == sasl_ssl ]] && make_secrets
     write_props
     format_storage
-    say "starting Kafka $KAFKA_VERSION on $KAFKA_HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT, data $DATA, log $LOG)"
+    say "starting Kafka $KAFKA_VERSION ($KAFKA_SECURITY) on $KAFKA_HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT, data $DATA, log $LOG)"
     launch
   else
     say "broker process $(broker_pid) exists but is not listening yet; waiting for it"

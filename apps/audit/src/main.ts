@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { AUDIT_MIGRATIONS, AUDIT_SCHEMA, AuditMetrics } from '@pgw/audit-server';
-import { KafkaEventBus } from '@pgw/messaging';
+import { KafkaEventBus, exitOnKafkaSecurityError, kafkaSecurityAtStart } from '@pgw/messaging';
 import { migrateOnly } from '@pgw/persistence';
 import { exitOnConfigError, listenMetrics, loadConfig } from '@pgw/server-kit';
 import { AuditConfig } from './audit.config';
@@ -23,9 +23,15 @@ async function bootstrap(): Promise<void> {
     return;
   }
   const logger = new Logger('audit');
+  const security = await kafkaSecurityAtStart({
+    brokers: config.kafkaBrokers,
+    clientId: 'audit',
+    log: (message) => logger.log(message),
+  }).catch(exitOnKafkaSecurityError);
   const bus = new KafkaEventBus({
     brokers: config.kafkaBrokers,
     clientId: 'audit',
+    security,
     logger: (message) => logger.warn(`[kafka] ${message}`),
   });
   const app = await createAuditApp(config, bus, config.KAFKA_CONSUMER_GROUP);

@@ -3,7 +3,13 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { EventBusTransport, EventHandlerErrorFilter, KafkaEventBus } from '@pgw/messaging';
+import {
+  EventBusTransport,
+  EventHandlerErrorFilter,
+  KafkaEventBus,
+  exitOnKafkaSecurityError,
+  kafkaSecurityAtStart,
+} from '@pgw/messaging';
 import { migrateOnly } from '@pgw/persistence';
 import { BILLING_MIGRATIONS, BILLING_SCHEMA, BillingMetrics } from '@pgw/billing-server';
 import {
@@ -32,9 +38,15 @@ async function bootstrap(): Promise<void> {
     return;
   }
   const logger = new Logger('billing');
+  const security = await kafkaSecurityAtStart({
+    brokers: config.kafkaBrokers,
+    clientId: 'billing',
+    log: (message) => logger.log(message),
+  }).catch(exitOnKafkaSecurityError);
   const bus = new KafkaEventBus({
     brokers: config.kafkaBrokers,
     clientId: 'billing',
+    security,
     logger: (message) => logger.warn(`[kafka] ${message}`),
   });
   const app = await NestFactory.create<NestFastifyApplication>(

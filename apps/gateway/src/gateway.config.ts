@@ -17,7 +17,7 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import type { GatewayServerOptions, ModelRoute } from '@pgw/gateway-server';
-import { KafkaEventBus, ThreadedKafkaEventBus, type EventBus } from '@pgw/messaging';
+import { KafkaEventBus, ThreadedKafkaEventBus, type EventBus, type KafkaSecurity } from '@pgw/messaging';
 import { ListenerEnv, toBoolean } from '@pgw/server-kit';
 
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
@@ -223,9 +223,10 @@ export class GatewayConfig extends ListenerEnv {
   }
 
   /** The event bus as the gateway runs it: every event logged locally first, replayed until Kafka took it. */
-  createEventBus(): EventBus {
+  createEventBus(security?: KafkaSecurity): EventBus {
     const options = {
       brokers: this.kafkaBrokers,
+      security,
       clientId: `pgw-gateway-${this.INSTANCE_ID}`,
       logDir: this.eventLogDir,
       logFsyncIntervalMs: this.EVENT_LOG_FSYNC_MS,

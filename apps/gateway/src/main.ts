@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayMetrics } from '@pgw/gateway-server';
+import { exitOnKafkaSecurityError, kafkaSecurityAtStart } from '@pgw/messaging';
 import {
   DEFAULT_HTTP_TIMEOUTS,
   exitOnConfigError,
@@ -29,7 +30,12 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     exitOnConfigError(error);
   }
-  const bus = config.createEventBus();
+  const security = await kafkaSecurityAtStart({
+    brokers: config.kafkaBrokers,
+    clientId: `pgw-gateway-${config.INSTANCE_ID}`,
+    log: (message) => new Logger('Gateway').log(message),
+  }).catch(exitOnKafkaSecurityError);
+  const bus = config.createEventBus(security);
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayAppModule.forRoot(config.toServerOptions(), bus),
     new FastifyAdapter({

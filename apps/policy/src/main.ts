@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KafkaEventBus } from '@pgw/messaging';
+import { KafkaEventBus, exitOnKafkaSecurityError, kafkaSecurityAtStart } from '@pgw/messaging';
 import {
   buildPolicyOpenApiDocument,
   POLICY_DOCS_PATH,
@@ -32,9 +32,15 @@ async function bootstrap(): Promise<void> {
     return;
   }
   const logger = new Logger('policy');
+  const security = await kafkaSecurityAtStart({
+    brokers: config.kafkaBrokers,
+    clientId: 'pgw-policy',
+    log: (message) => logger.log(message),
+  }).catch(exitOnKafkaSecurityError);
   const bus = new KafkaEventBus({
     brokers: config.kafkaBrokers,
     clientId: 'pgw-policy',
+    security,
     logger: (message) => logger.warn(`[kafka] ${message}`),
   });
   const app = await NestFactory.create<NestFastifyApplication>(

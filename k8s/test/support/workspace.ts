@@ -17,7 +17,8 @@ export const IMAGE_PORTS: Record<string, number> = { ...SERVICE_PORTS, embedded:
  * Variables that look secret by name: they must never appear as a literal in a manifest. The config classes'
  * own "Secret" JSDoc markers (see app-config.ts) add to this.
  */
-export const SECRET_NAME = /TOKEN|KEY|PASSWORD|SECRET|DATABASE_URL/;
+// A *_FILE variable holds the path of a mounted secret, not the secret: not secret-bearing itself.
+export const SECRET_NAME = /^(?!.*_FILE$).*(TOKEN|KEY|PASSWORD|SECRET|DATABASE_URL)/;
 
 export function repoPath(...parts: string[]): string {
   return join(ROOT, ...parts);

@@ -3,6 +3,8 @@ export * from './retry';
 export * from './contract-decoder';
 export * from './in-process/in-process-event-bus';
 export * from './kafka/kafka-event-bus';
+export * from './kafka/kafka-security';
+export * from './kafka/kafka-preflight';
 export * from './kafka/write-ahead-log';
 export * from './nest/event-bus.transport';
 export * from './nest/event-bus.module';

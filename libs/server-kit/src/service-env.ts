@@ -1,5 +1,16 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { toBoolean } from './typed-config';
 
 /**
@@ -28,6 +39,48 @@ export class ListenerEnv {
   get kafkaBrokers(): string[] {
     return this.KAFKA_BROKERS.split(',');
   }
+
+  // --- Kafka security: declared here, checked together (files read, combinations) and turned into the
+  // clients' TLS/SASL settings by kafkaSecurityFromEnv (@pgw/messaging) when main.ts starts. ---
+  @Transform(toBoolean)
+  @IsBoolean()
+  KAFKA_SSL = false;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CA_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CERT_FILE?: string;
+
+  /** The path of the mTLS private key file (the key itself is in the mounted file). */
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_KEY_FILE?: string;
+
+  @IsOptional()
+  @IsIn(['', 'plain', 'scram-sha-256', 'scram-sha-512', 'PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], {
+    message: 'KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512',
+  })
+  KAFKA_SASL_MECHANISM?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_USERNAME_FILE?: string;
+
+  /** Secret: the SASL password (prefer KAFKA_SASL_PASSWORD_FILE, a mounted secret). */
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_PASSWORD_FILE?: string;
 }
 
 /**

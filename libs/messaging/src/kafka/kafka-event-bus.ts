@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Topic } from '@pgw/contracts';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type {
   BusHealth,
   ConsumeOptions,
@@ -13,7 +13,6 @@ import type {
   Subscription,
 } from '../event-bus.port';
 import { describeError, retryUntilSuccess } from '../retry';
-import { type ClusterMetadata, RecordBatchProducer } from './produce/record-batch-producer';
 import {
   CONSUMER_SESSION,
   loadKafkajs,
@@ -23,6 +22,7 @@ import {
   slicesUnderBrokerLimits,
   toIncoming,
 } from './kafka-support';
+import { type KafkaSecurity, kafkajsSecurity } from './kafka-security';
 import { type LoggedMessage, WriteAheadLog } from './write-ahead-log';
 
 type SpilledMessage = LoggedMessage;
@@ -30,6 +30,8 @@ type SpilledMessage = LoggedMessage;
 export interface KafkaEventBusOptions {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL for every connection (producer, consumers, followers, admin); kafkaSecurityFromEnv(). */
+  security?: KafkaSecurity;
   /**
    * The local event log's directory: every published message is appended there before publish()
    * returns and replayed from there (also after a restart) until the broker acknowledged it. Without it
@@ -49,28 +51,32 @@ export interface KafkaEventBusOptions {
 }
 
 /**
- * Kafka behind the event-bus port: kafkajs for consumers, followers and cluster metadata, and our own
- * RecordBatchProducer for producing. With a log (logDir), publish() first appends the messages to the
- * local write-ahead log (one write, page cache), then, while the broker answers ("live"), into their
- * partitions' record batches, sent by a micro-batcher (linger.ms); the log is acknowledged as batches
- * are. When a send fails, nothing stays in memory: the unacknowledged part of the log becomes backlog
- * and new messages go only to the log ("backlog" mode) until the replayer, which reads the backlog back
- * from disk a bounded chunk at a time, gets an answer. Then new messages go live again at once while the
- * replayer sends the backlog, in log order and with the original event ids, alongside: new events never
- * wait behind a replay, and a restart replays what an earlier run left.
+ * Kafka behind the event-bus port, on kafkajs for everything: an idempotent producer, consumers,
+ * followers. With a log (logDir), publish() first appends the messages to the local write-ahead log (one
+ * write, page cache), then, while the broker answers ("live"), to an in-memory queue sent by a
+ * micro-batcher (linger.ms) in one produce call per slice; the log is acknowledged as sends are. When a
+ * send fails, nothing stays in memory: the unacknowledged part of the log becomes backlog and new messages
+ * go only to the log ("backlog" mode) until the replayer, which reads the backlog back from disk a bounded
+ * chunk at a time, gets an answer. Then new messages go live again at once while the replayer sends the
+ * backlog, in log order and with the original event ids, alongside: new events never wait behind a replay,
+ * and a restart replays what an earlier run left.
+ *
+ * The producer is idempotent (one request in flight per broker, acks from every in-sync replica): a request
+ * kafkajs retries after a lost answer or a leader change is written once. A chunk the replayer sends again
+ * after a failed send is a new produce call and may still repeat events; consumers dedupe by event id.
+ * Keyed messages go where the Java client puts them (kafkajs's DefaultPartitioner is its murmur2).
  */
 export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
-  private readonly producer: RecordBatchProducer;
-  private admin: Admin | null = null;
-  /** Messages published before their topic's partitions were known. */
+  private producer: Promise<Producer> | null = null;
+  /** Published messages waiting for the next send (live mode). */
   private queue: SpilledMessage[] = [];
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> = Promise.resolve();
   private readonly log$: WriteAheadLog | null;
   /** Without a log (or with a full one): messages a failed send left, retried from memory. */
   private memorySpill: SpilledMessage[] = [];
-  /** live: new messages also go into the record batches; backlog: only into the log (broker away). */
+  /** live: new messages also go into the send queue; backlog: only into the log (broker away). */
   private mode: 'live' | 'backlog' = 'live';
   private replayTimer: NodeJS.Timeout | null = null;
   private replaying = false;
@@ -87,15 +93,13 @@ export class KafkaEventBus implements EventBus {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ...kafkajsSecurity(options.security),
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1_000,
+      // TLS and SASL add round trips to each new connection.
+      authenticationTimeout: 5_000,
       requestTimeout: 5_000,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-    });
-    this.producer = new RecordBatchProducer({
-      clientId: options.clientId,
-      metadata: (topics) => this.clusterMetadata(topics),
-      timeoutMs: 5_000,
     });
     this.log$ = options.logDir
       ? new WriteAheadLog(options.logDir, {
@@ -120,21 +124,13 @@ export class KafkaEventBus implements EventBus {
       this.memorySpill.push(...messages.map(({ key, value }) => ({ topic, key, value })));
       return;
     }
-    // Straight into the record batches unless something published earlier still waits in the queue
-    // (unknown topic): then behind it, so the order within a partition holds.
-    const direct = this.queue.length === 0 && this.producer.knows(topic);
-    for (const { key, value } of messages) {
-      if (direct) this.producer.append(topic, key, value);
-      else this.queue.push({ topic, key, value });
-    }
-    if (this.queue.length + this.producer.pending >= (this.options.maxBatchMessages ?? 1_000))
-      this.flushSoon(0);
+    for (const { key, value } of messages) this.queue.push({ topic, key, value });
+    if (this.queue.length >= (this.options.maxBatchMessages ?? 1_000)) this.flushSoon(0);
     else this.flushSoon(this.options.lingerMs ?? 5);
   }
 
   async publishAndWait<T>(topic: Topic<T>, messages: OutgoingMessage<NoInfer<T>>[]): Promise<void> {
-    const batches = await this.producer.batchesOf(messages.map(({ key, value }) => ({ topic, key, value })));
-    await this.producer.send(batches, 3);
+    await this.send(messages.map(({ key, value }) => ({ topic, key, value })));
     this.connected = true;
   }
 
@@ -146,7 +142,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   health(): BusHealth {
-    const buffered = this.queue.length + this.producer.pending;
+    const buffered = this.queue.length;
     return { connected: this.connected && this.readersConnected(), buffered, spilled: this.spilledCount() };
   }
 
@@ -257,9 +253,9 @@ export class KafkaEventBus implements EventBus {
     this.closed = true;
     if (this.replayTimer) clearTimeout(this.replayTimer);
     for (const subscription of [...this.subscriptions]) await subscription.close();
-    this.producer.close();
-    await this.admin?.disconnect().catch(() => undefined);
-    this.admin = null;
+    const producer = this.producer;
+    this.producer = null;
+    await producer?.then((p) => p.disconnect()).catch(() => undefined);
     this.log$?.close();
   }
 
@@ -307,17 +303,12 @@ export class KafkaEventBus implements EventBus {
   }
 
   private async sendQueued(): Promise<void> {
-    if (this.queue.length === 0 && this.producer.pending === 0) return;
-    // Everything in the record batches was published before everything in the queue (see publish).
-    const direct = this.producer.takeOpen();
+    if (this.queue.length === 0) return;
     const queued = this.queue;
     this.queue = [];
     const upTo = this.log$?.position();
-    let directSent = false;
     try {
-      await this.producer.send(direct);
-      directSent = true;
-      for (const slice of slicesUnderBrokerLimits(queued)) await this.sendBatch(slice);
+      for (const slice of slicesUnderBrokerLimits(queued)) await this.send(slice);
       this.connected = true;
       if (upTo) this.log$!.ackLive(upTo);
     } catch (error) {
@@ -328,48 +319,58 @@ export class KafkaEventBus implements EventBus {
           `broker unreachable, ${this.log$.position().records} events wait in the local log: ${describeError(error)}`,
         );
         this.mode = 'backlog';
-        this.producer.takeOpen();
         this.queue = [];
         this.log$.toBacklog();
       } else {
-        const batch = [...(directSent ? [] : direct.messages()), ...queued];
-        this.log(`broker unreachable, keeping ${batch.length} messages in memory: ${describeError(error)}`);
-        this.memorySpill.push(...batch);
+        this.log(`broker unreachable, keeping ${queued.length} messages in memory: ${describeError(error)}`);
+        this.memorySpill.push(...queued);
       }
       this.scheduleReplay();
     }
   }
 
-  private async sendBatch(batch: SpilledMessage[]): Promise<void> {
-    await this.producer.send(await this.producer.batchesOf(batch));
-  }
-
-  /** Partition leaders and broker addresses, from kafkajs's admin client (connected on first use). */
-  private async clusterMetadata(topics: string[]): Promise<ClusterMetadata> {
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
+  /** One produce call: kafkajs groups the messages by leader, one request per broker, in order per partition. */
+  private async send(messages: SpilledMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, key, value } of messages) {
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push({ key, value });
     }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
+    const producer = await this.connectedProducer();
     try {
-      const [cluster, metadata] = await Promise.all([
-        this.admin.describeCluster(),
-        this.admin.fetchTopicMetadata({ topics }),
-      ]);
-      const brokers = new Map(cluster.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }]));
-      const leaders = new Map<string, number[]>();
-      for (const topic of metadata.topics) {
-        const byPartition: number[] = [];
-        for (const p of topic.partitions) byPartition[p.partitionId] = p.leader;
-        leaders.set(topic.name, byPartition);
-      }
-      return { brokers, leaders };
+      await producer.sendBatch({ topicMessages, acks: -1 });
     } catch (error) {
-      const admin = this.admin;
-      this.admin = null;
-      await admin.disconnect().catch(() => undefined);
+      // A producer whose connection broke is made anew on the next send (kafkajs does not reconnect it).
+      if (this.producer) {
+        const broken = this.producer;
+        this.producer = null;
+        void broken.then((p) => p.disconnect()).catch(() => undefined);
+      }
       throw error;
     }
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const { Partitioners } = loadKafkajs();
+      const producer = this.kafka.producer({
+        idempotent: true,
+        // kafkajs's rule for an idempotent producer: one request in flight per broker connection.
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+      });
+      const connecting = producer.connect().then(() => producer);
+      connecting.catch(() => {
+        if (this.producer === connecting) this.producer = null;
+      });
+      this.producer = connecting;
+    }
+    return this.producer;
   }
 
   private spilledCount(): number {
@@ -404,7 +405,7 @@ export class KafkaEventBus implements EventBus {
           this.log$.toBacklog(); // backlog mode with nothing sealed yet: what the log took is next
           continue;
         }
-        await this.sendBatch(messages);
+        await this.send(messages);
         if (this.closed) return;
         if (chunk) this.log$!.ackChunk(chunk);
         else this.memorySpill.splice(0, messages.length);

@@ -20,9 +20,9 @@ export const CONSUMER_SESSION = {
 export const READER_SILENCE_MS = 5_000;
 
 /**
- * Queued and spilled messages (a replayed spill file can hold millions) are encoded and sent a bounded
- * slice at a time, so one send's batches stay small; the producer itself splits any partition batch past
- * the broker's message.max.bytes. A failure part-way spills the whole batch: what was already sent is
+ * Queued and spilled messages (a replayed spill file can hold millions) are sent a bounded slice at a
+ * time, one produce call each: 512 KB of values keeps every partition's batch under the broker's
+ * message.max.bytes (1 MB by default). A failure part-way spills the whole slice: what was already sent is
  * sent again, which idempotent consumers absorb.
  */
 export const MAX_SLICE_MESSAGES = 500;

@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The second test broker: SASL_SSL only, SCRAM-SHA-256/512 and PLAIN users, a CA made at start. */
+export interface SecureTestKafka {
+  brokers: string[];
+  /** The CA that signed the broker certificate; a CA that signed nothing here; an mTLS client pair. */
+  caFile: string;
+  untrustedCaFile: string;
+  clientCertFile: string;
+  clientKeyFile: string;
+  username: string;
+  passwordFile: string;
+  /**
+   * The record batches of one partition as the broker stored them (Kafka's DumpLogSegments on the broker's
+   * own files): which producer id and sequence numbers each record was written with.
+   */
+  storedRecords(topic: string, partition: number): StoredRecord[];
+  /** The environment a service connects with (SCRAM-SHA-512 over TLS, the password as a mounted file). */
+  env: Record<string, string>;
+}
+
+export interface StoredRecord {
+  offset: bigint;
+  key: string;
+  /** -1 for a producer that is not idempotent. */
+  producerId: number;
+  sequence: number;
+}
+
+const repoRoot = resolve(__dirname, '..', '..', '..', '..');
+
+function dumpRecords(partitionDir: string): StoredRecord[] {
+  const segments = readdirSync(partitionDir)
+    .filter((name) => name.endsWith('.log'))
+    .map((name) => join(partitionDir, name));
+  const out = execFileSync(
+    'java',
+    [
+      '-cp',
+      join(repoRoot, '.kafka', 'libs', '*'),
+      'kafka.tools.DumpLogSegments',
+      '--print-data-log',
+      '--files',
+      segments.join(','),
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const records: StoredRecord[] = [];
+  let producerId = -1;
+  for (const line of out.split('\n')) {
+    const batch = /^baseOffset: \d+ .* producerId: (-?\d+) /.exec(line);
+    if (batch) producerId = Number(batch[1]);
+    const record = /^\| offset: (\d+) .* sequence: (-?\d+) .* key: (\S*) payload/.exec(line);
+    if (record)
+      records.push({ offset: BigInt(record[1]), sequence: Number(record[2]), key: record[3], producerId });
+  }
+  return records;
+}
+
+/**
+ * Starts (or reuses) the SASL_SSL broker of `scripts/kafka/kafka.sh` (KAFKA_SECURITY=sasl_ssl, port
+ * 29094 unless SECURE_KAFKA_PORT says otherwise): its own process, ports and data, never the shared
+ * plaintext broker. Slow the first time (certificates, storage format, JVM start): call it once per suite.
+ * Its topics are created by ensure-topics.js from dist/, so `npm run build` must have run.
+ */
+export function startSecureTestKafka(): SecureTestKafka {
+  const port = process.env.SECURE_KAFKA_PORT ?? '29094';
+  execFileSync('bash', [join(repoRoot, 'scripts', 'kafka', 'kafka.sh'), 'start'], {
+    env: {
+      ...process.env,
+      KAFKA_SECURITY: 'sasl_ssl',
+      KAFKA_PORT: port,
+      KAFKA_CONTROLLER_PORT: String(Number(port) + 1),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 240_000,
+  });
+  const dir = join(repoRoot, '.kafka', `sasl-ssl-${port}`);
+  const username = readFileSync(join(dir, 'username'), 'utf8').trim();
+  const passwordFile = join(dir, 'password');
+  const brokers = [`127.0.0.1:${port}`];
+  return {
+    brokers,
+    caFile: join(dir, 'ca.pem'),
+    untrustedCaFile: join(dir, 'untrusted-ca.pem'),
+    clientCertFile: join(dir, 'client.pem'),
+    clientKeyFile: join(dir, 'client.key'),
+    username,
+    passwordFile,
+    storedRecords: (topic, partition) =>
+      dumpRecords(join(repoRoot, '.kafka', `data-${port}`, `${topic}-${partition}`)),
+    env: {
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: join(dir, 'ca.pem'),
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: username,
+      KAFKA_SASL_PASSWORD_FILE: passwordFile,
+    },
+  };
+}
