@@ -2,7 +2,8 @@
 // interleaved (A B B A ...) so both see the same machine load. Prints a table; never a test verdict.
 // Run: node bench/policy-engine/run.cjs bench/policy-engine/ab.bench.ts [--base <rev>] [--quick] [--stream]
 // --stream: only the streaming push cost, for both configurations ((a) all detectors, (b) the big policy),
-// in more interleaved rounds.
+// in more interleaved rounds. --detectors-only: without the injection rules (the PII and secret detectors,
+// terms and regexes alone; the injection model otherwise dominates every figure).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,9 @@ import { defaultPolicyConfig } from '@pgw/policy-engine';
 const argAt = process.argv.indexOf('--base');
 const base = argAt > 0 ? process.argv[argAt + 1] : '5c80a3f';
 const quick = process.argv.includes('--quick');
+const detectorsOnly = process.argv.includes('--detectors-only');
+const withoutInjection = <T extends { rules: { category: string }[] }>(c: T): T =>
+  detectorsOnly ? { ...c, rules: c.rules.filter((r) => !r.category.startsWith('injection.')) } : c;
 const root = path.resolve(__dirname, '..', '..');
 
 // The base engine's sources, extracted from git into a temporary folder inside the repo (so its imports
@@ -39,7 +43,7 @@ const engines = [
   { name: 'current', engine: current },
   { name: `base ${base}`, engine: baseline },
 ];
-const configs = [bigConfig()];
+const configs = [withoutInjection(bigConfig())];
 const sizes = [
   { label: '1 KB', text: makeText(1024) },
   { label: '32 KB', text: makeText(32 * 1024) },
@@ -69,8 +73,8 @@ if (process.argv.includes('--stream')) {
   // the "from cold" median, JIT tier-up included; the later rounds the steady state (median of round
   // medians).
   const streamConfigs = [
-    { label: '(a) all detectors', config: defaultPolicyConfig() },
-    { label: '(b) + 10k terms + 20 regexes', config: bigConfig() },
+    { label: '(a) all detectors', config: withoutInjection(defaultPolicyConfig()) },
+    { label: '(b) + 10k terms + 20 regexes', config: withoutInjection(bigConfig()) },
   ];
   const runs = streamConfigs.flatMap((c) =>
     engines.map((e) => ({ key: `${e.name}|${c.label}`, policy: e.engine.compilePolicy(c.config) })),
@@ -122,7 +126,7 @@ for (let r = 0; r < rounds; r++) {
 const fmt = (xs: number[]) =>
   `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
 console.log(
-  `policy engine A/B, all detectors + 10k terms + 20 regexes, ${rounds} interleaved rounds (median of round medians, min–max)\n`,
+  `policy engine A/B, all detectors${detectorsOnly ? ' (no injection)' : ''} + 10k terms + 20 regexes, ${rounds} interleaved rounds (median of round medians, min–max)\n`,
 );
 console.log(`| text | current µs | base µs | current MB/s | base MB/s | speed-up |`);
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');

@@ -24,7 +24,7 @@ const ENTITIES = [
   'call (555) 123-4567',
   'card 4111 1111 1111 1111',
   'key sk-proj-abc123DEF456ghi789JKL012mno',
-  'AKIAIOSFODNN7EXAMPLE',
+  'AKIALALEMEL33243OLIA',
   'server 10.0.0.12',
   'password: S3cr3t!x',
   'IBAN DE89 3704 0044 0532 0130 00',

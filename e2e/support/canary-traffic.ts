@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import type { MockUpstream } from '@pgw/testing';
 
 /** An AWS-shaped key and an email: what the canary policy redacts (both ways). */
-export const REDACTED_KEY = 'AKIAIOSFODNN7EXAMPLE';
+export const REDACTED_KEY = 'AKIALALEMEL33243OLIA';
 export const REDACTED_EMAIL = 'canary.person@example.com';
 
 /**

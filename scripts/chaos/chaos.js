@@ -8,13 +8,14 @@ const { join } = require('node:path');
 const { OwnKafka, OwnPostgres } = require('./infra');
 const { Load } = require('./load');
 const { Service, startMockUpstream, sleep } = require('./services');
-const { followUsage, waitCaughtUp } = require('./verify');
+const { followUsage, ingestWindow, waitCaughtUp } = require('./verify');
 
 const RATE = Number(process.env.CHAOS_RATE ?? 100);
 const KAFKA_PORT = Number(process.env.CHAOS_KAFKA_PORT ?? 29092);
 const PG_PORT = Number(process.env.CHAOS_PG_PORT ?? 25432);
 const BASE_PORT = Number(process.env.CHAOS_BASE_PORT ?? 28080);
-const ONLY = process.env.CHAOS_CASES ? process.env.CHAOS_CASES.split(',') : null;
+// Case names contain commas: the list is separated by semicolons.
+const ONLY = process.env.CHAOS_CASES ? process.env.CHAOS_CASES.split(';').map((name) => name.trim()) : null;
 const CATCH_UP_LIMIT_MS = 10_000;
 const MODEL = 'chaos-model';
 
@@ -85,6 +86,7 @@ async function main() {
         r.duplicated > 0 ||
         r.unauthorized > 0 ||
         r.catchUpMs === null ||
+        r.allLandedMs === null ||
         (r.brokerCase && r.catchUpMs > CATCH_UP_LIMIT_MS),
     );
     process.exitCode = failed.length > 0 || Object.values(logs).some((n) => n > 0) ? 1 : 0;
@@ -126,11 +128,10 @@ const CASES = [
       await services.gateway.kill9();
       services.gateway = new Service('gateway', services.gateway.port, services.gateway.env).start();
       await sleep(3_000); // restarted without Kafka: 503 not_ready (never 401) until it can load state
-      await kafka.start();
-      const recoveredAt = Date.now();
+      const { acceptingAt, usableAt } = await kafka.startTimed();
       await services.gateway.waitReady();
       await sleep(3_000);
-      return { recoveredAt, brokerCase: true };
+      return { recoveredAt: acceptingAt, usableAt, brokerCase: true };
     },
   ],
   [
@@ -139,10 +140,9 @@ const CASES = [
       await sleep(3_000);
       await kafka.stop();
       await sleep(15_000);
-      await kafka.start();
-      const recoveredAt = Date.now();
+      const { acceptingAt, usableAt } = await kafka.startTimed();
       await sleep(3_000);
-      return { recoveredAt, brokerCase: true };
+      return { recoveredAt: acceptingAt, usableAt, brokerCase: true };
     },
   ],
   [
@@ -193,9 +193,26 @@ async function runCase(ctx, name, fault) {
     ctx.usage.eventsOf,
     outcome.recoveredAt,
   );
+  const consumers = await ingestWindow(ctx.pg.url, ctx.projectId, outcome.recoveredAt).catch(() => null);
+  // The backlog: requests acknowledged before the fault ended. Its last row landing is the catch-up;
+  // the load goes on after the fault (until the broker script, readiness and 3 s are over), so the
+  // last of all acknowledged rows also waits for requests answered long after the return.
+  const backlog = await waitCaughtUp(
+    ctx.pg.url,
+    ctx.projectId,
+    load.acknowledgedBefore(outcome.recoveredAt),
+    ctx.usage.eventsOf,
+    outcome.recoveredAt,
+  );
   return {
     acknowledged: acknowledged.length,
     ...caughtUp,
+    allLandedMs: caughtUp.catchUpMs,
+    backlog: load.acknowledgedBefore(outcome.recoveredAt).length,
+    catchUpMs: backlog.catchUpMs,
+    consumers,
+    brokerScriptMs: outcome.usableAt ? outcome.usableAt - outcome.recoveredAt : undefined,
+    gatewayLog: ctx.services.gateway.timedLines(outcome.recoveredAt),
     unauthorized: load.unauthorized.length,
     errors: load.errorsByStatus(),
     readiness: readiness.counts,
@@ -271,6 +288,15 @@ function logFindings(services) {
       s.logLines(pattern).map((line) => `${s.app}: ${line}`),
     );
     for (const line of lines.slice(0, 5)) console.log(`[chaos] log finding: ${line.slice(0, 300)}`);
+    // The lines before the first finding (a multi-line error object names its origin only above it).
+    for (const service of Object.values(services)) {
+      const all = service.output.split('\n');
+      const at = all.findIndex((line) => pattern.test(line));
+      if (at < 0) continue;
+      const context = all.slice(Math.max(0, at - 12), at + 1).map((line) => line.slice(0, 200));
+      console.log(`[chaos] ${service.app}, before its first finding:\n${context.join('\n')}`);
+      break;
+    }
     return lines.length;
   };
   return {
@@ -290,13 +316,25 @@ function summaryRow(r) {
     duplicated: r.duplicated,
     '401s': r.unauthorized,
     'client errors': JSON.stringify(r.errors),
+    'backlog events': r.backlog * 3,
     'catch-up s': r.catchUpMs === null ? 'never' : (r.catchUpMs / 1000).toFixed(1),
+    'all landed s': r.allLandedMs === null ? 'never' : (r.allLandedMs / 1000).toFixed(1),
   };
 }
 
 function printResult(r) {
   console.log(
-    JSON.stringify({ ...summaryRow(r), readiness: r.readiness, admin: r.adminStatuses ?? undefined }),
+    JSON.stringify({
+      ...summaryRow(r),
+      readiness: r.readiness,
+      admin: r.adminStatuses ?? undefined,
+      // From the fault's end (the broker accepting connections): when each consumer wrote its first and
+      // last row since, the start script's own time (topic check), the gateway's log meanwhile.
+      consumers: r.consumers,
+      brokerScriptMs: r.brokerScriptMs,
+      noticedMs: r.noticedMs,
+      gatewayLog: r.gatewayLog,
+    }),
   );
 }
 

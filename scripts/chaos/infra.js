@@ -1,6 +1,7 @@
 'use strict';
 // The chaos suite's own broker and Postgres cluster: stopping them never touches the shared ones.
 const { execFile, execFileSync, spawnSync } = require('node:child_process');
+const { connect } = require('node:net');
 const { promisify } = require('node:util');
 
 /** Asynchronous, so the load and the mock upstream in this process keep running meanwhile. */
@@ -24,6 +25,25 @@ class OwnKafka {
 
   start() {
     return run('bash', [join(ROOT, 'scripts/kafka/kafka.sh'), 'start'], this.env);
+  }
+
+  /**
+   * Starts the broker and answers when it first accepted a TCP connection (its return, from which
+   * catch-up is measured) and when the start script finished (topics checked: usable).
+   */
+  async startTimed() {
+    let acceptingAt = null;
+    let started = false;
+    const probing = (async () => {
+      while (!started && acceptingAt === null) {
+        if (await portOpen(this.port)) acceptingAt = Date.now();
+        else await new Promise((done) => setTimeout(done, 50));
+      }
+    })();
+    await this.start();
+    started = true;
+    await probing;
+    return { acceptingAt: acceptingAt ?? Date.now(), usableAt: Date.now() };
   }
 
   stop() {
@@ -104,6 +124,20 @@ class OwnPostgres {
     if (existsSync(join(this.dir, 'postmaster.pid'))) await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function portOpen(port) {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const answer = (open) => {
+      socket.destroy();
+      done(open);
+    };
+    socket.setTimeout(500);
+    socket.once('connect', () => answer(true));
+    socket.once('error', () => answer(false));
+    socket.once('timeout', () => answer(false));
+  });
 }
 
 function userIds(name) {

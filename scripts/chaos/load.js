@@ -13,6 +13,8 @@ class Load {
     this.agent = new Agent({ connections: maxInFlight, keepAliveTimeout: 10_000 });
     /** request id → HTTP status, or 'connection' / 'timeout' when no answer came. */
     this.outcomes = new Map();
+    /** request id → when its 200 completed (ms). */
+    this.acknowledgedAt = new Map();
     /** 401s: when each came (a valid key must never get one). */
     this.unauthorized = [];
     this.inFlight = 0;
@@ -52,6 +54,7 @@ class Load {
       .then(async (response) => {
         await response.body.text();
         this.outcomes.set(id, response.statusCode);
+        if (response.statusCode === 200) this.acknowledgedAt.set(id, Date.now());
         if (response.statusCode === 401) this.unauthorized.push(Date.now());
       })
       .catch((error) => this.outcomes.set(id, /timeout/i.test(error.code ?? '') ? 'timeout' : 'connection'))
@@ -60,6 +63,11 @@ class Load {
 
   acknowledged() {
     return [...this.outcomes].filter(([, status]) => status === 200).map(([id]) => id);
+  }
+
+  /** Requests answered 200 before a moment (the backlog a fault left). */
+  acknowledgedBefore(ms) {
+    return [...this.acknowledgedAt].filter(([, at]) => at < ms).map(([id]) => id);
   }
 
   /** Non-200 outcomes counted by status. */

@@ -13,6 +13,8 @@ class Service {
     this.env = env;
     this.url = `http://127.0.0.1:${port}`;
     this.output = '';
+    /** [ms, line] for Kafka-related log lines (see start). */
+    this.timed = [];
     this.child = null;
   }
 
@@ -24,7 +26,13 @@ class Service {
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const keep = (chunk) => (this.output = (this.output + chunk.toString()).slice(-200_000));
+    const keep = (chunk) => {
+      const text = chunk.toString();
+      this.output = (this.output + text).slice(-200_000);
+      // The Kafka lines with when they came (the gateway's replay, consumers' retries): the catch-up timeline.
+      for (const line of text.split('\n'))
+        if (/\[kafka\]|replayed|unreachable/.test(line)) this.timed.push([Date.now(), line.slice(0, 200)]);
+    };
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);
     this.exited = new Promise((done) => this.child.once('exit', done));
@@ -59,6 +67,13 @@ class Service {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** Kafka-related lines logged since `since`, as "+1.234s line" (times relative to `since`). */
+  timedLines(since) {
+    return this.timed
+      .filter(([at]) => at >= since - 60_000)
+      .map(([at, line]) => `${((at - since) / 1000).toFixed(3)}s ${line}`);
   }
 
   /** Lines the service logged that match a pattern (for the log checks). */

@@ -8,7 +8,13 @@ const { Kafka, logLevel } = require('kafkajs');
 
 /** Follows the usage topic from the beginning: request id → the usage event ids published for it. */
 async function followUsage(brokers, topic) {
-  const kafka = new Kafka({ clientId: 'chaos-ledger', brokers: [brokers], logLevel: logLevel.NOTHING });
+  // Long connection retries, like the services' consumers: it keeps its group membership through a broker stop.
+  const kafka = new Kafka({
+    clientId: 'chaos-ledger',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 300, initialRetryTime: 200, maxRetryTime: 1_000 },
+  });
   const consumer = kafka.consumer({
     groupId: `chaos-ledger-${randomUUID()}`,
     sessionTimeout: 6_000,
@@ -57,7 +63,57 @@ async function ledger(databaseUrl, projectId, acknowledged, usageEvents) {
       usageRows: usage.rows.length,
       lost,
       duplicated,
+      ...(lost === 0 ? await landedAt(sql, projectId, acknowledged, eventIds) : {}),
     };
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * When the acknowledged rows were written, by the database's clock (ingested_at is now() of the
+ * inserting transaction; same machine as this script's clock): the last one is the moment of catch-up,
+ * whatever the delay of this script's own polling and usage-topic follower.
+ */
+async function landedAt(sql, projectId, acknowledged, eventIds) {
+  const { rows } = await sql.query(
+    `SELECT (SELECT extract(epoch FROM max(ingested_at)) * 1000 FROM audit.decisions
+              WHERE project_id = $1 AND request_id = ANY($2)) AS audit_last,
+            (SELECT extract(epoch FROM max(ingested_at)) * 1000 FROM billing.usage_events
+              WHERE project_id = $1 AND event_id = ANY($3::uuid[])) AS usage_last`,
+    [projectId, acknowledged, eventIds],
+  );
+  return { auditLastAt: Number(rows[0].audit_last), usageLastAt: Number(rows[0].usage_last) };
+}
+
+/**
+ * Rows written after `since` by each consumer: first and last ingested_at (ms). The first is when the
+ * consumer resumed; the gap to the last is the backlog's drain time.
+ */
+async function ingestWindow(databaseUrl, projectId, since) {
+  const sql = new Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    const { rows } = await sql.query(
+      `SELECT 'audit' AS consumer, extract(epoch FROM min(ingested_at)) * 1000 AS first,
+              extract(epoch FROM max(ingested_at)) * 1000 AS last, count(*)::int AS rows
+         FROM audit.decisions WHERE project_id = $1 AND ingested_at >= to_timestamp($2 / 1000.0)
+       UNION ALL
+       SELECT 'billing', extract(epoch FROM min(ingested_at)) * 1000, extract(epoch FROM max(ingested_at)) * 1000,
+              count(*)::int
+         FROM billing.usage_events WHERE project_id = $1 AND ingested_at >= to_timestamp($2 / 1000.0)`,
+      [projectId, since],
+    );
+    return Object.fromEntries(
+      rows.map((r) => [
+        r.consumer,
+        {
+          firstMs: Math.round(Number(r.first) - since),
+          lastMs: Math.round(Number(r.last) - since),
+          rows: r.rows,
+        },
+      ]),
+    );
   } finally {
     await sql.end();
   }
@@ -68,7 +124,11 @@ async function waitCaughtUp(databaseUrl, projectId, acknowledged, usageEvents, s
   let last = null;
   while (Date.now() - since < timeoutMs) {
     last = await ledger(databaseUrl, projectId, acknowledged, usageEvents).catch(() => last);
-    if (last && last.lost === 0) return { ...last, catchUpMs: Date.now() - since };
+    if (last && last.lost === 0) {
+      // Caught up when the last acknowledged row landed (not when this poll noticed it).
+      const landed = Math.max(last.auditLastAt, last.usageLastAt);
+      return { ...last, catchUpMs: Math.max(0, Math.round(landed - since)), noticedMs: Date.now() - since };
+    }
     await new Promise((done) => setTimeout(done, 250));
   }
   return {
@@ -77,4 +137,4 @@ async function waitCaughtUp(databaseUrl, projectId, acknowledged, usageEvents, s
   };
 }
 
-module.exports = { followUsage, ledger, waitCaughtUp };
+module.exports = { followUsage, ingestWindow, ledger, waitCaughtUp };

@@ -1,11 +1,17 @@
-// Trains the learned injection detector and writes its weights file.
+// Trains the learned injection detector and writes its weights.
 //
-//   node bench/policy-engine/run.cjs scripts/injection/train.ts [--bits 18] [--window 64] [--epochs 10]
+//   node bench/policy-engine/run.cjs scripts/injection/train.ts [--bits 16] [--epochs 10] [--no-cv]
 //
-// Trains on the TRAIN sources of scripts/injection/dataset.ts (never the held-out repositories), picks
-// the default threshold on the held-out sources at <= 1% false positives, and writes
-// libs/policy-engine/src/detectors/injection/injection-model.weights.ts plus model-report.json beside
-// the corpus. Deterministic: the same data and options give the same weights.
+// Three trainings, all deterministic (the same data and options give the same weights):
+// 1. Held-out split: trains on the TRAIN sources only (libs/policy-engine/corpus/injection-dataset.ts) and
+//    writes that model to data/injection/heldout-model.json; `npm run eval:injection` and the Jest gate
+//    report it on the held-out sources it never saw.
+//    Its threshold (<= 1% of the held-out ordinary prompts flagged) is the documented default.
+// 2. Cross-validation by source: for every third-party repository, a model trained on all the others scores
+//    its rows; figures at the default threshold and at the threshold cross-validation would pick itself.
+// 3. The shipped model: trained on EVERY source, with the default threshold of step 1, written to
+//    libs/policy-engine/src/detectors/injection/injection-model.weights.ts.
+// Figures of steps 1 and 2 go to data/injection/model-report.json.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { prepareText, tokenize } from '../../libs/policy-engine/src/detectors/injection/evasion-normalize';
@@ -18,6 +24,10 @@ import {
 import { featurize, HIDDEN_FEATURE } from '../../libs/policy-engine/src/detectors/injection/model-features';
 import {
   DATA_DIR,
+  HELD_OUT,
+  HELD_OUT_MODEL_FILE,
+  type HeldOutModelFile,
+  isOwnRow,
   loadCorpus,
   mulberry32,
   type Row,
@@ -38,6 +48,26 @@ const LEARNING_RATE = option('lr', 0.2);
 const L2 = option('l2', 1e-6);
 /** Target false-positive rate for the default threshold (on held-out ordinary prompts). */
 const TARGET_FPR = 0.01;
+/** Exponent of the per-source damping of example weights (0: every example weighs the same). */
+const SOURCE_BALANCE = option('source-balance', 0);
+/**
+ * --damp REGEX=W: rows whose source matches weigh W. Default: JailbreakBench artifacts at 0.1. Its rows are a
+ * harmful request with a gibberish suffix (GCG, DSN) or a role-play around one (PAIR): most of what they share
+ * is the harmful topic, not an instruction to the model, and at full weight they teach that creative-writing
+ * and role-play requests are attacks (held-out ordinary prompts flagged, held-out recall at 1% FPR lower).
+ */
+const DAMP = ((): [RegExp, number] => {
+  const i = process.argv.indexOf('--damp');
+  const spec = i > 0 ? process.argv[i + 1] : '^JailbreakBench/artifacts@=0.1';
+  const at = spec.lastIndexOf('=');
+  return [new RegExp(spec.slice(0, at)), Number(spec.slice(at + 1))];
+})();
+/** --half-windows: also train on windows of WINDOW / 2 tokens (tried: held-out recall 0.395 -> 0.360). */
+const HALF_WINDOWS = process.argv.includes('--half-windows');
+/** --drop REGEX: leave out rows whose source matches (for ablations). */
+const DROP = process.argv.includes('--drop')
+  ? new RegExp(process.argv[process.argv.indexOf('--drop') + 1])
+  : null;
 
 interface Example {
   /** Feature hashes, token after token. */
@@ -49,6 +79,10 @@ interface Example {
   windows: [number, number][];
   positive: boolean;
   family: number;
+  /** owner/repo of the row: examples are weighted per source (see SOURCE_BALANCE). */
+  repo: string;
+  /** Weight factor of the row's source (--damp). */
+  damp: number;
 }
 
 function toExample(row: Row): Example {
@@ -61,14 +95,21 @@ function toExample(row: Row): Example {
     tokenStart[t + 1] = hashes.length;
   });
   for (let t = 1; t <= tokens.length; t++) tokenStart[t] = Math.max(tokenStart[t], tokenStart[t - 1]);
+  // Windows of WINDOW tokens, stride WINDOW / 2 (with --half-windows also the engine's WINDOW / 2 windows).
   const windows: [number, number][] = [];
   const n = tokens.length;
-  if (n <= WINDOW) windows.push([0, n]);
-  else {
-    const stride = WINDOW / 2;
-    for (let s = 0; s + WINDOW <= n; s += stride) windows.push([s, s + WINDOW]);
-    if ((n - WINDOW) % stride !== 0) windows.push([n - WINDOW, n]);
+  for (const size of HALF_WINDOWS ? [WINDOW, WINDOW >> 1] : [WINDOW]) {
+    if (n <= size) {
+      windows.push([0, n]);
+      continue;
+    }
+    const stride = size / 2;
+    for (let s = 0; s + size <= n; s += stride) windows.push([s, s + size]);
+    if ((n - size) % stride !== 0) windows.push([n - size, n]);
   }
+  const unique = new Map(windows.map((w) => [`${w[0]}:${w[1]}`, w]));
+  windows.length = 0;
+  windows.push(...unique.values());
   return {
     hashes: Int32Array.from(hashes),
     tokenStart,
@@ -76,6 +117,8 @@ function toExample(row: Row): Example {
     windows,
     positive: row.label === 'injection',
     family: row.family ? MODEL_FAMILIES.indexOf(row.family) : -1,
+    repo: row.repo,
+    damp: DAMP[0].test(row.source) ? DAMP[1] : 1,
   };
 }
 
@@ -138,7 +181,34 @@ class Trainer {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-function train(examples: Example[], positiveWeight: number): Trainer {
+/**
+ * Weight of an example by its source, per label: n^-SOURCE_BALANCE for a source of n examples, scaled so
+ * that a label's examples keep their total weight. Large templated sources (thousands of wrapper x payload
+ * rows) would otherwise decide what "injection" means; damping them makes the model learn what the
+ * sources share, which is what carries to sources it has never seen.
+ */
+function sourceWeights(examples: readonly Example[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const ex of examples) {
+    const key = `${ex.positive}:${ex.repo}`;
+    counts.set(key, (counts.get(key) ?? 0) + (ex.positive ? 1 : ex.windows.length));
+  }
+  const weights = new Map<string, number>();
+  for (const positive of [true, false]) {
+    const keys = [...counts.keys()].filter((k) => k.startsWith(`${positive}:`));
+    const total = keys.reduce((sum, k) => sum + (counts.get(k) ?? 0), 0);
+    const damped = keys.reduce((sum, k) => sum + Math.pow(counts.get(k) ?? 0, 1 - SOURCE_BALANCE), 0);
+    for (const k of keys) weights.set(k, (Math.pow(counts.get(k) ?? 0, -SOURCE_BALANCE) * total) / damped);
+  }
+  return weights;
+}
+
+function train(examples: readonly Example[], quiet = false): Trainer {
+  const positives = examples.filter((e) => e.positive).length;
+  const negatives = examples.reduce((n, e) => n + (e.positive ? 0 : e.windows.length), 0);
+  // Injections weigh as much as half of all ordinary windows.
+  const positiveWeight = negatives / positives / 2;
+  const sourceWeight = sourceWeights(examples);
   const trainer = new Trainer(BITS);
   // Families are unbalanced (many extraction prompts): each family weighs the same in the family heads.
   const perFamily = [0, 0, 0, 0];
@@ -169,7 +239,8 @@ function train(examples: Example[], positiveWeight: number): Trainer {
       }
       const y = ex.positive ? 1 : 0;
       const p = sigmoid(z[0]);
-      const weight = ex.positive ? positiveWeight : 1;
+      const weight =
+        (ex.positive ? positiveWeight : 1) * ex.damp * (sourceWeight.get(`${ex.positive}:${ex.repo}`) ?? 1);
       loss -= weight * (y ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
       const grads = [weight * (p - y), 0, 0, 0, 0];
       if (ex.positive && ex.family >= 0) {
@@ -182,7 +253,7 @@ function train(examples: Example[], positiveWeight: number): Trainer {
       }
       trainer.step(ex, window, grads);
     }
-    console.log(`epoch ${epoch + 1}: loss ${(loss / items.length).toFixed(4)}`);
+    if (!quiet) console.log(`epoch ${epoch + 1}: loss ${(loss / items.length).toFixed(4)}`);
   }
   return trainer;
 }
@@ -205,39 +276,110 @@ function quantize(trainer: Trainer, threshold: number): InjectionModelData {
   };
 }
 
-function main(): void {
-  const { train: trainRows, heldOut } = splitBySource(loadCorpus());
-  const examples = trainRows.map(toExample);
-  const positives = examples.filter((e) => e.positive).length;
-  const negatives = examples.reduce((n, e) => n + (e.positive ? 0 : e.windows.length), 0);
-  console.log(
-    `train: ${positives} injections, ${negatives} ordinary windows; held out: ${heldOut.length} rows`,
-  );
-  const trainer = train(examples, negatives / positives / 2);
+const isOrdinary = (r: Row) => r.label === 'benign';
 
-  const provisional = new InjectionModel(quantize(trainer, 0.5));
-  const scores = heldOut.map((r) => provisional.score(r.text).probability);
-  const threshold = pickThreshold(
-    scores.filter((_s, i) => heldOut[i].label === 'benign'),
-    TARGET_FPR,
-  );
-  for (const fpr of [0.01, 0.02, 0.05, 0.1]) {
-    const t = pickThreshold(
-      scores.filter((_s, i) => heldOut[i].label === 'benign'),
-      fpr,
-    );
-    const hits = scores.filter((s, i) => heldOut[i].label === 'injection' && s >= t).length;
-    const total = heldOut.filter((r) => r.label === 'injection').length;
+/** Recall at a few false-positive rates (threshold picked on the same ordinary rows): the trade-off curve. */
+function printCurve(title: string, rows: readonly Row[], scores: readonly number[]): void {
+  const ordinary = scores.filter((_s, i) => isOrdinary(rows[i]));
+  const total = rows.filter((r) => !isOrdinary(r)).length;
+  for (const fpr of [0.01, 0.02, 0.05]) {
+    const t = pickThreshold(ordinary, fpr);
+    const hits = scores.filter((s, i) => !isOrdinary(rows[i]) && s >= t).length;
     console.log(
-      `held-out recall at ${fpr * 100}% FPR: ${(hits / total).toFixed(3)} (threshold ${t.toFixed(3)})`,
+      `${title}: recall at ${fpr * 100}% FPR ${(hits / total).toFixed(3)} (threshold ${t.toFixed(3)})`,
     );
   }
-  const data = quantize(trainer, threshold);
-  const model = new InjectionModel(data);
-  const report = reportBySource(heldOut, (text) => model.score(text).probability >= threshold);
-  console.table(report.rows);
-  console.log(`threshold ${threshold.toFixed(4)}; held-out overall`, report.overall);
+}
 
+/** Step 1: train on the TRAIN sources, threshold and figures on the held-out ones. */
+function heldOutSplit(rows: readonly Row[], examples: readonly Example[]) {
+  const { heldOut } = splitBySource(rows);
+  const trainer = train(examples.filter((_e, i) => !HELD_OUT.has(rows[i].repo)));
+  const provisional = new InjectionModel(quantize(trainer, 0.5));
+  const scores = heldOut.map((r) => provisional.score(r.text).probability);
+  printCurve('held-out split', heldOut, scores);
+  const threshold = pickThreshold(
+    scores.filter((_s, i) => isOrdinary(heldOut[i])),
+    TARGET_FPR,
+  );
+  const report = reportBySource(heldOut, (_text, i) => scores[i] >= threshold);
+  console.table(report.rows);
+  console.log(`held-out split, model alone, threshold ${threshold.toFixed(4)}:`, report.overall);
+  const trainedOn = [...new Set(rows.filter((r) => !HELD_OUT.has(r.repo)).map((r) => r.repo))].sort();
+  return { data: quantize(trainer, threshold), report, trainedOn };
+}
+
+/**
+ * Step 2: every third-party repository is scored by a model trained on all the others (the files written
+ * for this repository always stay in training). Returns the out-of-source score of every row.
+ */
+function crossValidateBySource(rows: readonly Row[], examples: readonly Example[]): number[] {
+  const scores = new Array<number>(rows.length).fill(NaN);
+  const repos = [...new Set(rows.filter((r) => !isOwnRow(r)).map((r) => r.repo))].sort();
+  for (const repo of repos) {
+    const trainer = train(
+      examples.filter((_e, i) => rows[i].repo !== repo),
+      true,
+    );
+    const model = new InjectionModel(quantize(trainer, 0.5));
+    rows.forEach((r, i) => {
+      if (r.repo === repo) scores[i] = model.score(r.text).probability;
+    });
+    console.log(`cross-validation: scored ${repo}`);
+  }
+  return scores;
+}
+
+function main(): void {
+  const rows = loadCorpus().filter((r) => !DROP?.test(r.source));
+  const examples = rows.map(toExample);
+  const positives = examples.filter((e) => e.positive).length;
+  console.log(`corpus: ${positives} injections, ${rows.length - positives} ordinary rows`);
+
+  const split = heldOutSplit(rows, examples);
+  // --split-only: the held-out split figures, nothing written (for trying options).
+  if (process.argv.includes('--split-only')) return;
+  writeFileSync(
+    HELD_OUT_MODEL_FILE,
+    JSON.stringify({ trainedOn: split.trainedOn, model: split.data } satisfies HeldOutModelFile) + '\n',
+  );
+
+  // The documented default: the held-out split's threshold (<= 1% of ordinary prompts from sources the model
+  // never saw). Cross-validation also reports the threshold it would pick itself, which is stricter: leaving
+  // out a whole kind of ordinary text (all role prompts, all instruction-following tasks) is harder than
+  // meeting new prompts of kinds the training has.
+  const threshold = split.data.threshold;
+  let crossValidation: object | null = null;
+  if (!process.argv.includes('--no-cv')) {
+    const scores = crossValidateBySource(rows, examples);
+    const scored = rows.filter((_r, i) => !Number.isNaN(scores[i]));
+    const scoredScores = scores.filter((s) => !Number.isNaN(s));
+    printCurve('cross-validation by source', scored, scoredScores);
+    const at = (t: number) =>
+      reportBySource(scored, (_text, i) => scoredScores[i] >= t, 'all third-party sources');
+    const ownThreshold = pickThreshold(
+      scoredScores.filter((_s, i) => isOrdinary(scored[i])),
+      TARGET_FPR,
+    );
+    const atDefault = at(threshold);
+    const atOwn = at(ownThreshold);
+    console.table(atDefault.rows);
+    console.log(
+      `cross-validation by source at the default threshold ${threshold.toFixed(4)}:`,
+      atDefault.overall,
+    );
+    console.log(
+      `cross-validation by source at its own 1% threshold ${ownThreshold.toFixed(4)}:`,
+      atOwn.overall,
+    );
+    crossValidation = {
+      atDefaultThreshold: { threshold, modelAlone: atDefault },
+      atOwnOnePercentThreshold: { threshold: ownThreshold, modelAlone: atOwn },
+    };
+  }
+
+  // Step 3: the shipped model learns from every source.
+  const data = quantize(train(examples), threshold);
   const out = resolve(
     __dirname,
     '../../libs/policy-engine/src/detectors/injection/injection-model.weights.ts',
@@ -260,8 +402,9 @@ function main(): void {
           learningRate: LEARNING_RATE,
           l2: L2,
         },
-        threshold,
-        heldOut: report,
+        shipped: { trainedOn: 'every source', threshold },
+        heldOutSplit: { threshold: split.data.threshold, modelAlone: split.report },
+        crossValidationBySource: crossValidation,
       },
       null,
       2,

@@ -240,6 +240,12 @@ wait_ready() {
 cmd_start() {
   local t0; t0=$(date +%s.%N)
   if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+    # A secured broker is only usable with the certificates and users it was started with, which live in
+    # the state dir of the checkout that started it: never reuse another checkout's (exit 3: try a port).
+    if [[ "$KAFKA_SECURITY" == sasl_ssl ]] && ! broker_pid >/dev/null; then
+      say "a broker not started from this checkout listens on $KAFKA_HOST:$KAFKA_PORT; its certificates are not ours (choose another KAFKA_PORT)"
+      exit 3
+    fi
     say "broker already up at $KAFKA_HOST:$KAFKA_PORT, reusing it"
     KAFKA_READY_TIMEOUT_MS="${KAFKA_READY_TIMEOUT_MS:-30000}" ensure_topics \
       || die "something listens on $KAFKA_HOST:$KAFKA_PORT but is not a usable Kafka broker"

@@ -12,7 +12,7 @@ export class AppModule {
       imports: [
         EventBusModule.forRoot(bus),
         AuditServerModule.forRoot({
-          database: { kind: 'postgres', url: config.DATABASE_URL },
+          database: config.database,
           adminToken: config.ADMIN_TOKEN,
           runMigrations: config.RUN_MIGRATIONS,
           partitionDaysAhead: config.AUDIT_PARTITION_DAYS_AHEAD,

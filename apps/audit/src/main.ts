@@ -16,7 +16,7 @@ async function bootstrap(): Promise<void> {
   }
   if (config.MIGRATE_ONLY) {
     await migrateOnly({
-      target: { kind: 'postgres', url: config.DATABASE_URL },
+      target: config.database,
       schema: AUDIT_SCHEMA,
       migrations: AUDIT_MIGRATIONS,
     });

@@ -12,7 +12,7 @@ export class AppModule {
       imports: [
         EventBusModule.forRoot(bus),
         BillingServerModule.forRoot({
-          database: { kind: 'postgres', url: config.DATABASE_URL },
+          database: config.database,
           adminToken: config.ADMIN_TOKEN,
           runMigrations: config.RUN_MIGRATIONS,
           rawRetentionDays: config.BILLING_RAW_RETENTION_DAYS,

@@ -1,4 +1,8 @@
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KafkaEventBus, ThreadedKafkaEventBus } from '@pgw/messaging';
 import { ConfigError, loadConfig } from '@pgw/server-kit';
 import { GatewayConfig } from './gateway.config';
@@ -109,5 +113,52 @@ describe('GatewayConfig', () => {
     expect(routes).toContain('MODEL_ROUTES ["gpt"].baseUrl');
     expect(routes).not.toContain('sk-very-secret');
     expect(problem({ ...base, MODEL_ROUTES: '{not json' })).toContain('MODEL_ROUTES is not valid JSON');
+  });
+
+  it('Redis TLS and AUTH: a CA only for rediss://, a user only with a password, passed to the limits', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgw-redis-tls-spec-'));
+    try {
+      const ca = join(dir, 'ca.crt');
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+        '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '1', '-subj', '/CN=spec',
+      ], { stdio: 'ignore' }); // prettier-ignore
+      expect(problem({ ...base, REDIS_URL: 'redis://cache:6379', REDIS_TLS_CA: ca })).toContain(
+        'REDIS_TLS_CA needs a rediss:// REDIS_URL',
+      );
+      expect(problem({ ...base, REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA: join(dir, 'none') })).toMatch(
+        /REDIS_TLS_CA: cannot read .*none \(ENOENT\)/,
+      );
+      expect(problem({ ...base, REDIS_URL: 'rediss://cache:6380', REDIS_USERNAME: 'gw' })).toContain(
+        'REDIS_USERNAME needs REDIS_PASSWORD',
+      );
+      const secret = 'redis-very-secret';
+      expect(problem({ ...base, REDIS_PASSWORD: secret })).toContain('REDIS_PASSWORD needs REDIS_URL');
+      expect(problem({ ...base, REDIS_PASSWORD: secret })).not.toContain(secret);
+      const config = loadConfig(GatewayConfig, {
+        ...base,
+        REDIS_URL: 'rediss://cache:6380',
+        REDIS_TLS_CA: ca,
+        REDIS_USERNAME: 'gw',
+        REDIS_PASSWORD: secret,
+      });
+      expect(config.toServerOptions().limits).toEqual({
+        kind: 'redis',
+        url: 'rediss://cache:6380',
+        connection: {
+          tls: { ca: readFileSync(ca, 'utf8'), rejectUnauthorized: true },
+          username: 'gw',
+          password: secret,
+        },
+      });
+      const plain = loadConfig(GatewayConfig, { ...base, REDIS_URL: 'redis://cache:6379' });
+      expect(plain.toServerOptions().limits).toEqual({
+        kind: 'redis',
+        url: 'redis://cache:6379',
+        connection: {},
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

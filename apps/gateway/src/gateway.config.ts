@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import type { GatewayServerOptions, ModelRoute } from '@pgw/gateway-server';
 import { KafkaEventBus, ThreadedKafkaEventBus, type EventBus, type KafkaSecurity } from '@pgw/messaging';
-import { ListenerEnv, toBoolean } from '@pgw/server-kit';
+import { IsPemFile, ListenerEnv, redisTlsOptions, Requires, toBoolean } from '@pgw/server-kit';
 
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 const NUMBER = '\\d+(\\.\\d+)?';
@@ -128,6 +128,27 @@ export class GatewayConfig extends ListenerEnv {
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  /** Path of the CA bundle (PEM) for a rediss:// URL (without it, the system's trust store). */
+  @IsOptional()
+  @IsPemFile('certificate')
+  @Requires(
+    (env) => typeof env.REDIS_URL === 'string' && env.REDIS_URL.startsWith('rediss://'),
+    'REDIS_TLS_CA needs a rediss:// REDIS_URL',
+  )
+  REDIS_TLS_CA?: string;
+
+  /** ACL user for Redis AUTH (Redis 6+); instead of a user in REDIS_URL. */
+  @IsOptional()
+  @IsString()
+  @Requires((env) => env.REDIS_PASSWORD !== undefined, 'REDIS_USERNAME needs REDIS_PASSWORD')
+  REDIS_USERNAME?: string;
+
+  /** Secret: Redis AUTH password; instead of a password in REDIS_URL (mount it from a secret). */
+  @IsOptional()
+  @IsString()
+  @Requires((env) => env.REDIS_URL !== undefined, 'REDIS_PASSWORD needs REDIS_URL')
+  REDIS_PASSWORD?: string;
 
   // --- Upstream ---
   @ValidateIf((config: GatewayConfig) => !config.MODEL_ROUTES || config.UPSTREAM_BASE_URL !== undefined)
@@ -253,7 +274,19 @@ export class GatewayConfig extends ListenerEnv {
         maxDurationMs: this.UPSTREAM_MAX_DURATION_MS,
       },
       shutdownDrainMs: this.SHUTDOWN_DRAIN_TIMEOUT_MS,
-      limits: this.REDIS_URL ? { kind: 'redis', url: this.REDIS_URL } : { kind: 'memory' },
+      limits: this.REDIS_URL
+        ? {
+            kind: 'redis',
+            url: this.REDIS_URL,
+            connection: {
+              ...(this.REDIS_URL.startsWith('rediss://')
+                ? { tls: redisTlsOptions({ ca: this.REDIS_TLS_CA }) }
+                : {}),
+              ...(this.REDIS_USERNAME !== undefined ? { username: this.REDIS_USERNAME } : {}),
+              ...(this.REDIS_PASSWORD !== undefined ? { password: this.REDIS_PASSWORD } : {}),
+            },
+          }
+        : { kind: 'memory' },
       maxBodyBytes: this.MAX_BODY_BYTES,
       loadShedding: {
         enabled: this.SHED_ENABLED,

@@ -193,7 +193,6 @@ export class GatewayHttp implements OnModuleInit {
         return;
       }
       try {
-        endAfterThisTick(res);
         handler(req, res, caller, body!);
       } catch (unexpected) {
         writeError(res, toGatewayError(unexpected as GatewayError, this.logger));
@@ -212,25 +211,6 @@ export class GatewayHttp implements OnModuleInit {
 /** The path exactly, with or without a query string. */
 function isPath(url: string, path: string): boolean {
   return url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63); // '?'
-}
-
-/**
- * Durable before acknowledged: the handler ends the response and then, in the same tick, publishes the
- * request's events, which the event bus appends to its local log before publish() returns. res.end()
- * would hand the last bytes to the socket at once (it uncorks), so a kill between the two could leave a
- * client holding a response whose events exist nowhere. Deferred to the end of the tick, the response
- * completes only after everything published in it is in the log. Only the first end() counts.
- */
-function endAfterThisTick(res: ServerResponse): void {
-  const end = res.end;
-  let ended = false;
-  res.end = function deferredEnd(this: ServerResponse, ...args: unknown[]) {
-    if (!ended) {
-      ended = true;
-      process.nextTick(() => (end as (...a: unknown[]) => ServerResponse).apply(res, args));
-    }
-    return res;
-  } as ServerResponse['end'];
 }
 
 function unknownRoute(method: string, url: string): GatewayError {

@@ -91,11 +91,14 @@ export class GatewayServerModule {
           useFactory: async (): Promise<RateLimiter> => {
             if (resolved.limits.kind !== 'redis') return new MemoryRateLimiter();
             const { RedisRateLimiter } = await import('./limits/redis-rate-limiter');
-            return new RedisRateLimiter(
+            const limiter = new RedisRateLimiter(
               resolved.limits.url,
               resolved.limits.keyPrefix ?? 'pgw:rl:',
               logRedisError,
+              resolved.limits.connection,
             );
+            await limiter.verify(); // wrong credentials or an untrusted certificate stop the start
+            return limiter;
           },
         },
         {
@@ -103,11 +106,14 @@ export class GatewayServerModule {
           useFactory: async (): Promise<ReservationStore> => {
             if (resolved.limits.kind !== 'redis') return new MemoryReservationStore();
             const { RedisReservationStore } = await import('./limits/redis-reservation-store');
-            return new RedisReservationStore(
+            const store = new RedisReservationStore(
               resolved.limits.url,
               `${resolved.limits.keyPrefix ?? 'pgw:'}budget:`,
               logRedisError,
+              resolved.limits.connection,
             );
+            await store.verify();
+            return store;
           },
         },
         {

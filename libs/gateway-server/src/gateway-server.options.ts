@@ -1,3 +1,4 @@
+import type { RedisConnectionOptions } from './limits/redis-connection';
 import type { LoadSheddingOptions } from './load-shedding/load-shedding.options';
 
 /** Where requests for one model id go: any OpenAI-compatible base URL (ending in /v1). */
@@ -13,7 +14,9 @@ export interface ModelRoute {
  * Redis keys: rate limits under `keyPrefix` (default 'pgw:rl:'), budgets under `keyPrefix` + 'budget:'
  * (default 'pgw:budget:').
  */
-export type LimitsBackend = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix?: string };
+export type LimitsBackend =
+  | { kind: 'memory' }
+  | { kind: 'redis'; url: string; keyPrefix?: string; connection?: RedisConnectionOptions };
 
 export interface GatewayServerOptions {
   /** Per-model routes. A model without a route goes to `defaultUpstream` (if set). */

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -292,6 +294,58 @@ describe('gateway: state from Kafka, events to Kafka', () => {
       expect(spilledIds.filter((id) => !onTopics.has(id))).toEqual([]);
     } finally {
       await replayer.close();
+    }
+  });
+
+  it('a response ends only once its events are in the local log (durable before acknowledged)', async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'pgw-log-'));
+    const stateBus = new KafkaEventBus({ brokers: TEST_KAFKA_BROKERS, clientId: uniqueId('gwstate') });
+    // An unreachable broker: nothing is acknowledged, so the log keeps every event it took.
+    const deadBus = new KafkaEventBus({
+      brokers: ['127.0.0.1:1'],
+      clientId: uniqueId('gwdead'),
+      logDir,
+      logger: () => undefined,
+    });
+    const offline = await startGateway(
+      { routes: {}, defaultUpstream: { baseUrl: mock.baseUrl, apiKey: 'k' } },
+      new SplitBus(stateBus, deadBus),
+    );
+    const logLinesNaming = (requestId: string) =>
+      readdirSync(logDir)
+        .filter((name) => name.endsWith('.wal'))
+        .flatMap((name) => readFileSync(join(logDir, name), 'utf8').split('\n'))
+        .filter((line) => line.includes(requestId)).length;
+    // When the gateway ends a response, how many of that request's events the log already holds.
+    const loggedAtEnd = new Map<string, number>();
+    offline.app.getHttpServer().prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const requestId = req.headers['x-request-id'];
+      if (typeof requestId !== 'string') return;
+      const end = res.end;
+      res.end = function observedEnd(this: ServerResponse, ...args: unknown[]) {
+        if (!loggedAtEnd.has(requestId)) loggedAtEnd.set(requestId, logLinesNaming(requestId));
+        return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+      } as ServerResponse['end'];
+    });
+    try {
+      const project = await seed.project();
+      const { apiKey } = await seed.key(project.project_id);
+      const openai = await readyClient(apiKey, offline.url);
+      const unary = `durable-${randomUUID()}`;
+      const streamed = `durable-${randomUUID()}`;
+      await openai.chat.completions.create(
+        { model: 'm', messages: [{ role: 'user', content: 'q' }] },
+        { headers: { 'x-request-id': unary } },
+      );
+      const stream = await openai.chat.completions.create(
+        { model: 'm', messages: [{ role: 'user', content: 'q' }], stream: true },
+        { headers: { 'x-request-id': streamed } },
+      );
+      for await (const chunk of stream) void chunk;
+      // Input decision, output decision and usage: all three in the log before the response ended.
+      expect(Object.fromEntries(loggedAtEnd)).toEqual({ [unary]: 3, [streamed]: 3 });
+    } finally {
+      await offline.close();
     }
   });
 });

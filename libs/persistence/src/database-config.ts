@@ -1,3 +1,4 @@
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 import { pgliteDriverModule } from './pglite-pool';
 
@@ -7,7 +8,14 @@ import { pgliteDriverModule } from './pglite-pool';
  * has one set of migrations, partitioned tables included.
  */
 export type DatabaseTarget =
-  { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir: string };
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize?: number;
+      /** node-postgres TLS options (ServiceEnv builds them from DATABASE_SSLMODE and the CA files). */
+      ssl?: false | ConnectionOptions;
+    }
+  | { kind: 'pglite'; dataDir: string };
 
 export interface ServiceDatabaseOptions {
   target: DatabaseTarget;
@@ -34,6 +42,8 @@ export function dataSourceOptions(options: ServiceDatabaseOptions): DataSourceOp
     return {
       ...common,
       url: options.target.url,
+      // TypeORM types `ssl` as tls.TlsOptions; node-postgres, which receives it, takes tls.ConnectionOptions.
+      ...(options.target.ssl !== undefined ? { ssl: options.target.ssl as boolean | TlsOptions } : {}),
       poolSize: options.target.poolSize ?? 10,
       extra: { application_name: `pgw-${options.schema}` },
     };
@@ -70,4 +80,30 @@ export async function migrateOnly(options: ServiceDatabaseOptions): Promise<void
   } finally {
     await dataSource.destroy();
   }
+}
+
+/** TLS failures that are the configuration's, not the network's: the CA, the host name, the server's TLS. */
+const TLS_SETTINGS_CODES = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+]);
+/** invalid_authorization_specification, invalid_password: the credentials or pg_hba refuse us. */
+const AUTH_SQLSTATES = new Set(['28000', '28P01']);
+
+/**
+ * For @nestjs/typeorm's `toRetry`: a connection error worth retrying at start (the server is not up yet)
+ * versus one no retry fixes (an untrusted or misnamed certificate, a server without TLS, refused
+ * credentials), which stops the start at once with its message instead of after minutes of retries.
+ */
+export function retryableConnectError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (TLS_SETTINGS_CODES.has(code) || AUTH_SQLSTATES.has(code))) return false;
+  return !(typeof message === 'string' && message.includes('does not support SSL'));
 }

@@ -1,23 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { compilePolicy } from '../src/compile/compile-policy';
-import { loadCorpus, splitBySource } from './injection-dataset';
-import { allFamiliesPolicy, reportBySource } from './injection-metrics';
+import { InjectionModel } from '../src/detectors/injection/injection-model';
+import { useInjectionModelForEvaluation } from '../src/detectors/injection/shipped-model';
+import { DATA_DIR, HELD_OUT, loadCorpus, loadHeldOutModel, splitBySource } from './injection-dataset';
+import { allFamiliesPolicy, reportBySource, type SourceMetrics } from './injection-metrics';
 
-// Quality gate of the learned injection detector on the sources it never trained on (third-party data,
-// scored through the public API with every injection family as a flag rule). The figures are the ones in
+// Figures reached by the shipped training options (docs/injection-detection.md); the gate sits just below.
+const RECALL = 0.48; // 83 of 172
+const PRECISION = 0.9; // 0.902
+const SOURCE_RECALL: [string, number][] = [
+  ['NVIDIA/garak', 0.57],
+  ['mik0w/pallms', 0.77],
+  ['greshake/llm-security', 0.73],
+  ['cyberark/FuzzyAI', 0.23],
+];
+const SOURCE_FPR: [string, number][] = [
+  ['lm-sys/FastChat', 0.035],
+  ['PolyAI-LDN/task-specific-datasets', 0],
+  ['openai/grade-school-math', 0.005],
+];
+const CV_RECALL = 0.075; // 0.078
+
+// Quality gate of the learned injection detector on sources it never trained on (third-party data, scored
+// through the public API with every injection family as a flag rule). The shipped model trains on every
+// source, so the held-out figures come from the model trained the same way without the held-out sources
+// (data/injection/heldout-model.json), swapped into the engine. The figures are the ones in
 // docs/injection-detection.md (`npm run eval:injection` prints them); a retrained model must not fall below.
 describe('injection detection on held-out sources', () => {
+  const heldOutModel = loadHeldOutModel();
+  useInjectionModelForEvaluation(new InjectionModel(heldOutModel.model));
   const policy = compilePolicy(allFamiliesPolicy());
-  const { heldOut } = splitBySource(loadCorpus());
+  useInjectionModelForEvaluation(null);
+  const { train, heldOut } = splitBySource(loadCorpus());
   const report = reportBySource(
     heldOut,
     (text) => policy.evaluate(text, { target: 'input' }).metadata.decision !== 'allow',
   );
   const bySource = new Map(report.rows.map((r) => [r.source, r]));
 
-  it('never trains on a held-out source', () => {
-    const { train } = splitBySource(loadCorpus());
-    const trainRepos = new Set(train.map((r) => r.repo));
-    for (const r of report.rows) expect(trainRepos.has(r.source)).toBe(false);
+  it('measures a model that never trained on a held-out source', () => {
+    expect(heldOutModel.trainedOn.filter((repo) => HELD_OUT.has(repo))).toEqual([]);
+    expect(heldOutModel.trainedOn).toEqual([...new Set(train.map((r) => r.repo))].sort());
+    for (const r of report.rows) expect(HELD_OUT.has(r.source)).toBe(true);
   });
 
   it('flags at most 1% of held-out ordinary prompts', () => {
@@ -26,24 +51,30 @@ describe('injection detection on held-out sources', () => {
   });
 
   it('keeps held-out recall and precision at the documented figures', () => {
-    expect(report.overall.injections).toBeGreaterThan(100);
-    expect(report.overall.recall).toBeGreaterThanOrEqual(0.42);
-    expect(report.overall.precision).toBeGreaterThanOrEqual(0.85);
+    expect(report.overall.injections).toBeGreaterThan(150);
+    expect(report.overall.recall).toBeGreaterThanOrEqual(RECALL);
+    expect(report.overall.precision).toBeGreaterThanOrEqual(PRECISION);
   });
 
-  it.each([
-    ['mik0w/pallms', 0.77],
-    ['greshake/llm-security', 0.78],
-    ['cyberark/FuzzyAI', 0.18],
-  ])('%s: recall >= %d', (source, recall) => {
+  it.each(SOURCE_RECALL)('%s: recall >= %d', (source, recall) => {
     expect(bySource.get(source)?.recall).toBeGreaterThanOrEqual(recall);
   });
 
-  it.each([
-    ['lm-sys/FastChat', 0.035],
-    ['PolyAI-LDN/task-specific-datasets', 0],
-    ['openai/grade-school-math', 0.005],
-  ])('%s: false-positive rate <= %d', (source, fpr) => {
+  it.each(SOURCE_FPR)('%s: false-positive rate <= %d', (source, fpr) => {
     expect(bySource.get(source)?.fpr).toBeLessThanOrEqual(fpr);
+  });
+});
+
+describe('injection detection, cross-validation by source (last training run)', () => {
+  // Written by scripts/injection/train.ts with the shipped weights: a retrain that generalises worse fails here.
+  const report = JSON.parse(readFileSync(resolve(DATA_DIR, 'model-report.json'), 'utf8')) as {
+    crossValidationBySource: { atOwnOnePercentThreshold: { modelAlone: { overall: SourceMetrics } } };
+  };
+  const overall = report.crossValidationBySource.atOwnOnePercentThreshold.modelAlone.overall;
+
+  it('keeps out-of-source recall at <= 1% false positives at the documented figure', () => {
+    expect(overall.ordinary).toBeGreaterThan(8000);
+    expect(overall.fpr).toBeLessThanOrEqual(0.01);
+    expect(overall.recall).toBeGreaterThanOrEqual(CV_RECALL);
   });
 });

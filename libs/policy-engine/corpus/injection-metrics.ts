@@ -70,9 +70,10 @@ function metricsOf(source: string, rows: readonly Row[], flagged: readonly boole
 /** Metrics per source repository, then over all rows. */
 export function reportBySource(
   rows: readonly Row[],
-  isFlagged: (text: string) => boolean,
+  isFlagged: (text: string, index: number) => boolean,
+  overallLabel = 'all held-out sources',
 ): { rows: SourceMetrics[]; overall: SourceMetrics } {
-  const flagged = rows.map((r) => isFlagged(r.text));
+  const flagged = rows.map((r, i) => isFlagged(r.text, i));
   const repos = [...new Set(rows.map((r) => r.repo))].sort();
   const perSource = repos.map((repo) => {
     const idx = rows.map((r, i) => (r.repo === repo ? i : -1)).filter((i) => i >= 0);
@@ -82,5 +83,5 @@ export function reportBySource(
       idx.map((i) => flagged[i]),
     );
   });
-  return { rows: perSource, overall: metricsOf('all held-out sources', rows, flagged) };
+  return { rows: perSource, overall: metricsOf(overallLabel, rows, flagged) };
 }

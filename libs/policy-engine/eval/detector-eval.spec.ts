@@ -8,7 +8,7 @@ describe('third-party detector evaluation', () => {
   const report = evaluateRows(rows);
 
   it('every row names its source and licence', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(350);
+    expect(rows.length).toBeGreaterThanOrEqual(400);
     for (const row of rows) {
       expect(row.source).toMatch(/\S/);
       expect(['MIT', 'Apache-2.0']).toContain(row.license);
@@ -21,10 +21,12 @@ describe('third-party detector evaluation', () => {
     expect(report.families.pii.precision).toBeGreaterThanOrEqual(0.99);
   });
 
-  it('secrets: recall >= 0.92 at precision >= 0.97 (right label), 0.92 under any secret label', () => {
-    expect(report.families.secret.recall).toBeGreaterThanOrEqual(0.92);
-    expect(report.families.secret.precision).toBeGreaterThanOrEqual(0.97);
-    expect(report.secretAnyLabelRecall).toBeGreaterThanOrEqual(0.92);
+  // 402 rows since 22 detect-secrets plugin tests were added; their placeholder keys ("AKIAZZZ…",
+  // "SKxxx…") are missed on purpose.
+  it('secrets: recall >= 0.95 at precision >= 0.98 (right label), 0.95 under any secret label', () => {
+    expect(report.families.secret.recall).toBeGreaterThanOrEqual(0.95);
+    expect(report.families.secret.precision).toBeGreaterThanOrEqual(0.98);
+    expect(report.secretAnyLabelRecall).toBeGreaterThanOrEqual(0.95);
   });
 
   it.each(['pii.card', 'pii.iban', 'pii.ip', 'pii.ssn', 'secret.slack_token', 'secret.jwt'])(

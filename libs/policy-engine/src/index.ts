@@ -7,6 +7,7 @@ export {
   type CompilePolicyResult,
 } from './compile/compile-policy';
 export { DEFAULT_MATCH_BUDGET, MatchBudgetExceededError } from './scan/match-budget';
+export { DEFAULT_STREAM_HOLD_LIMIT, StreamHoldLimitExceededError } from './streaming/stream-hold-limit';
 export { CompiledPolicy } from './compile/compiled-policy';
 export type { CompiledRule, RuleFamily } from './compile/compiled-rule';
 export { PolicyCompileError } from './compile/policy-compile.error';
@@ -35,11 +36,13 @@ export {
   RULE_ACTIONS,
   RULE_TARGETS,
   STREAMING_MODES,
+  MEDIA_MODES,
   type PolicyTarget,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
   type StreamingMode,
+  type MediaMode,
 } from './schema/policy-categories';
 
 export { REASON_CODES, ALL_REASON_CODES, type ReasonCode } from './decision/reason-codes';
@@ -67,3 +70,4 @@ export { DEFAULT_PHONE_REGIONS, phoneRegions, setPhoneRegions } from './detector
 export { normalizeString } from './normalize/normalize-char';
 
 export { defaultPolicyConfig, samplePolicyConfig } from './presets/default-policy';
+export { scanTableBuffers, type ScanTables } from './matchers/shared-scan';

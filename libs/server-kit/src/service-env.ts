@@ -1,4 +1,5 @@
 import { Transform, Type } from 'class-transformer';
+import type { ConnectionOptions } from 'node:tls';
 import {
   IsBoolean,
   IsIn,
@@ -11,6 +12,14 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import {
+  IsPemFile,
+  POSTGRES_SSL_MODES,
+  postgresSslOptions,
+  Requires,
+  urlTlsParams,
+  type PostgresSslMode,
+} from './tls-config';
 import { toBoolean } from './typed-config';
 
 /**
@@ -95,6 +104,42 @@ export class ServiceEnv extends ListenerEnv {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL: string;
 
+  /**
+   * TLS to Postgres, libpq's modes: disable, require (encrypted), verify-ca (certificate chains to the
+   * CA), verify-full (and the URL's host is in it). Unset: whatever DATABASE_URL says (plain by default).
+   */
+  @IsOptional()
+  @IsIn(POSTGRES_SSL_MODES, { message: `DATABASE_SSLMODE must be one of ${POSTGRES_SSL_MODES.join(', ')}` })
+  @Requires(
+    (env) => urlTlsParams(env.DATABASE_URL).length === 0,
+    'DATABASE_SSLMODE is set and DATABASE_URL carries TLS parameters too: set TLS in one place',
+  )
+  DATABASE_SSLMODE?: PostgresSslMode;
+
+  /** Path of the CA bundle (PEM) that signs the server's certificate. */
+  @IsOptional()
+  @IsPemFile('certificate')
+  @Requires(
+    (env) => env.DATABASE_SSLMODE !== undefined && env.DATABASE_SSLMODE !== 'disable',
+    'DATABASE_SSL_CA needs DATABASE_SSLMODE require, verify-ca or verify-full',
+  )
+  DATABASE_SSL_CA?: string;
+
+  /** Client certificate (PEM), with DATABASE_SSL_KEY, for servers that ask for one. */
+  @IsOptional()
+  @IsPemFile('certificate')
+  @Requires(
+    (env) => env.DATABASE_SSL_KEY !== undefined && env.DATABASE_SSLMODE !== undefined,
+    'DATABASE_SSL_CERT needs DATABASE_SSL_KEY and DATABASE_SSLMODE',
+  )
+  DATABASE_SSL_CERT?: string;
+
+  /** Secret: the client certificate's private key (PEM, unencrypted). */
+  @IsOptional()
+  @IsPemFile('private key')
+  @Requires((env) => env.DATABASE_SSL_CERT !== undefined, 'DATABASE_SSL_KEY needs DATABASE_SSL_CERT')
+  DATABASE_SSL_KEY?: string;
+
   @Transform(toBoolean)
   @IsBoolean()
   RUN_MIGRATIONS = true;
@@ -103,6 +148,26 @@ export class ServiceEnv extends ListenerEnv {
   @Transform(toBoolean)
   @IsBoolean()
   MIGRATE_ONLY = false;
+
+  /** The Postgres target of this service (TLS options read from the files once). */
+  get database(): { kind: 'postgres'; url: string; ssl?: false | ConnectionOptions } {
+    const mode = this.DATABASE_SSLMODE;
+    this.databaseTarget ??= {
+      kind: 'postgres',
+      url: this.DATABASE_URL,
+      ...(mode
+        ? {
+            ssl: postgresSslOptions(mode, {
+              ca: this.DATABASE_SSL_CA,
+              cert: this.DATABASE_SSL_CERT,
+              key: this.DATABASE_SSL_KEY,
+            }),
+          }
+        : {}),
+    };
+    return this.databaseTarget;
+  }
+  private databaseTarget?: { kind: 'postgres'; url: string; ssl?: false | ConnectionOptions };
 
   // --- Admin API ---
   /** Secret: the admin bearer token. */

@@ -19,6 +19,7 @@ function stubPolicy(enforced = true): CompiledPolicy {
     policyId: 'pol',
     rolloutMode: enforced ? 'enforce' : 'shadow',
     outputAlterable: () => enforced,
+    mediaOutcome: () => null,
     evaluate: (texts) => ({
       outcome: outcomeOf(texts.join('\n')),
       texts: texts.map((t) => (enforced ? t.replace(/SECRET/g, '[X]') : t)),

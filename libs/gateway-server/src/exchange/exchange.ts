@@ -237,12 +237,6 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
     }
     if (failure.kind === 'upstream_error' || failure.kind === 'upstream_timeout')
       this.services.metrics.upstreamErrors.inc([failure.code]);
-    if (this.res.headersSent) {
-      // Mid-stream (the SSE headers are out): the only way left to say it is to end the stream.
-      if (!this.res.writableEnded) this.res.end(this.pending);
-    } else {
-      writeError(this.res, failure, this.responseHeaders());
-    }
     const status: UsageStatus =
       failure.kind === 'policy_block'
         ? 'blocked'
@@ -251,7 +245,16 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
             failure.kind === 'internal_error'
           ? 'error'
           : 'rejected';
+    const headers = this.res.headersSent ? null : this.responseHeaders();
     this.finish(failure.status, status, failure.code, NO_USAGE);
+    if (headers === null) {
+      // Mid-stream (the SSE headers are out): say it with an error event (the SDK raises it), then end.
+      if (!this.res.writableEnded)
+        this.res.end(this.pending + this.stages.errorEvent(failure.message, failure.code));
+      this.pending = '';
+    } else {
+      writeError(this.res, failure, headers);
+    }
   }
 
   responseHeaders(): string[] {
@@ -302,8 +305,9 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
   private unaryResponse(): void {
     const { body, outcome, usage } = this.stages.unary(this, this.body());
     this.record.outputOutcome = outcome;
-    writeJson(this.res, 200, this.responseHeaders(), body);
+    const headers = this.responseHeaders();
     this.finish(200, 'ok', null, usage);
+    writeJson(this.res, 200, headers, body);
   }
 
   private endStream(redaction: StreamRedactionStage, status: UsageStatus, errorCode: string | null): void {
@@ -312,11 +316,6 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
       redaction.write(this.decoder!.end());
       redaction.end();
     }
-    if (!res.writableEnded) {
-      if (this.pending.length > 0) res.end(this.pending);
-      else res.end();
-      this.pending = '';
-    }
     this.record.outputOutcome = redaction.outcome();
     this.finish(
       this.cancelled ? 499 : 200,
@@ -324,8 +323,19 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
       errorCode,
       usageOf(redaction.usage, this.inputTokens, redaction.outputChars),
     );
+    if (!res.writableEnded) {
+      if (this.pending.length > 0) res.end(this.pending);
+      else res.end();
+      this.pending = '';
+    }
   }
 
+  /**
+   * Durable before acknowledged: every path that ends the response settles first, and settlement
+   * publishes the request's events, which the event bus appends to its local log before publish()
+   * returns. So a client holds a complete response only once its events are in the log (a kill -9
+   * right after res.end() cannot lose them).
+   */
   private finish(httpStatus: number, status: UsageStatus, errorCode: string | null, usage: Usage): void {
     if (this.settled) return;
     this.settled = true;

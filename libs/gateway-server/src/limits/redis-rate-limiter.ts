@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { type RedisConnectionOptions, verifyRedisSettings } from './redis-connection';
 import { outcomeFrom, WINDOW_MS, type LimitOutcome, type LimitSpec, type RateLimiter } from './rate-limiter';
 
 /**
@@ -59,8 +60,10 @@ export class RedisRateLimiter implements RateLimiter {
     url: string,
     private readonly keyPrefix = 'pgw:rl:',
     private readonly onError: (error: unknown) => void = () => undefined,
+    connection: RedisConnectionOptions = {},
   ) {
     this.redis = new Redis(url, {
+      ...connection,
       enableAutoPipelining: true,
       maxRetriesPerRequest: 1,
       lazyConnect: false,
@@ -86,6 +89,11 @@ export class RedisRateLimiter implements RateLimiter {
     const args: (string | number)[] = specs.map((spec) => this.keyPrefix + spec.id);
     for (const spec of specs) args.push(WINDOW_MS / spec.perMinute, spec.delta);
     this.redis.pgwGcraAdjust(specs.length, ...args).catch(this.onError);
+  }
+
+  /** Rejects when Redis refuses the credentials or its certificate (see verifyRedisSettings). */
+  verify(): Promise<void> {
+    return verifyRedisSettings(this.redis);
   }
 
   async close(): Promise<void> {

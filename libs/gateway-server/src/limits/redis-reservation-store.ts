@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { type RedisConnectionOptions, verifyRedisSettings } from './redis-connection';
 import type {
   PeriodUsage,
   RenewRequest,
@@ -118,13 +119,23 @@ export class RedisReservationStore implements ReservationStore {
     url: string,
     private readonly keyPrefix = 'pgw:budget:',
     onError: (error: unknown) => void = () => undefined,
+    connection: RedisConnectionOptions = {},
   ) {
-    this.redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 1 }) as ReservationRedis;
+    this.redis = new Redis(url, {
+      ...connection,
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 1,
+    }) as ReservationRedis;
     this.redis.on('error', onError);
     this.redis.defineCommand('pgwBudgetReserve', { numberOfKeys: 3, lua: RESERVE });
     this.redis.defineCommand('pgwBudgetSettle', { numberOfKeys: 3, lua: SETTLE });
     this.redis.defineCommand('pgwBudgetRenew', { numberOfKeys: 3, lua: RENEW });
     this.redis.defineCommand('pgwBudgetUsage', { numberOfKeys: 3, lua: USAGE });
+  }
+
+  /** Rejects when Redis refuses the credentials or its certificate (see verifyRedisSettings). */
+  verify(): Promise<void> {
+    return verifyRedisSettings(this.redis);
   }
 
   async reserve(r: ReserveRequest): Promise<ReserveOutcome> {

@@ -1,4 +1,10 @@
-import type { DecisionTarget, PolicyTarget, UsageStatus } from '@pgw/contracts';
+import {
+  CODE_PATTERN,
+  MODEL_ID_PATTERN,
+  type DecisionTarget,
+  type PolicyTarget,
+  type UsageStatus,
+} from '@pgw/contracts';
 import type { Caller } from '../auth/key-authenticator';
 import type { BudgetReservation } from '../limits/budget-guard';
 import type { Admission } from '../limits/request-limits';
@@ -75,13 +81,18 @@ export const UNKNOWN_MODEL = 'unknown';
 /**
  * The model as stored, published and counted: the client's string only when the operator or the project
  * named it, or the provider answered it successfully (a real model id); otherwise UNKNOWN_MODEL, so a
- * client cannot put text into billing rows, the usage topic or metric labels through the model field.
+ * client cannot put text into billing rows, the usage topic or metric labels through the model field. A
+ * name that is not a model-id token (spaces, over 128 chars) is `unknown` even then: billing's CHECK refuses it.
  */
 export function recordedModel(record: RequestRecord): string {
   const status = record.upstreamStatus;
-  if (record.modelKnown || (status >= 200 && status < 300)) return record.model.slice(0, 128);
-  return UNKNOWN_MODEL;
+  const known = record.modelKnown || (status >= 200 && status < 300);
+  return known && MODEL_ID_PATTERN.test(record.model) ? record.model : UNKNOWN_MODEL;
 }
+
+/** An error code as stored: ours are tokens; anything else (never expected) is recorded as `other`. */
+export const recordedErrorCode = (code: string | null): string | null =>
+  code === null ? null : CODE_PATTERN.test(code) ? code : 'other';
 
 export interface Usage {
   input: number;

@@ -6,12 +6,19 @@ import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { PolicyOutcome } from '../policy/policy-port';
-import { decisionTarget, recordedModel, type RequestRecord, type Settled } from './request-record';
+import {
+  decisionTarget,
+  recordedErrorCode,
+  recordedModel,
+  type RequestRecord,
+  type Settled,
+} from './request-record';
 
 /**
  * The last stage of every request, whatever the endpoint: budget and limits settled with the tokens
  * used, the load-shedding slot freed, the decision and usage events published, the metrics counted.
- * Runs after the response was handed to the socket, off the latency path.
+ * The exchange settles just before it ends the response: publish() appends the events to the local
+ * event log, so a response is complete only once its events would survive a crash of the gateway.
  */
 @Injectable()
 export class Settlement {
@@ -47,7 +54,7 @@ export class Settlement {
       streamed: record.stream,
       status: settled.status,
       http_status: settled.httpStatus,
-      error_code: settled.errorCode ? settled.errorCode.slice(0, 64) : null,
+      error_code: recordedErrorCode(settled.errorCode),
       started_at: new Date(record.startedMs).toISOString(),
       finished_at: new Date(now).toISOString(),
     });

@@ -2,7 +2,7 @@
  * Policy configs used by the gateway tests, in the policy engine's revision format (PolicyConfigInput).
  * One place to change if that format moves.
  */
-export const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
+export const AWS_KEY = 'AKIALALEMEL33243OLIA';
 export const EMAIL = 'jane.doe@example.com';
 export const BLOCKED_TERM = 'project-nightshade';
 

@@ -14,11 +14,12 @@ import type {
 } from '../event-bus.port';
 import { describeError, retryUntilSuccess } from '../retry';
 import {
+  CONSUMER_CLIENT_RETRY,
   CONSUMER_SESSION,
   loadKafkajs,
-  MAX_SLICE_BYTES,
   MAX_SLICE_MESSAGES,
   READER_SILENCE_MS,
+  REPLAY_CHUNK_BYTES,
   slicesUnderBrokerLimits,
   toIncoming,
 } from './kafka-support';
@@ -69,6 +70,8 @@ export interface KafkaEventBusOptions {
 export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
   private producer: Promise<Producer> | null = null;
+  /** Consumers and followers: same brokers, long connection retries (see CONSUMER_CLIENT_RETRY). */
+  private readonly consumerKafka: Kafka;
   /** Published messages waiting for the next send (live mode). */
   private queue: SpilledMessage[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -100,6 +103,16 @@ export class KafkaEventBus implements EventBus {
       authenticationTimeout: 5_000,
       requestTimeout: 5_000,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+    this.consumerKafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      ...kafkajsSecurity(options.security),
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1_000,
+      authenticationTimeout: 5_000,
+      requestTimeout: 5_000,
+      retry: CONSUMER_CLIENT_RETRY,
     });
     this.log$ = options.logDir
       ? new WriteAheadLog(options.logDir, {
@@ -149,7 +162,7 @@ export class KafkaEventBus implements EventBus {
   async consume<T>(typed: ConsumeOptions<T>): Promise<Subscription> {
     // Delivered messages carry the subscribed topic's name, so the typed options are read as raw ones here.
     const options: RawConsumeOptions = typed;
-    const consumer = this.kafka.consumer({ groupId: options.groupId, ...CONSUMER_SESSION });
+    const consumer = this.consumerKafka.consumer({ groupId: options.groupId, ...CONSUMER_SESSION });
     this.watch(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
@@ -218,7 +231,7 @@ export class KafkaEventBus implements EventBus {
     const caughtUp = new Promise<void>((resolve) => (resolveCaughtUp = resolve));
     if (remaining.size === 0) resolveCaughtUp();
     // Each instance gets its own group so every replica reads every partition from the beginning.
-    const consumer: Consumer = this.kafka.consumer({
+    const consumer: Consumer = this.consumerKafka.consumer({
       groupId: `${this.options.clientId}.follower.${randomUUID()}`,
       ...CONSUMER_SESSION,
     });
@@ -269,7 +282,13 @@ export class KafkaEventBus implements EventBus {
     const lost = () => this.readers.set(consumer, 0);
     const { CONNECT, GROUP_JOIN, FETCH, HEARTBEAT, CRASH, DISCONNECT, STOP } = consumer.events;
     for (const event of [CONNECT, GROUP_JOIN, FETCH, HEARTBEAT]) consumer.on(event, seen);
-    consumer.on(CRASH, lost);
+    consumer.on(CRASH, (event) => {
+      lost();
+      const { error, groupId, restart } = event.payload;
+      this.log(
+        `consumer ${groupId} crashed (${restart ? 'restarting' : 'stopped'}): ${describeError(error)}`,
+      );
+    });
     consumer.on(DISCONNECT, lost);
     consumer.on(STOP, () => this.readers.delete(consumer));
     seen();
@@ -394,11 +413,12 @@ export class KafkaEventBus implements EventBus {
   private async replay(): Promise<void> {
     this.replaying = true;
     let sent = 0;
+    let started = 0;
     try {
       for (;;) {
         if (this.closed) return;
         const next = this.log$?.nextBacklog();
-        const chunk = next ? this.log$!.read(next.seq, MAX_SLICE_BYTES) : null;
+        const chunk = next ? this.log$!.read(next.seq, REPLAY_CHUNK_BYTES) : null;
         const messages = chunk ? chunk.messages : this.memorySpill.slice(0, MAX_SLICE_MESSAGES);
         if (!chunk && messages.length === 0) {
           if (this.mode === 'live' || !this.log$ || this.log$.activeUnacked() === 0) break;
@@ -409,6 +429,10 @@ export class KafkaEventBus implements EventBus {
         if (this.closed) return;
         if (chunk) this.log$!.ackChunk(chunk);
         else this.memorySpill.splice(0, messages.length);
+        if (sent === 0) {
+          started = Date.now();
+          this.log(`broker answers: replaying ${messages.length + this.spilledCount()} logged messages`);
+        }
         sent += messages.length;
         this.connected = true;
         if (this.mode === 'backlog') {
@@ -417,7 +441,7 @@ export class KafkaEventBus implements EventBus {
           this.log$?.toBacklog();
         }
       }
-      if (sent > 0) this.log(`replayed ${sent} logged messages`);
+      if (sent > 0) this.log(`replayed ${sent} logged messages in ${Date.now() - started} ms`);
     } catch (error) {
       // Still away (a chunk is sent again whole: consumers are idempotent by event id).
       this.connected = false;

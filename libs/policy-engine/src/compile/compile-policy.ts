@@ -1,14 +1,21 @@
 import { type DetectorDef } from '../detectors/detector.types';
 import { SIGNALS } from '../detectors/injection.signals';
 import { modelThresholdFor, shippedInjectionModel } from '../detectors/injection/shipped-model';
-import { PII_DETECTORS } from '../detectors/pii.detectors';
-import { GENERIC_ASSIGNMENT, SECRET_DETECTORS } from '../detectors/secret.detectors';
+import { PHONE, PII_DETECTORS } from '../detectors/pii.detectors';
+import { phoneDetector } from '../detectors/pii/phone.detector';
+import { PhoneNumbering } from '../detectors/pii/phone-numbering';
+import {
+  GENERIC_ASSIGNMENT,
+  GENERIC_ASSIGNMENT_SHAPES,
+  SECRET_DETECTORS,
+} from '../detectors/secret.detectors';
+import { Base64RescanMatcher, Base64Runs } from '../matchers/base64-rescan.matcher';
 import { DetectorGroupMatcher, type DetectorEntry } from '../matchers/detector-group.matcher';
 import type { Matcher } from '../matchers/matcher.types';
 import { LinearRegex } from '../matchers/linear-regex';
 import { RegexGroupMatcher, type RegexSpec } from '../matchers/regex-group.matcher';
 import type { RegexShape } from '../matchers/regex.matcher';
-import { SharedScan } from '../matchers/shared-scan';
+import { SharedScan, type ScanTables } from '../matchers/shared-scan';
 import { SignalMatcher } from '../matchers/signal.matcher';
 import { type TermSpec, TermMatcher } from '../matchers/term.matcher';
 import { normalizeString } from '../normalize/normalize-char';
@@ -25,6 +32,7 @@ import { CompiledPolicy } from './compiled-policy';
 import type { CompiledInjectionRule, CompiledRule, RuleFamily, TargetPlan } from './compiled-rule';
 import { PolicyCompileError } from './policy-compile.error';
 import { DEFAULT_MATCH_BUDGET } from '../scan/match-budget';
+import { DEFAULT_STREAM_HOLD_LIMIT } from '../streaming/stream-hold-limit';
 import { analyzeRegex, parseRegex } from './regex-analysis';
 import { toLinearSource } from './regex-linear-source';
 
@@ -61,6 +69,21 @@ function familyOf(category: string): RuleFamily {
   const kind = ruleKind(category);
   if (kind === 'detector') return category.startsWith('secret.') ? 'secret' : 'pii';
   return kind;
+}
+
+/** Phone detectors per region list, shared by the policies that name the same list. */
+const phoneDetectors = new Map<string, DetectorDef>();
+
+function phoneDetectorFor(regions: readonly string[] | undefined): DetectorDef {
+  if (regions === undefined) return PHONE;
+  const key = regions.join(',');
+  let def = phoneDetectors.get(key);
+  if (def === undefined) {
+    if (phoneDetectors.size >= 64) phoneDetectors.clear();
+    def = phoneDetector(new PhoneNumbering(regions));
+    phoneDetectors.set(key, def);
+  }
+  return def;
 }
 
 function defaultPlaceholder(category: string): string {
@@ -148,11 +171,13 @@ interface LaneParts {
   regexes: RegexSpec[];
 }
 
-function laneMatchers(parts: LaneParts, scan: SharedScan): Matcher[] {
+function laneMatchers(parts: LaneParts, scan: SharedScan, base64Runs: Base64Runs): Matcher[] {
   const matchers: Matcher[] = [];
   for (let i = 0; i < parts.detectors.length; i += DetectorGroupMatcher.MAX) {
     matchers.push(new DetectorGroupMatcher(parts.detectors.slice(i, i + DetectorGroupMatcher.MAX), scan));
   }
+  // The same detectors again on base64 runs, decoded (a finding there redacts the encoded span).
+  if (parts.detectors.length > 0) matchers.push(new Base64RescanMatcher(parts.detectors, base64Runs));
   if (parts.terms.length > 0) matchers.push(new TermMatcher(parts.terms, scan));
   matchers.push(...RegexGroupMatcher.build(parts.regexes));
   return matchers;
@@ -168,6 +193,16 @@ export interface CompileOptions {
    * evaluation throws MatchBudgetExceededError (fail closed). Default DEFAULT_MATCH_BUDGET (64 Mi).
    */
   matchBudget?: number;
+  /**
+   * Characters one stream redactor may hold back before it fails closed with
+   * StreamHoldLimitExceededError. Default DEFAULT_STREAM_HOLD_LIMIT (1 Mi).
+   */
+  streamHoldLimit?: number;
+  /**
+   * Scan tables built by a worker thread compiling the same config (CompiledPolicy.scanTables()): the
+   * automata are adopted instead of built, which is most of the work for large denylists.
+   */
+  prebuiltScans?: Partial<Record<PolicyTarget, ScanTables>>;
 }
 
 /**
@@ -176,11 +211,13 @@ export interface CompileOptions {
  */
 export function compilePolicy(input: unknown, options: CompileOptions = {}): CompiledPolicy {
   const matchBudget = options.matchBudget ?? DEFAULT_MATCH_BUDGET;
+  const streamHoldLimit = options.streamHoldLimit ?? DEFAULT_STREAM_HOLD_LIMIT;
   const validation = validatePolicyConfig(input);
   if (!validation.ok) throw new PolicyCompileError(validation.errors);
   const config: PolicyConfig = validation.config;
   const errors: PolicyConfigError[] = [];
   const bufferStreaming = config.streaming?.mode === 'buffer';
+  const phone = phoneDetectorFor(config.phoneRegions);
 
   const rules: CompiledRule[] = config.rules.map((r) =>
     Object.freeze({
@@ -246,8 +283,16 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       const kind = ruleKind(r.category);
       const rank = FAMILY_RANK[rules[i].family] * 100_000;
       if (kind === 'detector') {
-        const def = DETECTORS.get(DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id']) as DetectorDef;
-        lane.detectors.push({ def, rule: i, priority: rank + DETECTOR_ORDER.indexOf(def) * 1000 + i });
+        const builtIn = DETECTORS.get(
+          DETECTOR_BY_CATEGORY.get(r.category) as DetectorDef['id'],
+        ) as DetectorDef;
+        const def = builtIn === PHONE ? phone : builtIn;
+        const priority = rank + DETECTOR_ORDER.indexOf(builtIn) * 1000 + i;
+        lane.detectors.push({ def, rule: i, priority });
+        if (builtIn === GENERIC_ASSIGNMENT) {
+          for (const shape of GENERIC_ASSIGNMENT_SHAPES)
+            lane.detectors.push({ def: shape, rule: i, priority });
+        }
       } else if (kind === 'denylist') {
         for (const term of terms.get(i) ?? []) {
           lane.terms.push({
@@ -314,10 +359,13 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       }
     }
 
-    const allowMatchers = laneMatchers(allowParts, scan);
-    const blockMatchers = laneMatchers(lanes.block, scan);
-    const redactMatchers = laneMatchers(lanes.redact, scan);
-    const flagMatchers = laneMatchers(lanes.flag, scan);
+    const base64Runs = new Base64Runs(scan);
+    const allowMatchers = laneMatchers(allowParts, scan, base64Runs);
+    const blockMatchers = laneMatchers(lanes.block, scan, base64Runs);
+    const redactMatchers = laneMatchers(lanes.redact, scan, base64Runs);
+    const flagMatchers = laneMatchers(lanes.flag, scan, base64Runs);
+    const prebuilt = options.prebuiltScans?.[target];
+    if (prebuilt) scan.adopt(prebuilt);
     void scan.ac; // build the shared automaton now, not on the first evaluation
     const holding = windowOf([...blockMatchers, ...redactMatchers]);
     const allowWindow = windowOf(allowMatchers);
@@ -336,6 +384,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       maxMatchLength: bufferStreaming ? Infinity : maxMatchLength,
       context: LOOKBEHIND_CONTEXT,
       matchBudget,
+      streamHoldLimit,
     });
   };
 

@@ -1,3 +1,4 @@
+import type { ScanTables } from '../matchers/shared-scan';
 import { inCanary } from '../decision/canary-bucket';
 import { decide } from '../decision/decide';
 import { DecisionTally } from '../decision/decision-tally';
@@ -11,7 +12,7 @@ import type {
 import { RedactionWriter } from '../redaction/redaction-writer';
 import type { LaneFinding } from '../scan/scan-lane';
 import { ScanSession } from '../scan/scan-session';
-import type { PolicyTarget, RolloutMode, StreamingMode } from '../schema/policy-categories';
+import type { MediaMode, PolicyTarget, RolloutMode, StreamingMode } from '../schema/policy-categories';
 import type { PolicyConfig } from '../schema/policy-config.schema';
 import {
   PolicyStreamRedactor,
@@ -30,6 +31,8 @@ export class CompiledPolicy {
   /** 0-100; meaningful for canary. */
   readonly canaryPercentage: number;
   readonly streamingMode: StreamingMode;
+  /** Media the engine cannot read: allowed through, or the request blocked. */
+  readonly mediaMode: MediaMode;
   /** Categories of all rules, sorted. */
   readonly categories: readonly string[];
   readonly rules: readonly CompiledRule[];
@@ -44,6 +47,7 @@ export class CompiledPolicy {
     this.rolloutMode = config.rollout?.mode ?? 'enforce';
     this.canaryPercentage = this.rolloutMode === 'canary' ? (config.rollout?.percentage ?? 0) : 100;
     this.streamingMode = config.streaming?.mode ?? 'incremental';
+    this.mediaMode = config.media ?? 'allow';
     this.rules = rules;
     this.categories = Object.freeze([...new Set(rules.map((r) => r.category))].sort());
     this.placeholders = Object.freeze(rules.map((r) => r.placeholder));
@@ -55,6 +59,15 @@ export class CompiledPolicy {
    * apply to streamed output: a stream redactor never holds back more than this minus one character.
    * Infinity when the policy buffers streams.
    */
+  /**
+   * The built scan state of both targets (typed arrays: transferable). A worker thread compiles a large
+   * policy and sends these; the main thread compiles the same config with `prebuiltScans` and skips
+   * building the automata.
+   */
+  scanTables(): Record<PolicyTarget, ScanTables> {
+    return { input: this.plans.input.scan.tables(), output: this.plans.output.scan.tables() };
+  }
+
   get maxMatchLength(): number {
     return this.plans.output.maxMatchLength;
   }

@@ -49,4 +49,6 @@ export interface TargetPlan {
   readonly context: number;
   /** Characters the regex engine may examine per evaluation or stream (see MatchBudget). */
   readonly matchBudget: number;
+  /** Characters a stream redactor may hold back (StreamHoldLimitExceededError past it). */
+  readonly streamHoldLimit: number;
 }

@@ -1,6 +1,12 @@
 import { allExcept, asciiSet } from '../normalize/char-tables';
 import { type DetectorDef, stickyMatch } from './detector.types';
-import { assignmentPrefix, IDENT, makeGenericAssignment } from './secret/generic-assignment.detector';
+import {
+  assignmentPrefix,
+  IDENT,
+  makeGenericAssignment,
+  makeGenericCall,
+  URL_CREDENTIALS,
+} from './secret/generic-assignment.detector';
 import { literalPrefixed, randomLooking } from './secret/literal-prefixed';
 import { PROVIDER_TOKEN_DETECTORS } from './secret/provider-tokens.detectors';
 
@@ -38,8 +44,9 @@ export const AWS_ACCESS_KEY = literalPrefixed({
   placeholder: '[REDACTED:AWS_ACCESS_KEY]',
   prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA'],
   re: /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/y,
-  // "AKIAXXXXXXXXXXXXXXXX" and the like are placeholders.
-  validate: (m) => !/(.)\1{7}/.test(m[0].slice(4)),
+  // "AKIAXXXXXXXXXXXXXXXX" and the like are placeholders; AWS's documentation keys end in "EXAMPLE"
+  // (AKIAIOSFODNN7EXAMPLE; gitleaks allowlists the same).
+  validate: (m) => !/(.)\1{7}/.test(m[0].slice(4)) && !m[0].endsWith('EXAMPLE'),
   token: asciiSet('A-Z0-9'),
   maxLength: 20,
   lookahead: 1,
@@ -204,6 +211,8 @@ export const AWS_SECRET_KEY: DetectorDef = {
   // The finding is the value alone, so a more specific detector matching the same value wins the tie.
   match: (text, p, out) => {
     if (!stickyMatch(AWS_SECRET_RE, text, p, out)) return false;
+    // AWS's documentation secrets (wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY) are published examples.
+    if (text.startsWith('EXAMPLEKEY', out.end - 10)) return false;
     out.redactStart = out.end - 40;
     out.redactEnd = out.end;
     out.start = out.redactStart;
@@ -244,9 +253,16 @@ const SHARED_PREFIXES = new Set([
  * A value that starts with a provider's prefix is that provider's to judge: the generic detector leaves
  * it alone (a malformed "xoxp-1234567890" is no secret under any label).
  */
-export const GENERIC_ASSIGNMENT = makeGenericAssignment(
-  SPECIFIC_DETECTORS.flatMap((d) => d.prefixes ?? []).filter((p) => p.length >= 4 && !SHARED_PREFIXES.has(p)),
+const OWNED_PREFIXES = SPECIFIC_DETECTORS.flatMap((d) => d.prefixes ?? []).filter(
+  (p) => p.length >= 4 && !SHARED_PREFIXES.has(p),
 );
+export const GENERIC_ASSIGNMENT = makeGenericAssignment(OWNED_PREFIXES);
+
+/** More shapes of the generic assignment, run under its rule: setter/lookup calls, URL credentials. */
+export const GENERIC_ASSIGNMENT_SHAPES: readonly DetectorDef[] = [
+  makeGenericCall(OWNED_PREFIXES),
+  URL_CREDENTIALS,
+];
 
 export const SECRET_DETECTORS: readonly DetectorDef[] = [
   ...PROVIDER_TOKEN_DETECTORS,

@@ -151,7 +151,11 @@ export class DetectorGroupMatcher implements Matcher {
         this.separatorEntries.push(k);
         t.anyPrev(58, T_SEP);
         t.anyPrev(61, T_SEP);
-        if (def.id === 'generic_assignment') t.anyPrev(62, T_SEP); // <password>value
+        if (def.id === 'generic_assignment') {
+          t.anyPrev(62, T_SEP); // <password>value
+          t.anyPrev(34, T_SEP); // apikey "value";
+          t.anyPrev(39, T_SEP);
+        }
         if (def.id === 'aws_secret_key')
           for (const a of [65, 97]) for (const w of [87, 119]) t.mark(a, w, T_AW);
         return;
@@ -284,7 +288,7 @@ export class DetectorGroupMatcher implements Matcher {
     if (p < this.from && !det.reaches) return;
     const c = units[p];
     if (c >= 128 || det.start[c] !== 1) return;
-    if (p > 0 && ASCII_WORD[units[p - 1]] === 1) return;
+    if (!det.midWord && p > 0 && ASCII_WORD[units[p - 1]] === 1) return;
     if (det.second !== null) {
       const c2 = p + 1 < text.length ? units[p + 1] : 0;
       if (c2 >= 128 || det.second[c2] !== 1) return;

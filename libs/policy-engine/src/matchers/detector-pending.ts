@@ -214,7 +214,8 @@ function separatorPendingImpl(
   for (let e = firstAtOrAfter(pairAt, pairCount, lo); e < pairCount; e++) {
     const s = pairAt[e];
     if (s >= best + 128) break;
-    if (units[s] !== 58 && units[s] !== 61 && units[s] !== 62) continue;
+    const sc = units[s];
+    if (sc !== 58 && sc !== 61 && sc !== 62 && sc !== 34 && sc !== 39) continue;
     const identEnd = identifierEndBefore(units, s);
     let identStart = identEnd;
     while (

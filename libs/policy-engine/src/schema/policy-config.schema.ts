@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -24,6 +25,8 @@ import {
   RULE_ACTIONS,
   RULE_TARGETS,
   STREAMING_MODES,
+  MEDIA_MODES,
+  type MediaMode,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
@@ -177,6 +180,21 @@ export class PolicyConfig implements PolicyConfigInput {
   @ValidateNested()
   @Type(() => StreamingConfig)
   streaming?: StreamingConfig;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(/^[A-Z]{2}$/, {
+    each: true,
+    message: '$property must be ISO 3166-1 alpha-2 region codes (e.g. "US")',
+  })
+  phoneRegions?: string[];
+
+  @IsOptional()
+  @IsIn(MEDIA_MODES)
+  media?: MediaMode;
 
   @IsArray()
   @ArrayMaxSize(500)

@@ -1,4 +1,4 @@
-import type { RolloutMode, RuleAction, RuleTarget, StreamingMode } from './policy-categories';
+import type { MediaMode, RolloutMode, RuleAction, RuleTarget, StreamingMode } from './policy-categories';
 
 /** The JSON shape of a policy revision (what the admin API stores and publishes). */
 export interface PolicyConfigInput {
@@ -10,6 +10,17 @@ export interface PolicyConfigInput {
   rollout?: { mode: RolloutMode; percentage?: number };
   /** Default: incremental (stream redaction with a bounded hold-back). */
   streaming?: { mode: StreamingMode };
+  /**
+   * Regions whose national phone formats `pii.phone` recognises without a country code (ISO 3166-1
+   * alpha-2, tried in order). Default: the process default (DEFAULT_PHONE_REGIONS / setPhoneRegions).
+   */
+  phoneRegions?: string[];
+  /**
+   * Request media the engine cannot read: images, audio and files that are not text (inline or by URL / file
+   * id). `allow` (default) passes them to the provider unscanned; `block` refuses the request
+   * (`media_blocked`). Text files (text/*, JSON, XML, YAML, CSV...) are decoded and scanned either way.
+   */
+  media?: MediaMode;
   rules: PolicyRuleInput[];
   allowlist?: AllowlistEntryInput[];
 }

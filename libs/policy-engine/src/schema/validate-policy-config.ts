@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { SIGNALS } from '../detectors/injection.signals';
+import { isSupportedPhoneRegion } from '../detectors/pii/phone-numbering';
 import { injectionFamily, ruleKind } from './policy-categories';
 import { PolicyConfig } from './policy-config.schema';
 
@@ -85,6 +86,11 @@ function crossFieldErrors(config: PolicyConfig): PolicyConfigError[] {
     }
     if (rule.placeholder !== undefined && rule.action !== 'redact') {
       errors.push({ path: `${at}.placeholder`, message: 'placeholder only applies to redact rules' });
+    }
+  });
+  (config.phoneRegions ?? []).forEach((code, i) => {
+    if (!isSupportedPhoneRegion(code)) {
+      errors.push({ path: `phoneRegions[${i}]`, message: `'${code}' is not a region with phone metadata` });
     }
   });
   const allowIds = new Set<string>();

@@ -10,11 +10,11 @@ const PLANTED = [
   '378282246310005',
   '5555555555554444',
   'sk-proj-abc123DEF456ghi789JKL012mno',
-  'AKIAIOSFODNN7EXAMPLE',
+  'AKIALALEMEL33243OLIA',
   'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
   'xoxb-123456789012-abcdefABCDEF',
   'password=hunter2!',
-  'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  'aws_secret_access_key = Xz4pQ9vL2mN8bR7tK1wY6sD3fG0hJ5cV8aE2uI9o',
   'OPENAI_API_KEY=sk-proj-abc123DEF456ghi789JKL012mno',
   'db.password: "S3cr3t!x"',
   'api_key: "Zx9!kLm2Qp"',
@@ -32,6 +32,14 @@ const PLANTED = [
   'TICKET-123456',
   'support@example.com',
   '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
+  // base64 of "password=hunter2!" and of "card 4111 1111 1111 1111" (decoded and rescanned)
+  'cGFzc3dvcmQ9aHVudGVyMiE=',
+  'Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx',
+  // generic shapes: setter call, lookup call, URL credentials, keyword then quoted value and ';'
+  'setPassword("x7Kp2QmZ9vLw4RtY")',
+  "os.getenv('API_KEY', 'x7Kp2QmZ9vLw4RtY')",
+  'postgres://admin:x7Kp2QmZ9vLw4RtY@db.internal/app',
+  'apikey "x7Kp2QmZ9vLw4RtY";',
 ];
 const FILLER = [
   'the',
@@ -66,6 +74,12 @@ const FILLER = [
   '_secret',
   'key=',
   '"',
+  'QUJD',
+  '=',
+  ';',
+  '("',
+  "'",
+  '://',
 ];
 
 const policy: PolicyConfigInput = {
@@ -250,6 +264,14 @@ describe('stream redactor', () => {
     }
   });
 
+  it('masks a base64-encoded secret split across any chunk boundary', () => {
+    const text = 'cfg cGFzc3dvcmQ9aHVudGVyMiE= and Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx end';
+    for (let cut = 0; cut <= text.length; cut++) {
+      const { out } = streamed(text, [cut]);
+      expect(out).toBe('cfg [REDACTED:SECRET] and [REDACTED:CARD] end');
+    }
+  });
+
   it('releases text that cannot be part of a match at once', () => {
     const redactor = compiled.createStreamRedactor({ target: 'output' });
     expect(redactor.push('Hello there! ')).toBe('Hello there! ');
@@ -267,8 +289,8 @@ describe('stream redactor', () => {
     });
     const onBlock = jest.fn();
     const redactor = blocking.createStreamRedactor({ target: 'output' }, { onBlock });
-    expect(redactor.push('the key: AKIAIOSF')).toBe('the key: ');
-    expect(redactor.push('ODNN7EXAMPLE and more')).toBe('');
+    expect(redactor.push('the key: AKIALALE')).toBe('the key: ');
+    expect(redactor.push('MEL33243OLIA and more')).toBe('');
     expect(redactor.blocked).toBe(true);
     expect(onBlock).toHaveBeenCalledTimes(1);
     expect(onBlock.mock.calls[0][0]).toMatchObject({

@@ -59,24 +59,43 @@ function dumpRecords(partitionDir: string): StoredRecord[] {
   return records;
 }
 
+/** kafka.sh's exit code when the port holds a secured broker another checkout started (not our certificates). */
+const FOREIGN_BROKER = 3;
+/** Port pairs (broker, broker + 1 for the controller) tried in turn when SECURE_KAFKA_PORT is not set. */
+const CANDIDATE_PORTS = ['29094', '29194', '29294', '29394'];
+
+function startSecureBroker(): string {
+  const candidates = process.env.SECURE_KAFKA_PORT ? [process.env.SECURE_KAFKA_PORT] : CANDIDATE_PORTS;
+  for (const port of candidates) {
+    try {
+      execFileSync('bash', [join(repoRoot, 'scripts', 'kafka', 'kafka.sh'), 'start'], {
+        env: {
+          ...process.env,
+          KAFKA_SECURITY: 'sasl_ssl',
+          KAFKA_PORT: port,
+          KAFKA_CONTROLLER_PORT: String(Number(port) + 1),
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+        timeout: 240_000,
+      });
+      return port;
+    } catch (error) {
+      if ((error as { status?: number }).status !== FOREIGN_BROKER) throw error;
+    }
+  }
+  throw new Error(
+    `every candidate port for the SASL_SSL test broker holds another checkout's broker: ${candidates.join(', ')}`,
+  );
+}
+
 /**
  * Starts (or reuses) the SASL_SSL broker of `scripts/kafka/kafka.sh` (KAFKA_SECURITY=sasl_ssl, port
- * 29094 unless SECURE_KAFKA_PORT says otherwise): its own process, ports and data, never the shared
- * plaintext broker. Slow the first time (certificates, storage format, JVM start): call it once per suite.
+ * 29094 unless SECURE_KAFKA_PORT says otherwise, or the next candidate when another checkout's broker holds
+ * it): its own process, ports and data, never the shared plaintext broker. Slow the first time (certificates, storage format, JVM start): call it once per suite.
  * Its topics are created by ensure-topics.js from dist/, so `npm run build` must have run.
  */
 export function startSecureTestKafka(): SecureTestKafka {
-  const port = process.env.SECURE_KAFKA_PORT ?? '29094';
-  execFileSync('bash', [join(repoRoot, 'scripts', 'kafka', 'kafka.sh'), 'start'], {
-    env: {
-      ...process.env,
-      KAFKA_SECURITY: 'sasl_ssl',
-      KAFKA_PORT: port,
-      KAFKA_CONTROLLER_PORT: String(Number(port) + 1),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 240_000,
-  });
+  const port = startSecureBroker();
   const dir = join(repoRoot, '.kafka', `sasl-ssl-${port}`);
   const username = readFileSync(join(dir, 'username'), 'utf8').trim();
   const passwordFile = join(dir, 'password');

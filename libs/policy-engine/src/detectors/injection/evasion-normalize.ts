@@ -145,6 +145,17 @@ export function tokenize(text: string): string[] {
   let lastEnd = -1;
   while (i < n) {
     let k = kindOf(text.charCodeAt(i));
+    if (k === Kind.Other) {
+      const end = punctuationEnd(text, i);
+      const mark = punctuationMark(text, i, end);
+      if (mark !== null) {
+        joinRun(tokens, runStart);
+        runStart = -1;
+        tokens.push(mark);
+      }
+      i = end;
+      continue;
+    }
     if (k !== Kind.Letter && k !== Kind.Digit && !(k === Kind.Inner && i + 1 < n)) {
       i++;
       continue;
@@ -175,6 +186,44 @@ export function tokenize(text: string): string[] {
   joinRun(tokens, runStart);
   return tokens;
 }
+
+/** End of the run of punctuation starting at `start`. */
+function punctuationEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length && kindOf(text.charCodeAt(i)) === Kind.Other) i++;
+  return i;
+}
+
+/**
+ * The structure marks injections fake ("<|im_start|>", "[SYSTEM]", "<system>", "### NEW TASK ###",
+ * "======END") become tokens of their own, so the model can learn them; '§' never occurs in a word
+ * token. Other punctuation stays a separator.
+ */
+function punctuationMark(text: string, start: number, end: number): string | null {
+  let repeat = 1;
+  let bracket = false;
+  let angle = false;
+  let hash = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7c && i > start && text.charCodeAt(i - 1) === 0x3c) return '§spec'; // <|
+    if (c === 0x3e && i > start && text.charCodeAt(i - 1) === 0x7c) return '§spec'; // |>
+    repeat = i > start && c === text.charCodeAt(i - 1) ? repeat + 1 : 1;
+    if (repeat >= 3 && RULE_CHARS.has(c)) return '§rule';
+    if (c === 0x5b)
+      bracket = true; // [
+    else if (c === 0x3c)
+      angle = true; // <
+    else if (c === 0x23) hash = true; // #
+  }
+  if (hash) return '§hash';
+  if (bracket) return '§bracket';
+  if (angle) return '§angle';
+  return null;
+}
+
+/** Characters whose runs of three draw a rule ("===", "---", "***", "###"). */
+const RULE_CHARS: ReadonlySet<number> = new Set([0x23, 0x3d, 0x2d, 0x2a, 0x5f, 0x7e]);
 
 function joinRun(tokens: string[], runStart: number): void {
   if (runStart < 0 || tokens.length - runStart < 3) return;

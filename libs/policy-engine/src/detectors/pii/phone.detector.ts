@@ -1,6 +1,6 @@
 import { asciiSet, isDigit } from '../../normalize/char-tables';
 import type { DetectorDef, MatchOut } from '../detector.types';
-import { validInternational, validNational } from './phone-numbering';
+import { defaultPhoneNumbering, type PhoneNumbering, validInternational } from './phone-numbering';
 
 const ALNUM = asciiSet('A-Za-z0-9');
 const groupLens: number[] = [];
@@ -60,23 +60,32 @@ function metadataShape(
   digits: string,
   seps: number,
   paren: number,
+  numbering: PhoneNumbering,
 ): boolean {
   if (digits.length < 8 || dateLike(g, digits)) return false;
   if (g.length === 4 && g.every((len) => len <= 3) && text.charCodeAt(p + g[0]) === 46) return false; // IPv4
-  if (paren === -1 && g.some((len) => len < 2)) return false;
+  // A lone trunk "0" group is how Turkish numbers are often written ("0 532 123 45 67").
+  const loneTrunk = g[0] === 1 && digits.charCodeAt(0) === 48 && g.length >= 3;
+  if (paren === -1 && g.some((len, k) => len < 2 && !(k === 0 && loneTrunk))) return false;
   if (digits.startsWith('00')) return seps > 0 && validInternational(digits.slice(2));
   if (seps === 0 && paren === -1) {
+    // A country code written without '+' ("905321234567"), only after a phone word.
+    if (digits.length >= 11 && digits.length <= 13 && digits.charCodeAt(0) !== 48) {
+      const ctx = PHONE_CONTEXT.test(text.slice(Math.max(0, p - 40), p));
+      if (ctx && validInternational(digits)) return true;
+    }
     if (digits.length < 10 || digits.length > 11) return false;
     const obvious = digits.charCodeAt(0) === 48 || /^1[3-9]\d{9}$/.test(digits);
     if (!obvious && !PHONE_CONTEXT.test(text.slice(Math.max(0, p - 40), p))) return false;
-    return validNational(digits);
+    return numbering.validNational(digits);
   }
   if (g.length >= 3 && g[0] <= 3 && digits.charCodeAt(0) !== 48 && validInternational(digits)) return true;
-  return validNational(digits);
+  // "(11) 91234-5678": an area code in parentheses is a phone number whether or not the trunk 0 is written.
+  return numbering.validNational(digits) || (paren === 0 && numbering.validNational(`0${digits}`));
 }
 
 /** Digit groups separated by single ' ', '-' or '.' (one "(area)" group allowed). */
-function matchPhone(text: string, p: number, out: MatchOut): boolean {
+function matchPhone(text: string, p: number, out: MatchOut, numbering: PhoneNumbering): boolean {
   if (p > 0) {
     const prev = text.charCodeAt(p - 1);
     if (prev === 43 || prev === 45 || prev === 46 || prev === 41 || prev === 40 || prev === 47) return false;
@@ -138,7 +147,7 @@ function matchPhone(text: string, p: number, out: MatchOut): boolean {
   let ok = classicShape(plus, groupLens, total, firstDigit, separators, parenGroup);
   if (!ok && !plus) {
     const digits = text.slice(digitStart, i).replace(/\D/g, '');
-    ok = metadataShape(text, p, groupLens, digits, separators, parenGroup);
+    ok = metadataShape(text, p, groupLens, digits, separators, parenGroup, numbering);
   } else if (!ok && plus && total >= 8) {
     ok = validInternational(text.slice(digitStart, i).replace(/\D/g, ''));
   }
@@ -150,16 +159,26 @@ function matchPhone(text: string, p: number, out: MatchOut): boolean {
   return true;
 }
 
-export const PHONE: DetectorDef = {
-  id: 'phone',
-  category: 'pii.phone',
-  placeholder: '[REDACTED:PHONE]',
-  start: asciiSet('0-9+('),
-  token: asciiSet('0-9 .()+\\-'),
-  maxLength: 15 + 16,
-  lookahead: 2,
-  second: asciiSet('0-9 .(\\-'),
-  minDigits: 8,
-  triggers: ['digit'],
-  match: matchPhone,
-};
+/**
+ * The phone detector for one region list (a policy's `phoneRegions`), or, without one, for the process
+ * default (setPhoneRegions), read at match time.
+ */
+export function phoneDetector(numbering?: PhoneNumbering): DetectorDef {
+  return {
+    id: 'phone',
+    category: 'pii.phone',
+    placeholder: '[REDACTED:PHONE]',
+    start: asciiSet('0-9+('),
+    token: asciiSet('0-9 .()+\\-'),
+    maxLength: 15 + 16,
+    lookahead: 2,
+    second: asciiSet('0-9 .(\\-'),
+    minDigits: 8,
+    triggers: ['digit'],
+    match: numbering
+      ? (text, p, out) => matchPhone(text, p, out, numbering)
+      : (text, p, out) => matchPhone(text, p, out, defaultPhoneNumbering.current),
+  };
+}
+
+export const PHONE: DetectorDef = phoneDetector();

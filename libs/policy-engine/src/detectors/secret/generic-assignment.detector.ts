@@ -25,6 +25,14 @@ const GENERIC_RE = new RegExp(
     `(?:(["'\`])([^\\s"'\`]{4,200})\\3|([^\\s"'\`,;<>]{4,200})(?![^\\s"'\`,;<>]))`,
   'iy',
 );
+/**
+ * A keyword name, then a quoted value closed by ';' with no separator (`apikey "...";`, C-style macros and
+ * calls; detect-secrets' FOLLOWED_BY_QUOTES_AND_SEMICOLON). Value in group 3.
+ */
+const NO_SEPARATOR_RE = new RegExp(
+  `([A-Za-z0-9_.-]{0,32}?(?:${KEYWORDS})[A-Za-z0-9_.-]{0,16})[ \\t]{0,3}(["'])([^\\s"'\`]{4,200})\\2(?=;)`,
+  'iy',
+);
 const PLACEHOLDER_VALUE =
   /^(?:[*!]|process\.env|os\.environ|env[.:]|config\.|settings\.|secrets?[.:/]|vault:|arn:|projects\/|your[_-]|xxx|\.\.\.|\.?\.?\/|~\/)|fake|dummy|example|changeme|placeholder/i;
 /** A whole value that refers to something else: ${VAR}, $var, {{ var }}, %VAR%, <token>, [secret], f(x). */
@@ -66,6 +74,7 @@ export function assignmentPrefix(text: string, p: number, keyword: RegExp | null
   if (i === n) return true;
   if (keyword !== null && !keyword.test(text.slice(p, i))) return false;
   let q = text.charCodeAt(i);
+  if (keyword !== null && (q === 34 || q === 39)) return true; // a quoted key, or `apikey"value";`
   if (q === 34 || q === 39) q = text.charCodeAt(++i);
   if (q === 91 && i + 1 === n) return true;
   if (q === 91 && text.charCodeAt(i + 1) === 93)
@@ -75,7 +84,20 @@ export function assignmentPrefix(text: string, p: number, keyword: RegExp | null
   if (i === n) return true;
   const c = text.charCodeAt(i);
   if (c === 63 || c === 46) return i + 1 === n || text.charCodeAt(i + 1) === 61; // ?= and .=
-  return c === 58 || c === 61 || (keyword !== null && c === 62);
+  return c === 58 || c === 61 || (keyword !== null && (c === 62 || c === 34 || c === 39)); // `key "v";`
+}
+
+function matchNoSeparator(text: string, p: number, out: MatchOut, owned: (v: string) => boolean): boolean {
+  const m = stickyMatch(NO_SEPARATOR_RE, text, p, out);
+  if (!m) return false;
+  const [, key, , value] = m;
+  if (NOT_SECRET_KEY.test(key) || !STRONG_KEYWORD.test(key) || !looksLikeSecretValue(value) || owned(value))
+    return false;
+  out.end -= 1;
+  out.redactEnd = out.end;
+  out.redactStart = out.end - value.length;
+  out.start = out.redactStart;
+  return true;
 }
 
 /** The generic detector; values starting with one of `ownedPrefixes` are left to the specific detectors. */
@@ -95,7 +117,7 @@ export function makeGenericAssignment(ownedPrefixes: readonly string[]): Detecto
     viablePrefix: (text, p) => assignmentPrefix(text, p, ASSIGN_KEYWORD, false),
     match: (text, p, out: MatchOut) => {
       const m = stickyMatch(GENERIC_RE, text, p, out);
-      if (!m) return false;
+      if (!m) return matchNoSeparator(text, p, out, owned);
       const [, key, separator, quoteChar, quoted, bare] = m;
       const quote = quoteChar ?? '';
       const value = quoted ?? bare;
@@ -111,3 +133,134 @@ export function makeGenericAssignment(ownedPrefixes: readonly string[]): Detecto
     },
   };
 }
+
+/** `f("value")` or `f("KEY", "value")` at the '(': the string arguments. */
+const CALL_RE =
+  /\([ \t]{0,2}(["'])([^"'\s]{1,64})\1(?:[ \t]{0,2},[ \t]{0,2}(["'])([^\s"'`]{4,200})\3)?[ \t]{0,2}(\)?)/y;
+const SETTER = /^(?:set|with|put|use|add)[-_]?/i;
+const CALL_START = asciiSet('(');
+const URL_CREDENTIALS_RE = /:\/\/([^\s:@/?#"'<>]{0,64}):([^\s:@/?#"'<>]{3,200})@[A-Za-z0-9[]/y;
+const URL_SCHEME_START = asciiSet(':');
+
+/** The identifier right before p (its last dotted segment), at most 64 characters back. */
+function identifierBefore(text: string, p: number): string {
+  let s = p;
+  while (s > 0 && p - s < 64 && IDENT[text.charCodeAt(s - 1)] === 1 && text.charCodeAt(s - 1) !== 46) s--;
+  return text.slice(s, p);
+}
+
+const URL_PART = allExcept(' \t\n\r\v\f:@/?#"\'<>');
+
+/** Could `scheme://user:password@` still start at p (':' of '://'), given the text so far? */
+function urlCredentialsViable(text: string, p: number): boolean {
+  const n = text.length;
+  let i = p;
+  for (let k = 0; k < 3; k++, i++) {
+    if (i === n) return true;
+    if (text.charCodeAt(i) !== (k === 0 ? 58 : 47)) return false;
+  }
+  const userStart = i;
+  while (i < n && i - userStart <= 64 && URL_PART[text.charCodeAt(i)] === 1) i++;
+  if (i === n) return true;
+  if (i - userStart > 64 || text.charCodeAt(i) !== 58) return false;
+  const passStart = ++i;
+  while (i < n && i - passStart <= 200 && URL_PART[text.charCodeAt(i)] === 1) i++;
+  if (i === n) return true;
+  return i - passStart >= 3 && i - passStart <= 200 && text.charCodeAt(i) === 64;
+}
+
+/** Could a quoted call argument still follow the '(' at p, given the text so far? */
+function callViable(text: string, p: number): boolean {
+  const n = text.length;
+  let i = p + 1;
+  for (let k = 0; k < 2 && i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9); k++) i++;
+  if (i === n) return true;
+  const q = text.charCodeAt(i);
+  if (q !== 34 && q !== 39) return false;
+  const argStart = ++i;
+  while (i < n && i - argStart <= 64 && text.charCodeAt(i) !== q && !/\s/.test(text[i])) i++;
+  if (i === n) return true;
+  return text.charCodeAt(i) === q && i > argStart;
+}
+
+/**
+ * The finding runs from the attempt (the '(' or '://') to the value's end and only the value is redacted:
+ * a finding that started after the attempt would need a back reach, which slows every stream push.
+ */
+function reportValue(out: MatchOut, p: number, valueStart: number, value: string): void {
+  out.start = p;
+  out.redactStart = valueStart;
+  out.end = valueStart + value.length;
+  out.redactEnd = out.end;
+}
+
+/**
+ * Setter and lookup calls that hold a secret (`setPassword("...")`, `os.getenv("API_KEY", "...")`,
+ * `System.setProperty("db.password", "...")`): reported as generic assignments (same rule, same label).
+ */
+export function makeGenericCall(ownedPrefixes: readonly string[]): DetectorDef {
+  const owned = (value: string) => ownedPrefixes.some((p) => value.startsWith(p));
+  return {
+    id: 'generic_assignment',
+    category: 'secret.generic_assignment',
+    placeholder: '[REDACTED:SECRET]',
+    start: CALL_START,
+    token: allExcept('\n\r\v\f\u2028\u2029'),
+    maxLength: 1 + 2 + 66 + 5 + 202 + 3,
+    lookahead: 1,
+    midWord: true,
+    triggers: ['prefix'],
+    prefixes: ['("', "('", '( "', "( '"],
+    viablePrefix: callViable,
+    quick: callViable,
+    match: (text, p, out: MatchOut) => {
+      CALL_RE.lastIndex = p;
+      const m = CALL_RE.exec(text);
+      if (!m) return false;
+      const [, , first, , second, close] = m;
+      if (second !== undefined) {
+        if (!ASSIGN_KEYWORD.test(first) || NOT_SECRET_KEY.test(first)) return false;
+        if (!looksLikeSecretValue(second) || owned(second)) return false;
+        if (!STRONG_KEYWORD.test(first) && !randomKeyValue(second)) return false;
+        reportValue(out, p, text.indexOf(second, text.indexOf(',', p + 2 + first.length)), second);
+        return true;
+      }
+      if (close !== ')') return false;
+      const name = identifierBefore(text, p);
+      const setter = SETTER.exec(name);
+      if (setter === null) return false;
+      const key = name.slice(setter[0].length);
+      if (!STRONG_KEYWORD.test(key) || NOT_SECRET_KEY.test(key)) return false;
+      if (!looksLikeSecretValue(first) || owned(first)) return false;
+      const at = text.indexOf(first, p + 1);
+      reportValue(out, p, at, first);
+      return true;
+    },
+  };
+}
+
+/** `scheme://user:password@host` (detect-secrets' basic-auth plugin): the password. */
+export const URL_CREDENTIALS: DetectorDef = {
+  id: 'generic_assignment',
+  category: 'secret.generic_assignment',
+  placeholder: '[REDACTED:SECRET]',
+  start: URL_SCHEME_START,
+  token: allExcept('\n\r\v\f\u2028\u2029'),
+  maxLength: 3 + 64 + 1 + 200 + 2,
+  lookahead: 0,
+  midWord: true,
+  triggers: ['prefix'],
+  prefixes: ['://'],
+  viablePrefix: urlCredentialsViable,
+  quick: urlCredentialsViable,
+  match: (text, p, out: MatchOut) => {
+    URL_CREDENTIALS_RE.lastIndex = p;
+    const m = URL_CREDENTIALS_RE.exec(text);
+    if (!m) return false;
+    const password = m[2];
+    if (PLACEHOLDER_VALUE.test(password) || REFERENCE_VALUE.test(password) || /^(.)\1*$/.test(password))
+      return false;
+    reportValue(out, p, p + 3 + m[1].length + 1, password);
+    return true;
+  },
+};

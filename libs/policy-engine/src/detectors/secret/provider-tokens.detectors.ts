@@ -78,8 +78,9 @@ const SPECS: readonly ProviderSpec[] = [
   { id: 'npm_token', prefixes: ['npm_'], re: re(`npm_([A-Za-z0-9]{36})${END}`), maxLength: 40 },
   {
     id: 'pypi_token',
-    prefixes: ['pypi-AgEIcHlwaS5vcmc'],
-    re: re(`pypi-AgEIcHlwaS5vcmc([\\w-]{50,1000})${END}`),
+    // pypi.org and test.pypi.org macaroons; a body under 70 characters is a truncated token (detect-secrets).
+    prefixes: ['pypi-AgEIcHlwaS5vcmc', 'pypi-AgENdGVzdC5weXBpLm9yZw'],
+    re: re(`pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)([\\w-]{70,1000})${END}`),
     maxLength: 1100,
   },
   { id: 'sendgrid_key', prefixes: ['SG.'], re: re(`SG\\.([\\w-]{22}\\.[\\w-]{43})${END}`), maxLength: 69 },
@@ -153,7 +154,8 @@ const SPECS: readonly ProviderSpec[] = [
   {
     id: 'square_token',
     prefixes: ['sq0atp-', 'sq0csp-', 'EAAA'],
-    re: re(`(?:sq0atp-([\\w-]{22})|sq0csp-([\\w-]{43})|EAAA([\\w-]{60}))${END}`),
+    // detect-secrets' sq0csp alphabet includes '\\'.
+    re: re(`(?:sq0atp-([\\w-]{22})|sq0csp-([\\w\\\\-]{43})|EAAA([\\w-]{60}))${END}`),
     maxLength: 64,
   },
   {

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * 'responses.output', 'embeddings.input'; plain 'input' / 'output' stay chat completions, so no row
  * changes). Widening a varchar is a catalogue change (no table rewrite); the new check scans the rows once.
  */
-export class DecisionTargetsByEndpoint1765200000000 implements MigrationInterface {
-  name = 'DecisionTargetsByEndpoint1765200000000';
+export class DecisionTargetsByEndpoint1796688000000 implements MigrationInterface {
+  name = 'DecisionTargetsByEndpoint1796688000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE audit.decisions DROP CONSTRAINT decisions_policy_target_check`);
