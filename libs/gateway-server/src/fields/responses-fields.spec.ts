@@ -7,7 +7,7 @@ import { RESPONSES_REQUEST_FIELDS, visitResponsesRequestTexts } from './response
 import { applyResponsesOutputPolicy, RESPONSES_RESPONSE_FIELDS } from './responses-response-fields';
 
 const CANARY = 'CANARYfield';
-const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
+const AWS_KEY = 'AKIALALEMEL33243OLIA'; // not AWS's published example key, which detectors ignore
 const EMAIL = 'jane.doe@example.com';
 
 function compile(rules: unknown[]): CompiledPolicy {
