@@ -15,6 +15,7 @@ import {
 } from './audit-server.options';
 import { CreateAuditDecisions1764300000000 } from './database/migrations/1764300000000-create-audit-decisions';
 import { IdentifierChecks1796601600000 } from './database/migrations/1796601600000-identifier-checks';
+import { DecisionTargetsByEndpoint1796688000000 } from './database/migrations/1796688000000-decision-targets-by-endpoint';
 import { AuditExportController } from './export/audit-export.controller';
 import { AuditExportService } from './export/audit-export.service';
 import { DecisionIngestService } from './ingest/decision-ingest.service';
@@ -31,7 +32,11 @@ import { ProjectRetentionRepository } from './retention/project-retention.reposi
 import { KeyStateStore } from './state/key-state.store';
 import { ProjectStateStore } from './state/project-state.store';
 
-export const AUDIT_MIGRATIONS = [CreateAuditDecisions1764300000000, IdentifierChecks1796601600000];
+export const AUDIT_MIGRATIONS = [
+  CreateAuditDecisions1764300000000,
+  IdentifierChecks1796601600000,
+  DecisionTargetsByEndpoint1796688000000,
+];
 
 /**
  * The audit service: decision ingestion (consumer), retention (partition maintenance), query, stats and

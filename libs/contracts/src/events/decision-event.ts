@@ -29,6 +29,20 @@ export type RolloutMode = (typeof ROLLOUT_MODES)[number];
 export const POLICY_TARGETS = ['input', 'output'] as const;
 export type PolicyTarget = (typeof POLICY_TARGETS)[number];
 
+/**
+ * What a decision event's policy_target records: the rule target, prefixed by the endpoint when it is not
+ * chat completions (plain 'input' / 'output' keep meaning chat completions, so every existing row, consumer
+ * and filter reads as before). Embeddings have no text output, hence no 'embeddings.output'.
+ */
+export const DECISION_TARGETS = [
+  'input',
+  'output',
+  'responses.input',
+  'responses.output',
+  'embeddings.input',
+] as const;
+export type DecisionTarget = (typeof DECISION_TARGETS)[number];
+
 export const DECISION_EVENT_TYPE = 'policy.decision';
 export const DECISION_SCHEMA_VERSION = 1;
 
@@ -47,7 +61,7 @@ export interface DecisionPayload {
   policy_id: string | null;
   policy_user: string | null;
   policy_project_id: string;
-  policy_target: PolicyTarget;
+  policy_target: DecisionTarget;
   allowlist_hits: number;
   denylist_hits: number;
   model: string;
@@ -67,7 +81,7 @@ export const DECISION_PAYLOAD_SHAPE: Record<keyof DecisionPayload, Check> = {
   policy_id: nullableToken(ENTITY_ID_PATTERN),
   policy_user: nullableStr(256),
   policy_project_id: token(ENTITY_ID_PATTERN),
-  policy_target: oneOf(POLICY_TARGETS),
+  policy_target: oneOf(DECISION_TARGETS),
   allowlist_hits: int,
   denylist_hits: int,
   model: token(MODEL_ID_PATTERN),

@@ -1,4 +1,10 @@
-import { CODE_PATTERN, MODEL_ID_PATTERN, type UsageStatus } from '@pgw/contracts';
+import {
+  CODE_PATTERN,
+  MODEL_ID_PATTERN,
+  type DecisionTarget,
+  type PolicyTarget,
+  type UsageStatus,
+} from '@pgw/contracts';
 import type { Caller } from '../auth/key-authenticator';
 import type { BudgetReservation } from '../limits/budget-guard';
 import type { Admission } from '../limits/request-limits';
@@ -17,6 +23,8 @@ export interface RequestRecord {
   readonly t0: number;
   /** Date.now() when the request arrived (started_at). */
   readonly startedMs: number;
+  /** The API the request came through: decision events name it in policy_target (see decisionTarget). */
+  endpoint: Endpoint;
   /** The client's model string: recorded only when known (see recordedModel). */
   model: string;
   /** Named by the operator (a route) or the project admin (an allow list), not only by the client. */
@@ -43,6 +51,7 @@ export function newRequestRecord(caller: Caller, requestId: string): RequestReco
     caller,
     t0: performance.now(),
     startedMs: Date.now(),
+    endpoint: 'chat',
     model: '',
     modelKnown: false,
     stream: false,
@@ -57,6 +66,13 @@ export function newRequestRecord(caller: Caller, requestId: string): RequestReco
     upstreamStatus: 0,
     upstreamMs: 0,
   };
+}
+
+export type Endpoint = 'chat' | 'responses' | 'embeddings';
+
+/** policy_target of a decision: the rule target, prefixed by the endpoint unless chat completions. */
+export function decisionTarget(endpoint: Endpoint, target: PolicyTarget): DecisionTarget {
+  return endpoint === 'chat' ? target : (`${endpoint}.${target}` as DecisionTarget);
 }
 
 /** What usage rows, decision events and metrics say for a model nobody but the client named. */
