@@ -97,14 +97,17 @@ describe('canary: no client or provider text kept anywhere (embedded)', () => {
     const decisions = await waitFor(
       async () => {
         const page = JSON.parse(await admin(`/audit/decisions?project_id=${projectId}&limit=100`)) as {
-          data?: { request_id: string; policy_user: string | null }[];
+          data?: { request_id: string; policy_user: string | null; policy_target: string }[];
         };
-        return (page.data?.length ?? 0) >= 15 ? page.data! : null;
+        return (page.data?.length ?? 0) >= run.decisions ? page.data! : null;
       },
       { timeoutMs: 30_000, description: 'the decision rows of the canary run' },
     );
     expect(new Set(decisions.map((row) => row.request_id)).size).toBe(run.requests - 1);
-    expect(decisions.every((row) => row.policy_user === run.user)).toBe(true);
+    // A retrieved stored response (GET, no user field) is the one row without policy_user.
+    const withoutUser = decisions.filter((row) => row.policy_user === null);
+    expect(withoutUser.map((row) => row.policy_target)).toEqual(['responses.output']);
+    expect(decisions.every((row) => row.policy_user === run.user || row.policy_user === null)).toBe(true);
     await waitFor(
       async () => {
         const report = JSON.parse(await admin(`/billing/projects/${projectId}/usage`)) as {

@@ -207,6 +207,67 @@ describe('end to end: a completion through the four services', () => {
     for (const service of services) expect(service.logs).not.toContain(canary);
   });
 
+  it('serves the Responses and Embeddings APIs through the same path: audit rows name the endpoint, usage is billed', async () => {
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0 });
+    const response = await client.responses.create({ model: 'gpt-4o-mini', input: `Remember ${canary}.` });
+    expect(response.output_text).toBe(upstreamContent);
+    let streamed = '';
+    for await (const event of await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'again',
+      stream: true,
+    })) {
+      if (event.type === 'response.output_text.delta') streamed += event.delta;
+    }
+    expect(streamed).toBe(upstreamContent);
+    expect((await client.responses.retrieve(response.id)).id).toBe(response.id);
+    const embedding = await client.embeddings.create({ model: 'gpt-4o-mini', input: `about ${canary}` });
+    expect(embedding.data).toHaveLength(1);
+
+    const rows = await waitFor(
+      async () => {
+        const { rows } = await sql.query(
+          `SELECT policy_target, decision, request_id FROM audit.decisions
+            WHERE policy_project_id = $1 AND policy_target <> 'input' AND policy_target <> 'output'`,
+          [projectId],
+        );
+        // create and stream: input + output each; retrieve: output; embeddings: input.
+        return rows.length >= 6 ? rows : null;
+      },
+      { timeoutMs: 20_000, description: 'audit rows of the Responses and Embeddings calls' },
+    );
+    const targets = rows.map((row) => row.policy_target as string).sort();
+    expect(targets).toEqual([
+      'embeddings.input',
+      'responses.input',
+      'responses.input',
+      'responses.output',
+      'responses.output',
+      'responses.output',
+    ]);
+    const usage = await waitFor(
+      async () => {
+        const { rows } = await sql.query(
+          `SELECT input_tokens, output_tokens, status FROM billing.usage_events WHERE project_id = $1`,
+          [projectId],
+        );
+        return rows.length >= 5 ? rows : null; // the chat completion above, 2 creates, 1 retrieve, 1 embedding
+      },
+      { timeoutMs: 20_000, description: 'usage rows of the Responses and Embeddings calls' },
+    );
+    expect(
+      usage.filter((row) => Number(row.input_tokens) === 17 && Number(row.output_tokens) === 9),
+    ).toHaveLength(3);
+    expect(
+      usage.filter((row) => Number(row.input_tokens) === 17 && Number(row.output_tokens) === 0),
+    ).toHaveLength(1);
+    const { rows: leaked } = await sql.query(
+      `SELECT count(*)::int AS n FROM audit.decisions t WHERE t::text LIKE $1`,
+      [`%${canary}%`],
+    );
+    expect(leaked[0].n).toBe(0);
+  });
+
   it('answers client mistakes with OpenAI-shaped errors, never a 500', async () => {
     const post = (path: string, body: string, key: string | null = apiKey) =>
       fetch(`${gateway.url}${path}`, {

@@ -13,6 +13,9 @@ export const { values: args } = parseArgs({
     pin: { type: 'boolean', default: false },
     // Skip the max-load phase and run only the half-load comparison at this rate (req/s).
     'half-rate': { type: 'string' },
+    // Only the Responses rows (POST /v1/responses, non-streamed and streamed), after the warm-up.
+    'responses-only': { type: 'boolean', default: false },
+    'no-responses': { type: 'boolean', default: false },
   },
 });
 export const DURATION = Number(args.duration);
@@ -35,6 +38,20 @@ export function requestBody(stream) {
   return JSON.stringify({
     model: MODEL,
     messages: [{ role: 'user', content: PROMPT }],
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+/**
+ * The Responses API request of the Responses rows: the same prompt as input, with instructions, and
+ * store off (the bench's mock would otherwise keep every response it made).
+ */
+export function responsesRequestBody(stream) {
+  return JSON.stringify({
+    model: MODEL,
+    instructions: 'Answer as a patient baker.',
+    input: [{ role: 'user', content: [{ type: 'input_text', text: PROMPT }] }],
+    store: false,
     ...(stream ? { stream: true } : {}),
   });
 }

@@ -1,6 +1,7 @@
 // Gateway benchmark: the mock upstream directly, our gateway (full hot path) and Portkey OSS 1.15.2, side
 // by side and interleaved (A B C A B C ...) so ratios hold while the shared machine's speed drifts.
 //   npm run build && npm install --prefix bench/gateway && node bench/gateway/gateway-bench.mjs [--duration 5] [--reps 1]
+//   [--responses-only | --no-responses]
 // Prints tables; never part of the test verdict. Needs the Kafka broker (started by scripts/kafka/kafka.sh).
 // Flags and fixed settings: bench-config.mjs; processes: services.mjs; load clients: load-clients.mjs;
 // phases: phases.mjs; tables: report.mjs.
@@ -9,8 +10,8 @@ import { join } from 'node:path';
 import { pinProcesses, root, stopAll } from '../support/bench-kit.mjs';
 import { args, GATEWAY_PORT } from './bench-config.mjs';
 import { autocannonLoad } from './load-clients.mjs';
-import { halfLoadRate, runHalfLoad, runMaxLoad, runTtfb, warmUp } from './phases.mjs';
-import { printGatewayState, printHalfLoad, printMaxLoad, printTtfb } from './report.mjs';
+import { halfLoadRate, runHalfLoad, runMaxLoad, runResponsesLoad, runTtfb, warmUp } from './phases.mjs';
+import { printGatewayState, printHalfLoad, printMaxLoad, printResponsesLoad, printTtfb } from './report.mjs';
 import { seedState } from './seed-state.mjs';
 import {
   baselineEnv,
@@ -48,6 +49,15 @@ async function main() {
   if (!args['no-portkey']) targets.push(await startPortkey(mockUrl));
 
   await warmUp(targets);
+
+  // The Responses rows: the mock directly and our gateway(s) (Portkey is compared on chat completions).
+  const responsesTargets = targets.filter((t) => !t.name.startsWith('portkey'));
+  if (!args['no-responses']) printResponsesLoad(responsesTargets, await runResponsesLoad(responsesTargets));
+  if (args['responses-only']) {
+    await printGatewayState(gatewayTarget.pid);
+    stopAll();
+    process.exit(0);
+  }
 
   const halfRate = args['half-rate'] ? Number(args['half-rate']) : null;
   let maxLoadResults;

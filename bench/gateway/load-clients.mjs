@@ -10,16 +10,19 @@ import { percentile, root } from '../support/bench-kit.mjs';
 import { DURATION, requestBody } from './bench-config.mjs';
 import { cpuMs, rssMb } from './process-stats.mjs';
 
-export async function autocannonLoad(target, { connections, stream, duration = DURATION, rate, sampleRss }) {
+export async function autocannonLoad(
+  target,
+  { connections, stream, duration = DURATION, rate, sampleRss, path = '/v1/chat/completions', body },
+) {
   const times = [];
   let peakRss = 0;
   const sampler = sampleRss ? setInterval(() => (peakRss = Math.max(peakRss, rssMb(sampleRss))), 200) : null;
   const cpuBefore = sampleRss ? cpuMs(sampleRss) : NaN;
   const instance = autocannon({
-    url: `${target.base}/v1/chat/completions`,
+    url: `${target.base}${path}`,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...target.headers },
-    body: requestBody(stream),
+    body: body ?? requestBody(stream),
     connections,
     duration,
     ...(rate ? { overallRate: rate } : {}),

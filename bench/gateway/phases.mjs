@@ -1,7 +1,7 @@
 // The measured phases, each interleaved across targets (A B C A B C ...) so ratios hold while the shared
 // machine's speed drifts: closed-loop max load, added latency at half load, streaming time to first byte.
 import { fmt, median } from '../support/bench-kit.mjs';
-import { CONNS, REPS, TTFB_REQUESTS } from './bench-config.mjs';
+import { CONNS, REPS, responsesRequestBody, TTFB_REQUESTS } from './bench-config.mjs';
 import {
   autocannonLoad,
   pacedClientBinary,
@@ -80,4 +80,33 @@ export async function runTtfb(ttfbTargets) {
     for (const target of ttfbTargets) ttfbs.get(target.name).push(...(await streamTtfb(target, block)));
   }
   return ttfbs;
+}
+
+/**
+ * The Responses rows: POST /v1/responses, non-streamed and streamed, at the first connection count, the
+ * mock directly and the gateway (same policy, limits and events as chat), interleaved; results keyed
+ * `${stream}|${target name}` -> runs[].
+ */
+export async function runResponsesLoad(targets) {
+  const results = new Map();
+  for (const stream of [false, true]) {
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const target of targets) {
+        const run = await autocannonLoad(target, {
+          connections: CONNS[0],
+          stream,
+          path: '/v1/responses',
+          body: responsesRequestBody(stream),
+          sampleRss: target.pid,
+        });
+        const key = `${stream}|${target.name}`;
+        if (!results.has(key)) results.set(key, []);
+        results.get(key).push(run);
+        process.stderr.write(
+          `  responses ${stream ? 'stream' : 'json  '} c=${CONNS[0]} ${target.name}: ${fmt(run.rps, 0)} req/s\n`,
+        );
+      }
+    }
+  }
+  return results;
 }

@@ -104,3 +104,44 @@ export async function printGatewayState(gatewayPid) {
     `\nGateway RSS now ${rssMb(gatewayPid)} MB; event spill depth ${spill}; Kafka connected: ${/^pgw_gateway_kafka_connected 1/m.test(metrics)}`,
   );
 }
+
+/** The Responses rows (POST /v1/responses), beside the chat completions table. */
+export function printResponsesLoad(targets, results) {
+  const rows = [];
+  for (const stream of [false, true]) {
+    const direct = results.get(`${stream}|direct (mock)`);
+    for (const target of targets) {
+      const runs = results.get(`${stream}|${target.name}`);
+      rows.push([
+        stream ? 'responses stream (whole)' : 'responses non-stream',
+        CONNS[0],
+        target.name,
+        `${fmt(median(runs.map((r) => r.rps)), 0)}${range(runs.map((r) => r.rps))}`,
+        fmt(median(runs.map((r) => r.p50))),
+        fmt(median(runs.map((r) => r.p99))),
+        target.name === 'direct (mock)'
+          ? ''
+          : fmt(median(runs.map((r) => r.p50)) - median(direct.map((r) => r.p50))),
+        runs.reduce((n, r) => n + r.errors, 0),
+        fmt(median(runs.map((r) => r.cpuPerRequest)), 0),
+        Math.max(...runs.map((r) => r.rss)),
+      ]);
+    }
+  }
+  table(
+    `Responses API (POST /v1/responses), ${DURATION} s per run, ${REPS} rep(s), medians (min–max)`,
+    [
+      'mode',
+      'conns',
+      'target',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'p50 over direct',
+      'errors',
+      'CPU µs/req',
+      'peak RSS MB',
+    ],
+    rows,
+  );
+}

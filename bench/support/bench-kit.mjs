@@ -50,6 +50,8 @@ export function start(name, command, argv, env = {}) {
     child.stdout.on('data', (d) => log.write(d));
     child.stderr.on('data', (d) => log.write(d));
   }
+  // Always drained: a child whose stdout pipe fills (64 KB of log lines) blocks on its next write.
+  else child.stdout.resume();
   children.push(child);
   return child;
 }

@@ -196,10 +196,11 @@ describe('admin console (browser)', () => {
 
   it('writes a policy, shows a validation error at its path, dry-runs, activates and sees the block in the audit view', async () => {
     await go('Policies');
-    await page.getByText('No policy yet').waitFor();
+    // Every project starts on the default policy (revision 1); the editor opens on it.
+    await page.getByTestId('revision-row').filter({ hasText: 'r1' }).first().waitFor();
     const editor = page.getByLabel('Policy config (JSON)');
 
-    // r1: the starter rule (email redaction) as a 25% canary.
+    // r2 (r1 is the default policy every project starts with, which the editor opens on) as a 25% canary.
     await choose(page.getByRole('combobox', { name: 'Rollout mode' }), 'canary');
     await page.getByLabel('Canary %').fill('25');
     await page.getByLabel('Change message').fill('start with email redaction');
@@ -207,7 +208,7 @@ describe('admin console (browser)', () => {
     await dialog().getByRole('button', { name: 'Save and activate' }).click();
     await page.getByTestId('active-rollout').filter({ hasText: 'canary 25%' }).waitFor();
 
-    // r2: a denylist with a wrong action: the error names the path and the editor line.
+    // r3: a denylist with a wrong action: the error names the path and the editor line.
     await editor.fill(JSON.stringify(BAD_POLICY, null, 2));
     await choose(page.getByRole('combobox', { name: 'Rollout mode' }), 'enforce');
     await page.getByRole('button', { name: 'Validate' }).click();
@@ -229,7 +230,7 @@ describe('admin console (browser)', () => {
     await page.getByRole('button', { name: 'Save and activate' }).click();
     await dialog().getByRole('button', { name: 'Save and activate' }).click();
     await page.getByTestId('active-rollout').filter({ hasText: 'enforce' }).waitFor();
-    expect(await page.getByTestId('revision-row').count()).toBe(2);
+    expect(await page.getByTestId('revision-row').count()).toBe(3);
     expect(await page.getByTestId('revision-diff').locator('[data-diff="added"]').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringContaining('bluebird')]),
     );
@@ -340,12 +341,12 @@ describe('admin console (browser)', () => {
 
   it('rolls a policy back and the blocked prompt passes again', async () => {
     await go('Policies');
-    const first = page.getByTestId('revision-row').filter({ hasText: 'r1' }).first();
+    const first = page.getByTestId('revision-row').filter({ hasText: 'r2' }).first();
     await first.getByRole('button', { name: 'Roll back' }).click();
     await dialog().getByRole('button', { name: 'Roll back' }).click();
     await page.getByTestId('active-rollout').filter({ hasText: 'canary 25%' }).waitFor();
     expect(
-      await page.getByTestId('revision-row').filter({ hasText: 'rollback to r1' }).count(),
+      await page.getByTestId('revision-row').filter({ hasText: 'rollback to r2' }).count(),
     ).toBeGreaterThan(0);
     const answer = await waitFor(() => ask(apiKey, 'what is project bluebird?').catch(() => null), {
       description: 'the rolled-back policy to let the prompt through',

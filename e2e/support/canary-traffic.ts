@@ -181,6 +181,8 @@ export interface CanaryRun {
   user: string;
   /** Requests sent (each must have its decision rows). */
   requests: number;
+  /** Decision rows the run must produce (input for every request the policy saw, output for each answer). */
+  decisions: number;
 }
 
 /**
@@ -242,7 +244,82 @@ export async function driveCanaryTraffic(
   await cancelled;
   // a model name nobody configured
   await send(canaryRequest(c, `gpt-${c.make('model')}`, '', user));
-  return { user, requests };
+  // 9 chat requests: 9 input decisions, output for the 6 that got a response (the unknown model: none)
+  let decisions = 15;
+
+  // The Responses API: canaries in every input field and in the provider's output text and call arguments,
+  // plain (input + output decisions), streamed (input + output), retrieved (output).
+  const responsesBody = (): Record<string, unknown> => ({
+    model: 'gpt-4o-mini',
+    user,
+    instructions: `instructions ${c.make('respinstructions')}`,
+    metadata: { note: c.make('respmetadata') },
+    tools: [
+      {
+        type: 'function',
+        name: 'lookup',
+        description: `tool ${c.make('resptooldescription')}`,
+        parameters: {
+          type: 'object',
+          properties: { q: { type: 'string', description: c.make('respparam') } },
+        },
+        strict: false,
+      },
+    ],
+    input: [
+      { role: 'user', content: [{ type: 'input_text', text: `text ${c.make('respinputtext')}` }] },
+      {
+        type: 'function_call',
+        call_id: 'call_1',
+        name: 'lookup',
+        arguments: JSON.stringify({ q: c.make('respcallargs') }),
+      },
+      { type: 'function_call_output', call_id: 'call_1', output: `result ${c.make('respcalloutput')}` },
+    ],
+  });
+  const responsesScript = () => ({
+    content: `output ${c.make('respoutput')} ${REDACTED_EMAIL}`,
+    toolCalls: [{ name: 'lookup', arguments: JSON.stringify({ q: c.make('respoutputargs') }) }],
+  });
+  let createdId: string | null = null;
+  mock.enqueue(responsesScript());
+  requests++;
+  try {
+    createdId = (await client.responses.create(responsesBody() as never, { headers: headers() })).id;
+  } catch {
+    // recorded either way
+  }
+  mock.enqueue(responsesScript());
+  requests++;
+  try {
+    const stream = await client.responses.create({ ...responsesBody(), stream: true } as never, {
+      headers: headers(),
+    });
+    for await (const event of stream as unknown as AsyncIterable<unknown>) void event;
+  } catch {
+    // recorded either way
+  }
+  decisions += 4;
+  if (createdId) {
+    requests++;
+    decisions += 1;
+    await client.responses.retrieve(createdId, {}, { headers: headers() }).catch(() => undefined);
+  }
+  // Embeddings: canaries in the input (one input decision, no output).
+  requests++;
+  decisions += 1;
+  await client.embeddings
+    .create(
+      {
+        model: 'gpt-4o-mini',
+        input: [`embed ${c.make('embedinput')}`, REDACTED_KEY],
+        user,
+        encoding_format: 'float',
+      },
+      { headers: headers() },
+    )
+    .catch(() => undefined);
+  return { user, requests, decisions };
 }
 
 /** Every file below `dir` (spill files, PGlite's data files), as latin1 text for a byte search. */

@@ -23,7 +23,14 @@ class Service {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
     this.child = spawn(process.execPath, [entry], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      // Its own metrics port too: the defaults (9090, 9092, 9093) may be taken by anything else on the machine.
+      env: {
+        ...process.env,
+        ...this.env,
+        PORT: String(this.port),
+        METRICS_PORT: String(this.port + 100),
+        HOST: '127.0.0.1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk) => {

@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
+import { httpTimeoutsFromEnv, timedServerFactory, answerFrameworkError } from '@pgw/server-kit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { EventBusTransport, EventHandlerErrorFilter, type EventBus } from '@pgw/messaging';
@@ -17,7 +17,10 @@ export async function createAuditApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, bus),
-    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
+    new FastifyAdapter({
+      frameworkErrors: answerFrameworkError,
+      serverFactory: timedServerFactory(httpTimeoutsFromEnv()),
+    }),
     {
       logger: ['error', 'warn', 'log'],
     },

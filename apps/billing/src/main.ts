@@ -18,6 +18,7 @@ import {
   listenMetrics,
   loadConfig,
   timedServerFactory,
+  answerFrameworkError,
 } from '@pgw/server-kit';
 import { AppModule } from './app.module';
 import { BillingConfig } from './billing.config';
@@ -51,7 +52,10 @@ async function bootstrap(): Promise<void> {
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, bus),
-    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
+    new FastifyAdapter({
+      frameworkErrors: answerFrameworkError,
+      serverFactory: timedServerFactory(httpTimeoutsFromEnv()),
+    }),
     { logger: ['error', 'warn', 'log'] },
   );
   app

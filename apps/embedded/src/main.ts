@@ -6,7 +6,13 @@ import { describeError, EventBusTransport, EventHandlerErrorFilter, InProcessEve
 import type { DatabaseTarget } from '@pgw/persistence';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
 import { defaultPolicyConfig } from '@pgw/policy-engine';
-import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
+import {
+  exitOnConfigError,
+  loadConfig,
+  httpTimeoutsFromEnv,
+  timedServerFactory,
+  answerFrameworkError,
+} from '@pgw/server-kit';
 import { MockUpstream } from '@pgw/testing';
 import { join, resolve } from 'node:path';
 import { EmbeddedConfig } from './embedded.config';
@@ -54,7 +60,11 @@ async function bootstrap(): Promise<void> {
       // dist/apps/embedded/src/main.js -> dist/apps/console (the console's Nx build target)
       consoleDirectory: resolve(__dirname, '../../console'),
     }),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024, serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
+    new FastifyAdapter({
+      bodyLimit: 1024 * 1024,
+      frameworkErrors: answerFrameworkError,
+      serverFactory: timedServerFactory(httpTimeoutsFromEnv()),
+    }),
     { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();
@@ -71,10 +81,11 @@ async function bootstrap(): Promise<void> {
     name: 'demo',
     allowedModels: config.DEMO_MODELS.split(',').map((model) => model.trim()),
     keySecret: secrets.demoKeySecret,
+    // DEMO_POLICY=false: a policy without rules (every project has a policy; this one checks nothing).
     policyConfig:
       config.DEMO_POLICY === 'true'
         ? (defaultPolicyConfig() as unknown as Record<string, unknown>)
-        : undefined,
+        : { version: 1, name: 'no rules', rules: [] },
   });
   await bus.flush();
 

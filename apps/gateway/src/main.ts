@@ -11,6 +11,7 @@ import {
   listenMetrics,
   loadConfig,
   timedServerFactory,
+  answerFrameworkError,
 } from '@pgw/server-kit';
 import { GatewayAppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
@@ -41,6 +42,7 @@ async function bootstrap(): Promise<void> {
     new FastifyAdapter({
       bodyLimit: config.MAX_BODY_BYTES,
       // 65 s keep-alive: longer than the usual load balancer's idle timeout (60 s), so it closes first.
+      frameworkErrors: answerFrameworkError,
       serverFactory: timedServerFactory(
         httpTimeoutsFromEnv(process.env, { ...DEFAULT_HTTP_TIMEOUTS, keepAliveMs: 65_000 }),
       ),

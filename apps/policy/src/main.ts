@@ -11,7 +11,13 @@ import {
   serveSwaggerUi,
 } from '@pgw/policy-server';
 import { migrateOnly } from '@pgw/persistence';
-import { exitOnConfigError, loadConfig, httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
+import {
+  exitOnConfigError,
+  loadConfig,
+  httpTimeoutsFromEnv,
+  timedServerFactory,
+  answerFrameworkError,
+} from '@pgw/server-kit';
 import { resolve } from 'node:path';
 import { PolicyAppModule } from './app.module';
 import { PolicyConfig } from './policy.config';
@@ -55,7 +61,10 @@ async function bootstrap(): Promise<void> {
       // dist/apps/policy/src/main.js -> dist/apps/console (the console's Nx build target)
       resolve(__dirname, '../../console'),
     ),
-    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
+    new FastifyAdapter({
+      frameworkErrors: answerFrameworkError,
+      serverFactory: timedServerFactory(httpTimeoutsFromEnv()),
+    }),
     // Nest's default also prints debug and verbose lines (the key-usage tracker's, once a second).
     { logger: ['error', 'warn', 'log'] },
   );

@@ -12,6 +12,7 @@ import {
   type ProjectStateRecord,
 } from '@pgw/contracts';
 import { KafkaEventBus } from '@pgw/messaging';
+import { defaultPolicyConfig } from '@pgw/policy-engine';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
 import {
   createTestDatabase,
@@ -196,7 +197,7 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
         monthly_budget_micros: 50_000_000,
         budget_soft_alert_percent: 80,
         audit_retention_days: 30,
-        active_policy_revision: null,
+        active_policy_revision: 1,
       });
       const record = await latestRecord<ProjectStateRecord>(TOPICS.projectState, projectId, () => true);
       expect(record).toMatchObject({
@@ -208,6 +209,52 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
         monthly_budget_micros: 50_000_000,
         audit_retention_days: 30,
       });
+    });
+
+    it('starts a new project on the default policy: revision 1, active, in its history, published', async () => {
+      const active = await call('GET', `/admin/v1/projects/${projectId}/policies/active`);
+      expect(active.status).toBe(200);
+      expect(active.body).toMatchObject({
+        revision: 1,
+        active: true,
+        rollout_mode: 'enforce',
+        config: JSON.parse(JSON.stringify(defaultPolicyConfig())),
+      });
+      const history = await call('GET', `/admin/v1/projects/${projectId}/history?entity_type=policy`);
+      expect(history.body.data).toEqual([
+        expect.objectContaining({
+          entity_id: '1',
+          action: 'create_revision',
+          changes: expect.objectContaining({ revision: 1, active_revision: { old: null, new: 1 } }),
+        }),
+      ]);
+      const record = await latestRecord<PolicyStateRecord>(TOPICS.policyState, projectId, () => true);
+      expect(record).toMatchObject({ project_id: projectId, revision: 1, rollout_mode: 'enforce' });
+      expect(record.config).toEqual(active.body.config);
+
+      // The creator's own first policy instead of the default; an invalid one creates nothing.
+      const own = await call('POST', '/admin/v1/projects', {
+        name: 'own-policy',
+        allowed_models: ['m'],
+        default_rollout_mode: 'shadow',
+        policy: POLICY_V1,
+      });
+      expect(own.status).toBe(201);
+      expect(own.body.active_policy_revision).toBe(1);
+      const ownActive = await call('GET', `/admin/v1/projects/${own.body.id}/policies/active`);
+      expect(ownActive.body).toMatchObject({ revision: 1, config: POLICY_V1, rollout_mode: 'shadow' });
+      await latestRecord<PolicyStateRecord>(TOPICS.policyState, own.body.id, (r) => r.revision === 1);
+      const projectCount = async () =>
+        (await call('GET', '/admin/v1/projects?limit=500')).body.data.length as number;
+      const projectsBefore = await projectCount();
+      const bad = await call('POST', '/admin/v1/projects', {
+        name: 'bad-policy',
+        allowed_models: ['m'],
+        policy: INVALID_POLICY,
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.param).toMatch(/^policy\.rules\[0\]/);
+      expect(await projectCount()).toBe(projectsBefore);
     });
 
     it('changes the plan, records what changed and republishes the project', async () => {
@@ -301,8 +348,9 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
       });
       expect(invalid.status).toBe(400);
       expect(invalid.body.error.param).toMatch(/^config\.rules\[0\]/);
-      expect((await call('GET', `/admin/v1/projects/${projectId}/policies`)).body.data).toEqual([]);
-      expect((await call('GET', `/admin/v1/projects/${projectId}/policies/active`)).status).toBe(404);
+      const listed = (await call('GET', `/admin/v1/projects/${projectId}/policies`)).body.data as Json[];
+      expect(listed.map((r) => r.revision)).toEqual([1]);
+      expect((await call('GET', `/admin/v1/projects/${projectId}/policies/active`)).body.revision).toBe(1);
     });
 
     it('creates revisions with diffs, activates, rolls back as a new revision and publishes the active one', async () => {
@@ -314,13 +362,14 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
       );
       expect(first.status).toBe(201);
       expect(first.body).toMatchObject({
-        revision: 1,
+        revision: 2,
         active: true,
         author: 'bob',
         rollout_mode: 'enforce',
         canary_percent: 0,
       });
-      expect(first.body.diff).toEqual(expect.arrayContaining([{ op: 'add', path: '/rules' }]));
+      // Against revision 1, the default policy.
+      expect(first.body.diff).toEqual(expect.arrayContaining([{ op: 'remove', path: '/rollout' }]));
 
       const second = await call('POST', `/admin/v1/projects/${projectId}/policies`, {
         config: POLICY_V2,
@@ -328,57 +377,57 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
         canary_percent: 25,
       });
       expect(second.body).toMatchObject({
-        revision: 2,
+        revision: 3,
         active: true,
         rollout_mode: 'canary',
         canary_percent: 25,
       });
       expect(second.body.diff).toEqual([{ op: 'replace', path: '/rules/0/action' }]);
-      await latestRecord<PolicyStateRecord>(TOPICS.policyState, projectId, (r) => r.revision === 2);
+      await latestRecord<PolicyStateRecord>(TOPICS.policyState, projectId, (r) => r.revision === 3);
 
       const rollback = await call('POST', `/admin/v1/projects/${projectId}/policies/rollback`, {
-        revision: 1,
+        revision: 2,
       });
       expect(rollback.status).toBe(201);
       expect(rollback.body).toMatchObject({
-        revision: 3,
+        revision: 4,
         active: true,
-        rolled_back_from: 1,
+        rolled_back_from: 2,
         config: POLICY_V1,
       });
       expect(rollback.body.diff).toEqual([{ op: 'replace', path: '/rules/0/action' }]);
       const active = await call('GET', `/admin/v1/projects/${projectId}/policies/active`);
-      expect(active.body).toMatchObject({ revision: 3, config: POLICY_V1, policy_id: `${projectId}.r3` });
+      expect(active.body).toMatchObject({ revision: 4, config: POLICY_V1, policy_id: `${projectId}.r4` });
       const record = await latestRecord<PolicyStateRecord>(
         TOPICS.policyState,
         projectId,
-        (r) => r.revision === 3,
+        (r) => r.revision === 4,
       );
       expect(record).toMatchObject({
         project_id: projectId,
-        policy_id: `${projectId}.r3`,
+        policy_id: `${projectId}.r4`,
         rollout_mode: 'enforce',
         config: POLICY_V1,
       });
 
-      const reactivated = await call('POST', `/admin/v1/projects/${projectId}/policies/2/activate`);
-      expect(reactivated.body).toMatchObject({ revision: 2, active: true });
+      const reactivated = await call('POST', `/admin/v1/projects/${projectId}/policies/3/activate`);
+      expect(reactivated.body).toMatchObject({ revision: 3, active: true });
       await latestRecord<PolicyStateRecord>(
         TOPICS.policyState,
         projectId,
-        (r) => r.revision === 2 && r.canary_percent === 25,
+        (r) => r.revision === 3 && r.canary_percent === 25,
       );
       const list = await call('GET', `/admin/v1/projects/${projectId}/policies?limit=2`);
       expect(list.body.data.map((r: Json) => [r.revision, r.active])).toEqual([
-        [3, false],
-        [2, true],
+        [4, false],
+        [3, true],
       ]);
       const next = await call(
         'GET',
         `/admin/v1/projects/${projectId}/policies?limit=2&cursor=${list.body.next_cursor}`,
       );
       expect(next.body).toMatchObject({
-        data: [expect.objectContaining({ revision: 1 })],
+        data: [expect.objectContaining({ revision: 2 }), expect.objectContaining({ revision: 1 })],
         next_cursor: null,
       });
 
@@ -400,7 +449,7 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
       });
       expect(active.status).toBe(200);
       expect(active.body).toMatchObject({
-        revision: 2,
+        revision: 3,
         target: 'input',
         decision: 'redact',
         triggered_categories: ['denylist.secrets'],
@@ -445,6 +494,7 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
       const actions = history.body.data.map((c: Json) => `${c.entity_type}:${c.action}`).reverse();
       expect(actions).toEqual([
         'project:create',
+        'policy:create_revision',
         'project:plan_change',
         'key:create',
         'policy:create_revision',
@@ -455,9 +505,9 @@ describe('policy service (HTTP, Postgres, Kafka)', () => {
       ]);
       const rollback = history.body.data.find((c: Json) => c.action === 'rollback');
       expect(rollback.changes).toMatchObject({
-        revision: 3,
-        rolled_back_to: 1,
-        active_revision: { old: 2, new: 3 },
+        revision: 4,
+        rolled_back_to: 2,
+        active_revision: { old: 3, new: 4 },
       });
 
       const page = await call('GET', `/admin/v1/projects/${projectId}/history?limit=3`);

@@ -1,3 +1,4 @@
+import { ADMIN_ROUTE_ERRORS_PROVIDER } from '@pgw/server-kit';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, retryableConnectError } from '@pgw/persistence';
@@ -13,6 +14,8 @@ import {
   type AuditServerOptions,
 } from './audit-server.options';
 import { CreateAuditDecisions1764300000000 } from './database/migrations/1764300000000-create-audit-decisions';
+import { IdentifierChecks1796601600000 } from './database/migrations/1796601600000-identifier-checks';
+import { DecisionTargetsByEndpoint1796688000000 } from './database/migrations/1796688000000-decision-targets-by-endpoint';
 import { AuditExportController } from './export/audit-export.controller';
 import { AuditExportService } from './export/audit-export.service';
 import { DecisionIngestService } from './ingest/decision-ingest.service';
@@ -29,7 +32,11 @@ import { ProjectRetentionRepository } from './retention/project-retention.reposi
 import { KeyStateStore } from './state/key-state.store';
 import { ProjectStateStore } from './state/project-state.store';
 
-export const AUDIT_MIGRATIONS = [CreateAuditDecisions1764300000000];
+export const AUDIT_MIGRATIONS = [
+  CreateAuditDecisions1764300000000,
+  IdentifierChecks1796601600000,
+  DecisionTargetsByEndpoint1796688000000,
+];
 
 /**
  * The audit service: decision ingestion (consumer), retention (partition maintenance), query, stats and
@@ -66,6 +73,7 @@ export class AuditServerModule {
       ],
       providers: [
         { provide: AUDIT_SERVER_OPTIONS, useValue: options },
+        ADMIN_ROUTE_ERRORS_PROVIDER,
         AuditReadiness,
         AuditHealth,
         AuditLifecycle,

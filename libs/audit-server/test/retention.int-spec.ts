@@ -115,3 +115,77 @@ describe('retention by partition (classes × time)', () => {
     );
   });
 });
+
+describe('retention exact to a day, whatever the project setting', () => {
+  const bus = new InProcessEventBus((error) => console.error(error));
+  let audit: AuditHarness;
+  let maintenance: PartitionMaintenanceService;
+  // 30 = its class, partitioned daily (dropped whole); 31 rounds up to class 60; 400 to class 730 (30-day
+  // windows): without the sweep their rows lived ~60 and ~730 days.
+  const projects = { d30: uniqueId('d30'), d31: uniqueId('d31'), d400: uniqueId('d400') };
+
+  beforeAll(async () => {
+    publishProjectState(bus, projects.d30, 'free', 30);
+    publishProjectState(bus, projects.d31, 'enterprise', 31);
+    publishProjectState(bus, projects.d400, 'enterprise', 400);
+    audit = await startAudit(bus, 'retentionexact', { partitionDaysAhead: 2 });
+    await audit.app.get(ProjectStateStore).settled();
+    maintenance = audit.app.get(PartitionMaintenanceService);
+  });
+
+  afterAll(async () => {
+    await audit?.close();
+    await bus.close();
+  });
+
+  const MINUTE = 60_000;
+  const ages = async (projectId: string, now: number): Promise<number[]> => {
+    const result = await audit.pg.query<{ minutes: number }>(
+      `SELECT round(extract(epoch FROM ($2::timestamptz - created_at)) / 60)::int AS minutes
+         FROM audit.decisions WHERE project_id = $1 ORDER BY created_at DESC`,
+      [projectId, new Date(now).toISOString()],
+    );
+    return result.rows.map((row) => row.minutes);
+  };
+
+  it('removes rows of 31- and 400-day projects at their exact retention, keeps them before it', async () => {
+    const now = Date.now();
+    const at = (ageMinutes: number): string => new Date(now - ageMinutes * MINUTE).toISOString();
+    const messages = [];
+    for (const [projectId, days] of [
+      [projects.d31, 31],
+      [projects.d400, 400],
+    ] as const) {
+      // 2 minutes inside, 3 minutes inside, and 2 minutes past the project's retention.
+      for (const offset of [-3, -2, 2])
+        messages.push(decisionMessage(projectId, { created_at: at(days * 1440 + offset) }));
+    }
+    bus.publish(TOPICS.decisions, messages);
+    await waitFor(
+      async () => (await countRows(audit.pg, 'project_id = ANY($1)', [[projects.d31, projects.d400]])) === 6,
+    );
+
+    // (The class change of each project already asked for a run of its own: the sweep may have run there.)
+    await maintenance.run(new Date(now));
+    expect(await ages(projects.d31, now)).toEqual([31 * 1440 - 3, 31 * 1440 - 2]);
+    expect(await ages(projects.d400, now)).toEqual([400 * 1440 - 3, 400 * 1440 - 2]);
+
+    // Two and a half minutes later the row that was 2 minutes inside is past retention; the other is not.
+    const later = now + 2.5 * MINUTE;
+    expect((await maintenance.run(new Date(later))).sweptRows).toBe(2);
+    expect(await ages(projects.d31, now)).toEqual([31 * 1440 - 3]);
+    expect(await ages(projects.d400, now)).toEqual([400 * 1440 - 3]);
+  });
+
+  it('drops a 30-day project’s day within a day of its retention, never before it', async () => {
+    const now = Date.now();
+    const at = (ageMinutes: number): string => new Date(now - ageMinutes * MINUTE).toISOString();
+    bus.publish(TOPICS.decisions, [
+      decisionMessage(projects.d30, { created_at: at(30 * 1440 - 1) }),
+      decisionMessage(projects.d30, { created_at: at(31 * 1440 + 1) }),
+    ]);
+    await waitFor(async () => (await countRows(audit.pg, 'project_id = $1', [projects.d30])) === 2);
+    await maintenance.run(new Date(now));
+    expect(await ages(projects.d30, now)).toEqual([30 * 1440 - 1]);
+  });
+});

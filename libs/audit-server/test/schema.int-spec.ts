@@ -16,7 +16,7 @@ const METADATA_COLUMNS: Record<string, Record<string, number>> = {
     policy_id: 64,
     policy_user: 256,
     policy_project_id: 64,
-    policy_target: 8,
+    policy_target: 24,
     model: 128,
   },
   project_retention: { project_id: 64, plan: 16 },

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, migrate, retryableConnectError } from '@pgw/persistence';
-import { ADMIN_TOKEN } from '@pgw/server-kit';
+import { ADMIN_ROUTE_ERRORS_PROVIDER, ADMIN_TOKEN } from '@pgw/server-kit';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { BillingHealth } from './billing-health.service';
 import {
@@ -71,6 +71,7 @@ export class BillingServerModule {
       controllers: [UsageConsumer, PricesController, BudgetsController, UsageReportsController],
       providers: [
         { provide: BILLING_OPTIONS, useValue: options },
+        ADMIN_ROUTE_ERRORS_PROVIDER,
         { provide: ADMIN_TOKEN, useValue: options.adminToken },
         UsageRepository,
         UsageIngestService,

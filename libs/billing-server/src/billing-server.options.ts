@@ -10,7 +10,7 @@ export interface BillingServerOptions {
   rawRetentionDays?: number;
   /** Hourly rollups (billing.usage_hourly) older than this are deleted. Default 400. */
   rollupRetentionDays?: number;
-  /** How often the retention job runs. Default: daily. */
+  /** How often the retention job runs. Default: hourly (a row outlives its retention by at most ~2 hours). */
   retentionIntervalMs?: number;
   /** Fallback poll of the quota-state outbox (it is also nudged right after each commit). Default 1000. */
   outboxPollIntervalMs?: number;
@@ -30,7 +30,7 @@ export function resolveBillingOptions(options: BillingServerOptions): ResolvedBi
   return {
     rawRetentionDays: 30,
     rollupRetentionDays: 400,
-    retentionIntervalMs: 24 * 60 * 60 * 1000,
+    retentionIntervalMs: 60 * 60 * 1000,
     outboxPollIntervalMs: 1_000,
     consumerName: 'billing',
     ...options,

@@ -66,6 +66,42 @@ describe('billing telemetry retention (Postgres)', () => {
     });
   });
 
+  it('removes raw rows at their exact retention and an hour of rollups only once the whole hour is past it', async () => {
+    const MINUTE = 60_000;
+    // Half past an hour, so hour buckets sit at known distances from the cutoffs.
+    const now = Math.floor(Date.now() / (60 * MINUTE)) * 60 * MINUTE + 30 * MINUTE;
+    const ago = (minutes: number): string => new Date(now - minutes * MINUTE).toISOString();
+    const raw = (days: number, minutes: number) =>
+      usageEvent('p_edge', { started_at: ago(days * 1440 + minutes) });
+    await billing.app.get(UsageIngestService).record(
+      [
+        raw(10, -2), // raw: 2 minutes inside the 10 days
+        raw(10, 2), // raw: 2 minutes past them
+        raw(40, 70), // rollup hour [40d+90m, 40d+30m) ago: wholly past the 40 days
+        raw(40, 20), // rollup hour [40d+30m, 40d-30m) ago: 20 minutes past the 40 days ...
+        raw(40, -20), // ... sharing its hour with usage 20 minutes inside them
+      ],
+      new Date(now),
+    );
+    const rows = async (sql: string): Promise<number[]> =>
+      (await pg.query<{ m: number }>(sql, [new Date(now).toISOString()])).rows.map((r) => r.m);
+    const rawAges = `SELECT round(extract(epoch FROM ($1::timestamptz - started_at)) / 60)::int - 14400 AS m
+       FROM billing.usage_events WHERE project_id = 'p_edge' AND started_at > $1::timestamptz - interval '20 days'
+       ORDER BY 1`;
+    const rollupEnds = `SELECT round(extract(epoch FROM ($1::timestamptz - hour)) / 60)::int - 57600 - 60 AS m
+       FROM billing.usage_hourly WHERE project_id = 'p_edge' AND hour < $1::timestamptz - interval '20 days'
+       ORDER BY 1`;
+    expect(await rows(rawAges)).toEqual([-2, 2]);
+    expect(await rows(rollupEnds)).toEqual([-30, 30]); // minutes past 40 days at each hour's end
+
+    await billing.app.get(RetentionService).purge(new Date(now));
+    expect(await rows(rawAges)).toEqual([-2]);
+    expect(await rows(rollupEnds)).toEqual([-30]);
+    // An hour later the shared hour is wholly past the 40 days too.
+    await billing.app.get(RetentionService).purge(new Date(now + 31 * MINUTE));
+    expect(await rows(rollupEnds)).toEqual([]);
+  });
+
   it('refuses (dead-letters) events older than the raw retention: they could not be deduplicated any more', () => {
     const decode = billing.app.get(UsageIngestService).decoder(new Date());
     const old = usageEvent('p_ret', { started_at: new Date(Date.now() - 11 * DAY).toISOString() });

@@ -4,6 +4,7 @@ export * from './keys';
 export * from './pricing';
 export * from './events/uuid-v7';
 export * from './events/field-checks';
+export * from './events/identifiers';
 export * from './events/event-envelope';
 export * from './events/decision-event';
 export * from './events/usage-event';

@@ -6,6 +6,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { KeyAuthenticator, type Caller } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
+import { EmbeddingsHandler } from './embeddings/embeddings.handler';
+import { ResponsesHandler, type StoredCall } from './responses/responses.handler';
 import { GATEWAY_OPTIONS, type ResolvedGatewayOptions } from './gateway-server.options';
 import { Readiness } from './state/readiness';
 import { GatewayError } from './errors/gateway-error';
@@ -19,7 +21,18 @@ declare module 'fastify' {
 }
 
 const CHAT_PATH = '/v1/chat/completions';
-const KNOWN_PATHS: Record<string, string> = { [CHAT_PATH]: 'POST', '/v1/models': 'GET, HEAD' };
+const EMBEDDINGS_PATH = '/v1/embeddings';
+const RESPONSES_PATH = '/v1/responses';
+const KNOWN_PATHS: Record<string, string> = {
+  [CHAT_PATH]: 'POST',
+  [EMBEDDINGS_PATH]: 'POST',
+  [RESPONSES_PATH]: 'POST',
+  '/v1/models': 'GET, HEAD',
+};
+const SERVED = 'This gateway serves /v1/chat/completions, /v1/responses, /v1/embeddings and /v1/models.';
+
+/** A POST endpoint served below Fastify: the handler gets the authenticated caller and the raw body. */
+type PostHandler = (req: IncomingMessage, res: ServerResponse, caller: Caller, body: Buffer) => void;
 
 /**
  * Registers the gateway's HTTP surface at bootstrap. POST /v1/chat/completions is served straight from the
@@ -38,6 +51,8 @@ export class GatewayHttp implements OnModuleInit {
     private readonly auth: KeyAuthenticator,
     private readonly chat: ChatCompletionsHandler,
     private readonly models: ModelsHandler,
+    private readonly embeddings: EmbeddingsHandler,
+    private readonly responses: ResponsesHandler,
     private readonly readiness: Readiness,
     @Inject(GATEWAY_OPTIONS) private readonly options: ResolvedGatewayOptions,
   ) {}
@@ -72,6 +87,21 @@ export class GatewayHttp implements OnModuleInit {
         reply.type('application/json').send(this.models.get(request.pgwCaller as Caller, id));
       },
     });
+    const stored = (call: StoredCall) => async (request: FastifyRequest, reply: FastifyReply) => {
+      const { id } = request.params as { id: string };
+      const queryAt = request.raw.url?.indexOf('?') ?? -1;
+      const query = new URLSearchParams(queryAt === -1 ? '' : request.raw.url!.slice(queryAt + 1));
+      // The Exchange answers on the raw response, as on the POST routes.
+      reply.hijack();
+      this.responses.stored(request.raw, reply.raw, request.pgwCaller as Caller, call, id, query);
+    };
+    for (const [method, url, call] of [
+      ['GET', `${RESPONSES_PATH}/:id`, 'retrieve'],
+      ['DELETE', `${RESPONSES_PATH}/:id`, 'delete'],
+      ['GET', `${RESPONSES_PATH}/:id/input_items`, 'input_items'],
+    ] as const) {
+      fastify.route({ method, url, errorHandler, onRequest: authenticate, handler: stored(call) });
+    }
     fastify.route({
       method: 'GET',
       url: '/healthz',
@@ -107,30 +137,39 @@ export class GatewayHttp implements OnModuleInit {
   }
 
   /**
-   * Puts the chat route in front of Fastify's request listener: POST /v1/chat/completions is answered here
-   * (key → content type → body → handler, the key checked before the body is read), anything else goes
-   * to Fastify unchanged.
+   * Puts the POST routes in front of Fastify's request listener: POST /v1/chat/completions, /v1/responses
+   * and /v1/embeddings are answered here (key → content type → body → handler, the key checked before the
+   * body is read), anything else goes to Fastify unchanged.
    */
   private serveChatBelowFastify(server: Server): void {
     const fallback = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
     if (fallback.length === 0) throw new Error('GatewayHttp: the Fastify server has no request listener');
     server.removeAllListeners('request');
     const limit = this.options.maxBodyBytes;
+    const chat: PostHandler = (req, res, caller, body) => this.chat.handle(req, res, caller, body);
+    const responses: PostHandler = (req, res, caller, body) => this.responses.create(req, res, caller, body);
+    const embeddings: PostHandler = (req, res, caller, body) =>
+      this.embeddings.handle(req, res, caller, body);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const url = req.url ?? '';
-      if (
-        req.method === 'POST' &&
-        url.startsWith(CHAT_PATH) &&
-        (url.length === CHAT_PATH.length || url.charCodeAt(CHAT_PATH.length) === 63) // '?'
-      ) {
-        this.chatRequest(req, res, limit);
-        return;
+      if (req.method === 'POST') {
+        const handler = isPath(url, CHAT_PATH)
+          ? chat
+          : isPath(url, RESPONSES_PATH)
+            ? responses
+            : isPath(url, EMBEDDINGS_PATH)
+              ? embeddings
+              : null;
+        if (handler) {
+          this.postRequest(req, res, limit, handler);
+          return;
+        }
       }
       for (let i = 0; i < fallback.length; i++) fallback[i].call(server, req, res);
     });
   }
 
-  private chatRequest(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  private postRequest(req: IncomingMessage, res: ServerResponse, limit: number, handler: PostHandler): void {
     let caller: Caller;
     try {
       caller = this.auth.authenticate(req.headers.authorization);
@@ -154,7 +193,7 @@ export class GatewayHttp implements OnModuleInit {
         return;
       }
       try {
-        this.chat.handle(req, res, caller, body!);
+        handler(req, res, caller, body!);
       } catch (unexpected) {
         writeError(res, toGatewayError(unexpected as GatewayError, this.logger));
       }
@@ -167,6 +206,11 @@ export class GatewayHttp implements OnModuleInit {
     if (error.headers) reply.headers(error.headers);
     reply.type('application/json').send(JSON.stringify(error.body()));
   }
+}
+
+/** The path exactly, with or without a query string. */
+function isPath(url: string, path: string): boolean {
+  return url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63); // '?'
 }
 
 function unknownRoute(method: string, url: string): GatewayError {
@@ -183,7 +227,15 @@ function unknownRoute(method: string, url: string): GatewayError {
     );
   }
   const known = Object.hasOwn(KNOWN_PATHS, path) ? KNOWN_PATHS[path] : undefined;
-  const allowed = known ?? (path.startsWith('/v1/models/') ? 'GET, HEAD' : undefined);
+  const allowed =
+    known ??
+    (path.startsWith('/v1/models/')
+      ? 'GET, HEAD'
+      : path.startsWith(`${RESPONSES_PATH}/`)
+        ? path.endsWith('/input_items')
+          ? 'GET'
+          : 'GET, DELETE'
+        : undefined);
   if (allowed) {
     return new GatewayError(
       'method_not_allowed',
@@ -195,10 +247,7 @@ function unknownRoute(method: string, url: string): GatewayError {
     );
   }
   if (path.startsWith('/v1/')) {
-    return new GatewayError(
-      'unknown_url',
-      `Unknown request URL: ${method} ${path}. This gateway serves /v1/chat/completions and /v1/models.`,
-    );
+    return new GatewayError('unknown_url', `Unknown request URL: ${method} ${path}. ${SERVED}`);
   }
   return new GatewayError(
     'unknown_url',

@@ -4,6 +4,14 @@ import { describeError } from '@pgw/messaging';
 import { KeyAuthenticator } from './auth/key-authenticator';
 import { ChatCompletionsHandler } from './completions/chat-completions.handler';
 import { ModelsHandler } from './completions/models.handler';
+import { EmbeddingsHandler } from './embeddings/embeddings.handler';
+import { EndpointRequestStage } from './endpoints/endpoint-request';
+import { ResponsesHandler } from './responses/responses.handler';
+import {
+  MemoryResponseOwnership,
+  RESPONSE_OWNERSHIP,
+  type ResponseOwnershipStore,
+} from './responses/response-ownership';
 import { GatewayEvents } from './events/gateway-events';
 import { ShutdownDrain } from './events/shutdown-drain';
 import { Exchanges } from './exchange/exchanges';
@@ -55,16 +63,17 @@ class RateLimiterLifecycle {
   constructor(
     private readonly limiter: RateLimiter,
     private readonly reservations: ReservationStore,
+    private readonly owners: ResponseOwnershipStore,
   ) {}
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.limiter.close(), this.reservations.close()]);
+    await Promise.all([this.limiter.close(), this.reservations.close(), this.owners.close()]);
   }
 }
 
 const logRedisError = (error: unknown) => console.error(`[gateway] redis: ${describeError(error)}`);
 
 /**
- * The gateway: /v1/chat/completions, /v1/models, /healthz, /readyz on the app's Fastify
+ * The gateway: /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /healthz, /readyz on the app's Fastify
  * instance, state followed from Kafka, events published on the app's EVENT_BUS (provided globally by the
  * composition root: Kafka in the distributed app, in-process in embedded mode).
  */
@@ -108,10 +117,26 @@ export class GatewayServerModule {
           },
         },
         {
+          provide: RESPONSE_OWNERSHIP,
+          // Stored responses' owners live where the limits do (see response-ownership.ts).
+          useFactory: async (): Promise<ResponseOwnershipStore> => {
+            if (resolved.limits.kind !== 'redis') return new MemoryResponseOwnership(resolved.clock);
+            const { RedisResponseOwnership } = await import('./responses/redis-response-ownership');
+            return new RedisResponseOwnership(
+              resolved.limits.url,
+              `${resolved.limits.keyPrefix ?? 'pgw:'}resp:`,
+              logRedisError,
+            );
+          },
+        },
+        {
           provide: RateLimiterLifecycle,
-          useFactory: (limiter: RateLimiter, reservations: ReservationStore) =>
-            new RateLimiterLifecycle(limiter, reservations),
-          inject: [RATE_LIMITER, RESERVATION_STORE],
+          useFactory: (
+            limiter: RateLimiter,
+            reservations: ReservationStore,
+            owners: ResponseOwnershipStore,
+          ) => new RateLimiterLifecycle(limiter, reservations, owners),
+          inject: [RATE_LIMITER, RESERVATION_STORE, RESPONSE_OWNERSHIP],
         },
         PolicyCompiler,
         GatewayStateStore,
@@ -127,6 +152,9 @@ export class GatewayServerModule {
         Settlement,
         Exchanges,
         ChatCompletionsHandler,
+        EndpointRequestStage,
+        EmbeddingsHandler,
+        ResponsesHandler,
         ModelsHandler,
         GatewayHttp,
         ShutdownDrain,

@@ -59,7 +59,13 @@ describe('gateway: errors and upstream faults', () => {
     await expectError(await post({ model: 'm' }), 400, 'invalid_value');
     await expectError(await post([1, 2]), 400);
     await expectError(await fetch(`${gateway.url}/v1/chat/completions`), 405, 'method_not_allowed');
-    await expectError(await fetch(`${gateway.url}/v1/embeddings`, { method: 'POST' }), 404, 'unknown_url');
+    await expectError(await fetch(`${gateway.url}/v1/audio/speech`, { method: 'POST' }), 404, 'unknown_url');
+    await expectError(await fetch(`${gateway.url}/v1/responses`), 405, 'method_not_allowed');
+    await expectError(
+      await fetch(`${gateway.url}/v1/responses/resp_1/input_items`, { method: 'DELETE' }),
+      405,
+      'method_not_allowed',
+    );
     const root = await expectError(
       await fetch(`${gateway.url}/chat/completions`, { method: 'POST', body: '{' }),
       404,

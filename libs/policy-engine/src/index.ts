@@ -7,7 +7,8 @@ export {
   type CompilePolicyResult,
 } from './compile/compile-policy';
 export { DEFAULT_MATCH_BUDGET, MatchBudgetExceededError } from './scan/match-budget';
-export { CompiledPolicy } from './compile/compiled-policy';
+export { DEFAULT_STREAM_HOLD_LIMIT, StreamHoldLimitExceededError } from './streaming/stream-hold-limit';
+export { CompiledPolicy, type PrebuiltScans } from './compile/compiled-policy';
 export type { CompiledRule, RuleFamily } from './compile/compiled-rule';
 export { PolicyCompileError } from './compile/policy-compile.error';
 export { analyzeRegex, type RegexAnalysis } from './compile/regex-analysis';
@@ -37,12 +38,14 @@ export {
   SEGMENT_ROLES,
   CONTENT_ROLES,
   STREAMING_MODES,
+  MEDIA_MODES,
   type PolicyTarget,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
   type SegmentRole,
   type StreamingMode,
+  type MediaMode,
 } from './schema/policy-categories';
 
 export { REASON_CODES, ALL_REASON_CODES, type ReasonCode } from './decision/reason-codes';
@@ -74,3 +77,4 @@ export { DEFAULT_PHONE_REGIONS, phoneRegions, setPhoneRegions } from './detector
 export { normalizeString } from './normalize/normalize-char';
 
 export { defaultPolicyConfig, samplePolicyConfig } from './presets/default-policy';
+export { scanTableBuffers, type ScanTables } from './matchers/shared-scan';

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, retryableConnectError } from '@pgw/persistence';
-import { ADMIN_TOKEN } from '@pgw/server-kit';
+import { ADMIN_ROUTE_ERRORS_PROVIDER, ADMIN_TOKEN } from '@pgw/server-kit';
 import { PolicyDatabaseHealth } from './database/policy-database.health';
 import { POLICY_CONNECTION, POLICY_MIGRATIONS, POLICY_SCHEMA } from './database/policy-migrations';
 import { PolicyMigrator } from './database/policy-migrator';
@@ -21,6 +21,7 @@ import { PoliciesController } from './policies/policies.controller';
 import { PoliciesService } from './policies/policies.service';
 import { PolicyDryRunService } from './policies/policy-dry-run.service';
 import { PolicyEngineAdapter } from './policies/policy-engine.adapter';
+import { PolicyRevisionWriter } from './policies/policy-revision.writer';
 import { PolicyRevisionEntity } from './policies/policy-revision.entity';
 import { POLICY_SERVER_OPTIONS, type PolicyServerOptions } from './policy-server.options';
 import { ProjectEntity } from './projects/project.entity';
@@ -67,6 +68,7 @@ export class PolicyServerModule {
       ],
       providers: [
         { provide: POLICY_SERVER_OPTIONS, useValue: options },
+        ADMIN_ROUTE_ERRORS_PROVIDER,
         { provide: ADMIN_TOKEN, useValue: options.adminToken },
         PolicyMigrator,
         OutboxRelay,
@@ -81,6 +83,7 @@ export class PolicyServerModule {
         KeysService,
         KeyLastUsedTracker,
         PoliciesService,
+        PolicyRevisionWriter,
         PolicyDryRunService,
         PolicyEngineAdapter,
         HistoryService,

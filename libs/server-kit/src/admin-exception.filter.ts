@@ -17,6 +17,14 @@ const TYPE_BY_STATUS: Record<number, string> = {
   409: 'conflict_error',
 };
 
+/** Nest's and Fastify's own client errors (parsing, limits) by status. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'invalid_request',
+  404: 'not_found',
+  413: 'request_too_large',
+  415: 'unsupported_media_type',
+};
+
 const RETRY_AFTER_SECONDS = 5;
 
 /** Node's socket errors and Postgres's "connection exception" and shutdown states. */
@@ -105,7 +113,7 @@ export class AdminExceptionFilter implements ExceptionFilter {
         typeof response === 'object' && response && 'message' in response
           ? String((response as { message: unknown }).message)
           : exception.message;
-      const code = status === 404 ? 'not_found' : status === 400 ? 'invalid_request' : `http_${status}`;
+      const code = CODE_BY_STATUS[status] ?? `http_${status}`;
       return { status, body: openAiError(message, TYPE_BY_STATUS[status] ?? 'invalid_request_error', code) };
     }
     const errorId = randomUUID();

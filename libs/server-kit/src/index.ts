@@ -1,6 +1,8 @@
 export * from './admin-api.exception';
 export * from './admin-exception.filter';
 export * from './admin-validation.pipe';
+export * from './admin-input-limits';
+export * from './admin-route-errors.filter';
 export * from './admin-auth.guard';
 export * from './typed-config';
 export * from './pagination';
@@ -11,3 +13,4 @@ export * from './service-env';
 export * from './tls-config';
 export * from './console/console.module';
 export * from './console/console-assets';
+export * from './framework-errors';

@@ -6,3 +6,4 @@ export * from './mock-upstream/json-schema-check';
 export * from './fixtures/usage-event';
 export * from './kafka/secure-test-kafka';
 export * from './tls/tls-servers';
+export * from './postgres/text-capable-columns';

@@ -1,9 +1,14 @@
 import {
+  CATEGORY_PATTERN_TOKEN,
+  CODE_PATTERN,
+  ENTITY_ID_PATTERN,
+  MODEL_ID_PATTERN,
+  REQUEST_ID_PATTERN,
   DECISION_EVENT_TYPE,
   DECISION_SCHEMA_VERSION,
   DECISIONS,
   isUuid,
-  POLICY_TARGETS,
+  DECISION_TARGETS,
   ROLLOUT_MODES,
   type DecisionEvent,
   type DecisionPayload,
@@ -27,9 +32,11 @@ const isIsoTime = (v: unknown): boolean =>
 const isOneOf = (v: unknown, values: readonly string[]): boolean =>
   typeof v === 'string' && values.includes(v);
 
-function isStrArray(v: unknown, maxItems: number, maxLength: number): boolean {
+const isToken = (v: unknown, pattern: RegExp): boolean => typeof v === 'string' && pattern.test(v);
+
+function isTokenArray(v: unknown, maxItems: number, pattern: RegExp): boolean {
   if (!Array.isArray(v) || v.length > maxItems) return false;
-  for (let i = 0; i < v.length; i++) if (!isStr(v[i], maxLength)) return false;
+  for (let i = 0; i < v.length; i++) if (!isToken(v[i], pattern)) return false;
   return true;
 }
 
@@ -49,19 +56,19 @@ const isPlainRecord = (v: unknown): v is Record<string, unknown> =>
  */
 const PAYLOAD_CHECKS: { readonly [K in keyof DecisionPayload]: (value: unknown) => boolean } = {
   event_id: (v) => isStr(v, 36),
-  request_id: (v) => isStr(v, 128),
+  request_id: (v) => isToken(v, REQUEST_ID_PATTERN),
   decision: (v) => isOneOf(v, DECISIONS),
-  reason_code: (v) => isStr(v, 64),
-  triggered_categories: (v) => isStrArray(v, 64, 96),
+  reason_code: (v) => isToken(v, CODE_PATTERN),
+  triggered_categories: (v) => isTokenArray(v, 64, CATEGORY_PATTERN_TOKEN),
   rollout_mode: (v) => isOneOf(v, ROLLOUT_MODES),
   enforced: (v) => typeof v === 'boolean',
-  policy_id: (v) => isNullableStr(v, 64),
+  policy_id: (v) => v === null || isToken(v, ENTITY_ID_PATTERN),
   policy_user: (v) => isNullableStr(v, 256),
-  policy_project_id: (v) => isStr(v, 64),
-  policy_target: (v) => isOneOf(v, POLICY_TARGETS),
+  policy_project_id: (v) => isToken(v, ENTITY_ID_PATTERN),
+  policy_target: (v) => isOneOf(v, DECISION_TARGETS),
   allowlist_hits: isInt,
   denylist_hits: isInt,
-  model: (v) => isStr(v, 128),
+  model: (v) => isToken(v, MODEL_ID_PATTERN),
   created_at: isIsoTime,
 };
 
@@ -82,7 +89,7 @@ export function isValidDecisionEnvelope(parsed: unknown): parsed is DecisionEven
     !isInt(parsed.schema_version) ||
     parsed.schema_version !== DECISION_SCHEMA_VERSION ||
     !isIsoTime(parsed.occurred_at) ||
-    !isStr(parsed.project_id, 64)
+    !isToken(parsed.project_id, ENTITY_ID_PATTERN)
   )
     return false;
   const p = parsed.payload;

@@ -80,6 +80,12 @@ export class AuditMetrics {
       'Stray rows past retention deleted from DEFAULT partitions.',
     ),
   );
+  readonly rowsSwept = this.registry.register(
+    new Counter(
+      'pgw_audit_retention_rows_swept_total',
+      "Rows deleted at their project's exact retention, before their partition could be dropped.",
+    ),
+  );
   readonly maintenanceRuns = this.registry.register(
     new Counter(
       'pgw_audit_retention_runs_total',
@@ -114,6 +120,7 @@ export class AuditMetrics {
     this.partitionsDropped.inc([], report.dropped.length);
     this.rowsMoved.inc([], report.movedRows);
     this.defaultRowsPurged.inc([], report.purgedDefaultRows);
+    this.rowsSwept.inc([], report.sweptRows);
   }
 
   render(): string {

@@ -1,5 +1,11 @@
 import { isUuid } from '@pgw/contracts';
-import { AdminApiException, decodeCursor, encodeCursor } from '@pgw/server-kit';
+import {
+  AdminApiException,
+  decodeCursor,
+  encodeCursor,
+  invalidCursor,
+  isStorableTimestamp,
+} from '@pgw/server-kit';
 import { scopeProject, type AuditPrincipal } from '../access/audit-principal';
 import type { DecisionFilterRequestDto } from './dto/decision-filter.request.dto';
 import type { DecisionFilter, DecisionRecord, Keyset } from './decision-query.repository';
@@ -32,8 +38,8 @@ export const cursorAfter = (record: DecisionRecord): string =>
 export function parseCursor(cursor: string | undefined): Keyset | null {
   if (cursor === undefined) return null;
   const value = decodeCursor<{ t?: unknown; id?: unknown }>(cursor);
-  if (!value || typeof value.t !== 'string' || Number.isNaN(Date.parse(value.t)) || !isUuid(value.id)) {
-    throw new AdminApiException('invalid_request', 'cursor is not a cursor this API returned', 'cursor');
-  }
-  return { createdAt: value.t, eventId: value.id };
+  // A date JavaScript parses but Postgres refuses (year 0, year 275760) reached the database as a 500.
+  if (!value || !isStorableTimestamp(value.t) || !isUuid(value.id)) throw invalidCursor();
+  // Normalised: Postgres reads every ISO form; JavaScript's other date forms are not sent on as written.
+  return { createdAt: new Date(value.t).toISOString(), eventId: value.id };
 }

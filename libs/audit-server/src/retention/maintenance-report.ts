@@ -4,6 +4,8 @@ export interface MaintenanceReport {
   dropped: string[];
   movedRows: number;
   purgedDefaultRows: number;
+  /** Rows deleted by the sweep to their project's exact retention (partitions not droppable yet). */
+  sweptRows: number;
   /** false when another replica held the maintenance lock and this run did nothing. */
   ran: boolean;
 }

@@ -6,6 +6,8 @@ import { PartitionRepository, type MaintenanceSession } from './partition.reposi
 import {
   DEFAULT_RETENTION_CLASS,
   isExpired,
+  needsSweep,
+  projectCutoff,
   RETENTION_CLASSES,
   retentionCutoff,
   windowContaining,
@@ -17,9 +19,11 @@ const DAY_MS = 86_400_000;
 
 /**
  * Keeps the time partitions of every retention class in shape: creates them ahead, moves rows of projects
- * whose retention class changed, rescues rows stranded in DEFAULT partitions, and purges by dropping
- * whole partitions once they are past their class's retention. Runs at start, hourly, and on demand
- * (a retention change); runs never overlap (in-process chain + a Postgres advisory lock across replicas).
+ * whose retention class changed, rescues rows stranded in DEFAULT partitions, purges by dropping whole
+ * partitions once they are past their class's retention, and sweeps (DELETE) the rows of projects whose
+ * own retention ends before their partition can be dropped, so no row outlives its project's retention by
+ * more than a day. Runs at start, hourly, just after each UTC midnight, and on demand (a retention
+ * change); runs never overlap (in-process chain + a Postgres advisory lock across replicas).
  */
 @Injectable()
 export class PartitionMaintenanceService {
@@ -27,6 +31,7 @@ export class PartitionMaintenanceService {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Timeout | null = null;
+  private midnight: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
@@ -42,13 +47,27 @@ export class PartitionMaintenanceService {
     if (interval > 0) {
       this.timer = setInterval(() => void this.run().catch((e) => this.logFailure(e)), interval);
       this.timer.unref();
+      this.scheduleMidnight();
     }
+  }
+
+  /** A run just after each UTC day boundary drops the daily partitions that expired at it. */
+  private scheduleMidnight(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const delay = (Math.floor(now / DAY_MS) + 1) * DAY_MS - now + 1_000;
+    this.midnight = setTimeout(() => {
+      void this.run().catch((e) => this.logFailure(e));
+      this.scheduleMidnight();
+    }, delay);
+    this.midnight.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
+    if (this.midnight) clearTimeout(this.midnight);
     await this.chain.catch(() => undefined);
   }
 
@@ -86,6 +105,7 @@ export class PartitionMaintenanceService {
       dropped: [],
       movedRows: 0,
       purgedDefaultRows: 0,
+      sweptRows: 0,
       ran: false,
     };
     const outcome = await this.partitions.withMaintenanceLock(async (session) => {
@@ -100,10 +120,14 @@ export class PartitionMaintenanceService {
           retentionCutoff(retentionClass, now),
         );
       }
+      await this.sweep(session, now, report);
     });
-    if (outcome !== null && (report.created.length || report.dropped.length || report.movedRows)) {
+    if (
+      outcome !== null &&
+      (report.created.length || report.dropped.length || report.movedRows || report.sweptRows)
+    ) {
       this.logger.log(
-        `partitions: created ${report.created.length}, dropped ${report.dropped.length}, moved ${report.movedRows} rows`,
+        `partitions: created ${report.created.length}, dropped ${report.dropped.length}, moved ${report.movedRows} rows, swept ${report.sweptRows} rows`,
       );
     }
     return report;
@@ -169,6 +193,18 @@ export class PartitionMaintenanceService {
       if (!isExpired(window, now)) continue;
       await session.dropPartition(window);
       report.dropped.push(window.name);
+    }
+  }
+
+  /** Rows past their project's own retention that no partition drop will remove in time. */
+  private async sweep(session: MaintenanceSession, now: Date, report: MaintenanceReport): Promise<void> {
+    for (const project of await session.projectRetentions()) {
+      if (!needsSweep(project.retentionDays, project.retentionClass)) continue;
+      report.sweptRows += await session.sweepProject(
+        project.projectId,
+        project.retentionClass,
+        projectCutoff(project.retentionDays, project.retentionClass, now),
+      );
     }
   }
 

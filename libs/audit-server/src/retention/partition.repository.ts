@@ -56,6 +56,35 @@ export class MaintenanceSession {
     return rows.map((row) => row.retention_class as RetentionClass);
   }
 
+  async projectRetentions(): Promise<
+    { projectId: string; retentionDays: number; retentionClass: RetentionClass }[]
+  > {
+    const rows: { project_id: string; retention_days: number; retention_class: number }[] =
+      await this.runner.query(
+        `SELECT project_id, retention_days, retention_class FROM audit.project_retention ORDER BY project_id`,
+      );
+    return rows.map((row) => ({
+      projectId: row.project_id,
+      retentionDays: row.retention_days,
+      retentionClass: row.retention_class as RetentionClass,
+    }));
+  }
+
+  /**
+   * Deletes one project's rows older than its own retention, in its class (rows left in a previous class
+   * are the class move's). The (project_id, created_at) index of each partition finds them.
+   */
+  async sweepProject(projectId: string, retentionClass: RetentionClass, cutoff: Date): Promise<number> {
+    const rows: { n: number }[] = await this.runner.query(
+      `WITH gone AS (
+         DELETE FROM audit.decisions WHERE retention_class = $1 AND project_id = $2 AND created_at < $3
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [retentionClass, projectId, cutoff.toISOString()],
+    );
+    return rows[0].n;
+  }
+
   async projectsWithClassChangedSince(
     since: Date,
   ): Promise<{ projectId: string; retentionClass: RetentionClass }[]> {

@@ -1,6 +1,8 @@
 import {
   isExpired,
+  needsSweep,
   parsePartitionName,
+  projectCutoff,
   partitionName,
   retentionClassFor,
   windowContaining,
@@ -57,5 +59,17 @@ describe('retention classes', () => {
     const window = windowContaining(30, new Date('2026-03-15T00:00:00Z'));
     expect(isExpired(window, new Date('2026-04-14T23:59:59Z'))).toBe(false);
     expect(isExpired(window, new Date('2026-04-15T00:00:00Z'))).toBe(true);
+  });
+
+  it('sweeps every project whose partitions would outlive its retention by more than a day', () => {
+    expect(needsSweep(30, 30)).toBe(false); // its class, daily partitions: the drop is within a day
+    expect(needsSweep(90, 90)).toBe(false);
+    expect(needsSweep(31, 60)).toBe(true); // rounded up to a longer class
+    expect(needsSweep(365, 365)).toBe(true); // weekly windows
+    expect(needsSweep(400, 730)).toBe(true);
+    expect(needsSweep(5000, 3650)).toBe(true); // capped at the largest class (30-day windows)
+    const now = new Date('2026-06-01T12:00:00Z');
+    expect(projectCutoff(31, 60, now).toISOString()).toBe('2026-05-01T12:00:00.000Z');
+    expect(projectCutoff(5000, 3650, now).getTime()).toBe(now.getTime() - 3650 * 86_400_000);
   });
 });

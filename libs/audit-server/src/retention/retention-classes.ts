@@ -101,6 +101,18 @@ export function windowsToEnsure(
 export const retentionCutoff = (retentionClass: RetentionClass, now: Date): Date =>
   new Date(now.getTime() - retentionClass * DAY_MS);
 
+/**
+ * Whether dropping whole partitions alone removes a project's rows within a day of their retention: only
+ * when its retention is its class's and the class is partitioned daily (the maintenance run at each UTC
+ * midnight drops the day that just expired). Every other project is swept to its exact retention.
+ */
+export const needsSweep = (retentionDays: number, retentionClass: RetentionClass): boolean =>
+  Math.min(retentionDays, retentionClass) < retentionClass || partitionWidthDays(retentionClass) > 1;
+
+/** The oldest instant a project's row must still be kept at `now` (its days, within its class's). */
+export const projectCutoff = (retentionDays: number, retentionClass: RetentionClass, now: Date): Date =>
+  new Date(now.getTime() - Math.min(retentionDays, retentionClass) * DAY_MS);
+
 /** A window can be dropped when even its newest possible row is past the class's retention. */
 export const isExpired = (window: PartitionWindow, now: Date): boolean =>
   window.end.getTime() <= retentionCutoff(window.retentionClass, now).getTime();

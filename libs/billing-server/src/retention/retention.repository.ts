@@ -21,11 +21,13 @@ export class RetentionRepository {
     );
   }
 
+  /** An hour's rollup goes once its whole hour is past the cutoff: never a usage row still within retention. */
   async deleteRollupsBefore(cutoff: Date): Promise<number> {
     return this.sliced(
       `WITH gone AS (
          DELETE FROM billing.usage_hourly WHERE (project_id, hour, model) IN (
-           SELECT project_id, hour, model FROM billing.usage_hourly WHERE hour < $1 LIMIT ${SLICE})
+           SELECT project_id, hour, model FROM billing.usage_hourly
+            WHERE hour <= $1::timestamptz - interval '1 hour' LIMIT ${SLICE})
          RETURNING 1)
        SELECT count(*) AS n FROM gone`,
       cutoff,

@@ -20,8 +20,8 @@ export interface PurgeResult {
 
 /**
  * Telemetry retention: raw usage rows for BILLING_RAW_RETENTION_DAYS (30), hourly rollups for
- * BILLING_ROLLUP_RETENTION_DAYS (400). Runs at start and then daily; idempotent, so several replicas may
- * run it. Budget periods, alerts and prices are kept (small, and needed for invoices).
+ * BILLING_ROLLUP_RETENTION_DAYS (400), each to the hour. Runs at start and then hourly; idempotent, so
+ * several replicas may run it. Budget periods, alerts and prices are kept (small, and needed for invoices).
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {

@@ -36,12 +36,12 @@ describe('decodeUsageEvent', () => {
     [
       'a NUL in the request id (Postgres text cannot hold it)',
       encode(createEnvelope(USAGE_EVENT_TYPE, 1, 'p1', { ...payload, request_id: 'r\u00001' })),
-      'payload.request_id contains a NUL character',
+      'payload.request_id must match',
     ],
     [
       'a NUL in the project id',
       encode(createEnvelope(USAGE_EVENT_TYPE, 1, 'p\u00001', payload)),
-      'envelope.project_id contains a NUL character',
+      'envelope.project_id must match',
     ],
     [
       'a text field',

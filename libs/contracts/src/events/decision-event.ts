@@ -4,11 +4,20 @@ import {
   int,
   isoTime,
   nullableStr,
+  nullableToken,
   oneOf,
   str,
-  strArray,
+  token,
+  tokenArray,
   type Check,
 } from './field-checks';
+import {
+  CATEGORY_PATTERN_TOKEN,
+  CODE_PATTERN,
+  ENTITY_ID_PATTERN,
+  MODEL_ID_PATTERN,
+  REQUEST_ID_PATTERN,
+} from './identifiers';
 import type { EventEnvelope } from './event-envelope';
 
 export const DECISIONS = ['allow', 'flag', 'redact', 'block'] as const;
@@ -19,6 +28,20 @@ export type RolloutMode = (typeof ROLLOUT_MODES)[number];
 
 export const POLICY_TARGETS = ['input', 'output'] as const;
 export type PolicyTarget = (typeof POLICY_TARGETS)[number];
+
+/**
+ * What a decision event's policy_target records: the rule target, prefixed by the endpoint when it is not
+ * chat completions (plain 'input' / 'output' keep meaning chat completions, so every existing row, consumer
+ * and filter reads as before). Embeddings have no text output, hence no 'embeddings.output'.
+ */
+export const DECISION_TARGETS = [
+  'input',
+  'output',
+  'responses.input',
+  'responses.output',
+  'embeddings.input',
+] as const;
+export type DecisionTarget = (typeof DECISION_TARGETS)[number];
 
 export const DECISION_EVENT_TYPE = 'policy.decision';
 export const DECISION_SCHEMA_VERSION = 1;
@@ -38,7 +61,7 @@ export interface DecisionPayload {
   policy_id: string | null;
   policy_user: string | null;
   policy_project_id: string;
-  policy_target: PolicyTarget;
+  policy_target: DecisionTarget;
   allowlist_hits: number;
   denylist_hits: number;
   model: string;
@@ -49,19 +72,19 @@ export type DecisionEvent = EventEnvelope<typeof DECISION_EVENT_TYPE, DecisionPa
 
 export const DECISION_PAYLOAD_SHAPE: Record<keyof DecisionPayload, Check> = {
   event_id: str(36),
-  request_id: str(128),
+  request_id: token(REQUEST_ID_PATTERN),
   decision: oneOf(DECISIONS),
-  reason_code: str(64),
-  triggered_categories: strArray(64, 96),
+  reason_code: token(CODE_PATTERN),
+  triggered_categories: tokenArray(64, CATEGORY_PATTERN_TOKEN),
   rollout_mode: oneOf(ROLLOUT_MODES),
   enforced: bool,
-  policy_id: nullableStr(64),
+  policy_id: nullableToken(ENTITY_ID_PATTERN),
   policy_user: nullableStr(256),
-  policy_project_id: str(64),
-  policy_target: oneOf(POLICY_TARGETS),
+  policy_project_id: token(ENTITY_ID_PATTERN),
+  policy_target: oneOf(DECISION_TARGETS),
   allowlist_hits: int,
   denylist_hits: int,
-  model: str(128),
+  model: token(MODEL_ID_PATTERN),
   created_at: isoTime,
 };
 

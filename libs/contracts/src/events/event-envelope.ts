@@ -1,4 +1,5 @@
-import { checkExact, int, isoTime, str, type Check } from './field-checks';
+import { checkExact, int, isoTime, token, type Check } from './field-checks';
+import { ENTITY_ID_PATTERN } from './identifiers';
 import { isUuid, uuidv7 } from './uuid-v7';
 
 /** The envelope every event travels in. `payload` is typed per event type. */
@@ -56,7 +57,7 @@ export function decodeEnvelope<TType extends string, TPayload>(
     schema_version: (v, p) =>
       int(v, p) ?? (supportedVersions.includes(v as number) ? null : `${p} ${String(v)} is not supported`),
     occurred_at: isoTime,
-    project_id: str(64),
+    project_id: token(ENTITY_ID_PATTERN),
     payload: () => null,
   });
   if (envelopeReason) return { ok: false, reason: envelopeReason };

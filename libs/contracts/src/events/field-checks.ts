@@ -15,6 +15,29 @@ export const str =
       ? null
       : `${p} must be a string of at most ${maxLength} chars`;
 
+/** A string matching an identifier pattern (see identifiers.ts). */
+export const token =
+  (pattern: RegExp): Check =>
+  (v, p) =>
+    typeof v === 'string' && pattern.test(v) ? null : `${p} must match ${pattern.source}`;
+
+export const nullableToken =
+  (pattern: RegExp): Check =>
+  (v, p) =>
+    v === null ? null : token(pattern)(v, p);
+
+export const tokenArray =
+  (maxItems: number, pattern: RegExp): Check =>
+  (v, p) => {
+    if (!Array.isArray(v) || v.length > maxItems)
+      return `${p} must be an array of at most ${maxItems} strings`;
+    for (let i = 0; i < v.length; i++) {
+      const reason = token(pattern)(v[i], `${p}[${i}]`);
+      if (reason) return reason;
+    }
+    return null;
+  };
+
 export const nullableStr =
   (maxLength = 256): Check =>
   (v, p) =>

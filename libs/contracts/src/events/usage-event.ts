@@ -1,4 +1,5 @@
-import { bool, int, isoTime, nullableStr, oneOf, str, type Check } from './field-checks';
+import { bool, int, isoTime, nullableToken, oneOf, token, type Check } from './field-checks';
+import { CODE_PATTERN, ENTITY_ID_PATTERN, MODEL_ID_PATTERN, REQUEST_ID_PATTERN } from './identifiers';
 import type { EventEnvelope } from './event-envelope';
 
 export const USAGE_EVENT_TYPE = 'usage.recorded';
@@ -29,9 +30,9 @@ export interface UsagePayload {
 export type UsageEvent = EventEnvelope<typeof USAGE_EVENT_TYPE, UsagePayload>;
 
 export const USAGE_PAYLOAD_SHAPE: Record<keyof UsagePayload, Check> = {
-  request_id: str(128),
-  key_id: str(64),
-  model: str(128),
+  request_id: token(REQUEST_ID_PATTERN),
+  key_id: token(ENTITY_ID_PATTERN),
+  model: token(MODEL_ID_PATTERN),
   input_tokens: int,
   output_tokens: int,
   total_tokens: int,
@@ -39,7 +40,7 @@ export const USAGE_PAYLOAD_SHAPE: Record<keyof UsagePayload, Check> = {
   streamed: bool,
   status: oneOf(USAGE_STATUSES),
   http_status: int,
-  error_code: nullableStr(64),
+  error_code: nullableToken(CODE_PATTERN),
   started_at: isoTime,
   finished_at: isoTime,
 };

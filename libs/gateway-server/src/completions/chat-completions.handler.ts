@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
+import { REQUEST_ID_PATTERN } from '@pgw/contracts';
 import type { Caller } from '../auth/key-authenticator';
 import { GatewayError } from '../errors/gateway-error';
 import type { Exchange } from '../exchange/exchange';
@@ -10,15 +11,12 @@ import { BudgetGuard } from '../limits/budget-guard';
 import { boundChatRequestTokens } from '../limits/cost-estimate';
 import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
-import { ALLOW, type TextSegment } from '../policy/policy-port';
+import { ALLOW, mergeOutcomes, type TextSegment } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
 import { visitRequestTexts } from '../fields/chat-request-fields';
 import { estimateTokens, parseChatRequest, type ChatRequest } from './chat-request';
 import { CHAT_RESPONSE_STAGES } from './chat-response';
-
-/** Request ids are stored and exported: a client's is kept only when it is a plain token. */
-const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /**
  * POST /v1/chat/completions after authentication, the request stage: validate → model → load shedding →
@@ -61,7 +59,12 @@ export class ChatCompletionsHandler {
       }
       record.policy = policy;
       const inputTexts: TextSegment[] = [];
-      const chars = visitRequestTexts(chat.body, (text, role) => (inputTexts.push({ text, role }), text));
+      let mediaParts = 0;
+      const chars = visitRequestTexts(
+        chat.body,
+        (text, role) => (inputTexts.push({ text, role }), text),
+        () => mediaParts++,
+      );
       x.inputTokens = estimateTokens(chars, chat.messages.length);
 
       const bound = boundChatRequestTokens(chat.body, raw.length, route.upstreamModel);
@@ -70,13 +73,13 @@ export class ChatCompletionsHandler {
         reservation.then(
           (reserved) => {
             record.budget = reserved;
-            this.admit(x, chat, route, inputTexts);
+            this.admit(x, chat, route, inputTexts, mediaParts);
           },
           (error: unknown) => x.fail(error),
         );
       } else {
         record.budget = reservation;
-        this.admit(x, chat, route, inputTexts);
+        this.admit(x, chat, route, inputTexts, mediaParts);
       }
     } catch (error) {
       x.fail(error);
@@ -84,7 +87,13 @@ export class ChatCompletionsHandler {
   }
 
   /** Rate limits (once the budget holds the request's bound), then forward. */
-  private admit(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: TextSegment[]): void {
+  private admit(
+    x: Exchange,
+    chat: ChatRequest,
+    route: ResolvedRoute,
+    inputTexts: TextSegment[],
+    mediaParts: number,
+  ): void {
     try {
       const record = x.record;
       const admission = this.limits.admit(record.caller, x.inputTokens);
@@ -92,27 +101,35 @@ export class ChatCompletionsHandler {
         admission.then(
           (admitted) => {
             record.admission = admitted;
-            this.forward(x, chat, route, inputTexts);
+            this.forward(x, chat, route, inputTexts, mediaParts);
           },
           (error: unknown) => x.fail(error),
         );
       } else {
         record.admission = admission;
-        this.forward(x, chat, route, inputTexts);
+        this.forward(x, chat, route, inputTexts, mediaParts);
       }
     } catch (error) {
       x.fail(error);
     }
   }
 
-  /** Input policy, then the upstream call (never when the input is blocked). */
-  private forward(x: Exchange, chat: ChatRequest, route: ResolvedRoute, inputTexts: TextSegment[]): void {
+  /** Input policy (texts, then media it cannot read), then the upstream call (never when blocked). */
+  private forward(
+    x: Exchange,
+    chat: ChatRequest,
+    route: ResolvedRoute,
+    inputTexts: TextSegment[],
+    mediaParts: number,
+  ): void {
     try {
       const record = x.record;
       const policy = record.policy;
       const input = policy
         ? policy.evaluate(inputTexts, 'input', x.bucketKey)
         : { outcome: ALLOW, texts: inputTexts.map((s) => s.text) };
+      const media = mediaParts > 0 ? policy?.mediaOutcome(x.bucketKey) : null;
+      if (media) input.outcome = mergeOutcomes([input.outcome, media]);
       record.inputOutcome = input.outcome;
       record.inputDecidedMs = Date.now();
       const enforced = input.outcome.enforced;
@@ -169,9 +186,10 @@ export class ChatCompletionsHandler {
   }
 }
 
+/** Request ids are stored and exported: a client's is kept only when it is a plain token. */
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
 /**

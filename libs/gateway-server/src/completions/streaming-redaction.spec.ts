@@ -19,6 +19,7 @@ function stubPolicy(enforced = true): CompiledPolicy {
     policyId: 'pol',
     rolloutMode: enforced ? 'enforce' : 'shadow',
     outputAlterable: () => enforced,
+    mediaOutcome: () => null,
     evaluate: (segments) => ({
       outcome: outcomeOf(segments.map((s) => s.text).join('\n')),
       texts: segments.map(({ text }) => (enforced ? text.replace(/SECRET/g, '[X]') : text)),

@@ -5,9 +5,16 @@ import {
   type TextRedactor,
 } from '../policy/policy-port';
 
+import { GatewayError } from '../errors/gateway-error';
 import type { ProviderUsage } from '../settlement/request-record';
 import type { StreamRedactionStage } from '../exchange/response-stages';
 import { DeltaRedaction } from '../fields/chat-response-fields';
+
+/**
+ * Longest upstream SSE event (characters) the gateway waits for the end of. A provider that never ends an
+ * event would otherwise grow this buffer without bound; past it the stream ends with an error event.
+ */
+export const MAX_SSE_EVENT_CHARS = 1024 * 1024;
 
 interface ChunkChoice {
   index: number;
@@ -72,6 +79,15 @@ export class StreamingRedaction implements StreamRedactionStage {
       const event = this.pending.slice(0, boundary);
       this.pending = this.pending.slice(boundary + 2);
       this.onEvent(event);
+    }
+    if (this.pending.length > MAX_SSE_EVENT_CHARS && !this.blocked && !this.done) {
+      this.pending = '';
+      throw new GatewayError(
+        'upstream_error',
+        `The upstream provider sent a stream event longer than ${MAX_SSE_EVENT_CHARS} characters; the response was ended.`,
+        null,
+        { code: 'upstream_event_too_large' },
+      );
     }
     return !this.blocked && !this.done;
   }

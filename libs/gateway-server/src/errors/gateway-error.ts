@@ -10,6 +10,11 @@ export const GATEWAY_ERRORS = {
   model_not_found: { status: 400, type: 'invalid_request_error' },
   /** The policy's regex work budget ran out on this request (see docs/security-limits.md): fail closed. */
   policy_match_budget_exceeded: { status: 400, type: 'invalid_request_error' },
+  /**
+   * Checking the streamed output would mean holding back more than the limit (docs/security-limits.md):
+   * the stream ends with this error event (fail closed). Only ever sent mid-stream.
+   */
+  stream_hold_limit_exceeded: { status: 502, type: 'api_error' },
   invalid_api_key: { status: 401, type: 'invalid_request_error' },
   model_not_allowed: { status: 403, type: 'permission_error' },
   /** A policy block; the code sent is the rule's reason code. */

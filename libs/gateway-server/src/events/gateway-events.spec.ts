@@ -31,11 +31,21 @@ describe('event encoding', () => {
     model: 'org/model:v1.2',
   };
 
+  // What the gateway really sends: identifiers are tokens (identifiers.ts); the escaping cases above are
+  // encoded byte for byte too, and the consumers refuse them.
+  const tokens = {
+    ...decision,
+    request_id: 'req-1',
+    triggered_categories: ['pii.email', 'secret.aws_access_key'],
+  };
+
   it('writes a decision event as createEnvelope would, decodable by the consumers', () => {
-    for (const payload of [
-      decision,
-      { ...decision, policy_id: null, policy_user: null, triggered_categories: [] },
-    ]) {
+    const cases: [Omit<DecisionPayload, 'event_id' | 'created_at'>, boolean][] = [
+      [decision, false],
+      [tokens, true],
+      [{ ...tokens, policy_id: null, policy_user: null, triggered_categories: [] }, true],
+    ];
+    for (const [payload, decodable] of cases) {
       const ms = 1_760_000_000_123;
       const text = encodeDecision('p1', payload, ms);
       const parsed = JSON.parse(text) as { event_id: string };
@@ -56,7 +66,7 @@ describe('event encoding', () => {
         [DECISION_SCHEMA_VERSION],
         DECISION_PAYLOAD_SHAPE,
       );
-      expect(decoded.ok).toBe(true);
+      expect(decoded.ok).toBe(decodable);
     }
   });
 
@@ -76,7 +86,12 @@ describe('event encoding', () => {
       started_at: '2026-01-01T00:00:00.000Z',
       finished_at: '2026-01-01T00:00:01.000Z',
     };
-    for (const payload of [usage, { ...usage, error_code: 'upstream_"error"', status: 'error' as const }]) {
+    const cases: [UsagePayload, boolean][] = [
+      [usage, true],
+      [{ ...usage, error_code: 'upstream_error', status: 'error' }, true],
+      [{ ...usage, error_code: 'upstream_"error"', status: 'error' }, false],
+    ];
+    for (const [payload, decodable] of cases) {
       const ms = 1_760_000_000_456;
       const text = encodeUsage('p1', payload, ms);
       const parsed = JSON.parse(text) as { event_id: string };
@@ -90,7 +105,7 @@ describe('event encoding', () => {
       );
       expect(text).toBe(JSON.stringify(expected));
       expect(decodeEnvelope(text, USAGE_EVENT_TYPE, [USAGE_SCHEMA_VERSION], USAGE_PAYLOAD_SHAPE).ok).toBe(
-        true,
+        decodable,
       );
     }
   });

@@ -94,13 +94,17 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
   }
 
   /** The request stage is done: the body goes upstream (never when the client already left). */
-  send(route: ResolvedRoute, body: string | Buffer): void {
+  send(
+    route: ResolvedRoute,
+    body: string | Buffer | null,
+    target: { method: 'POST' | 'GET' | 'DELETE'; path: string } | null = null,
+  ): void {
     if (this.cancelled) {
       this.finish(499, 'cancelled', null, NO_USAGE);
       return;
     }
     this.sentAt = performance.now();
-    this.services.upstream.dispatch(route, body, this);
+    this.services.upstream.dispatch(route, body, this, target);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -165,6 +169,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
       if (this.cancelled) throw new ClientGone();
       const status = this.record.upstreamStatus;
       if (this.record.stream ? status !== 200 : status >= 400) {
+        if (status === 404 && this.stages.upstreamNotFound) throw this.stages.upstreamNotFound();
         throw upstreamStatusError(status >= 400 ? status : 502, this.body().toString(), this.upstreamHeaders);
       }
       this.unaryResponse();
@@ -193,7 +198,12 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
       this.services.metrics.upstreamErrors.inc([failure.code]);
       if (!this.res.writableEnded) {
         this.res.write(
-          this.pending + this.stages.errorEvent('The upstream provider failed mid-stream.', failure.code),
+          this.pending +
+            (redaction.errorEvent ?? this.stages.errorEvent).call(
+              redaction,
+              'The upstream provider failed mid-stream.',
+              failure.code,
+            ),
         );
         this.pending = '';
       }
@@ -238,8 +248,10 @@ export class Exchange implements Dispatcher.DispatchHandler, ResponseContext {
     const headers = this.res.headersSent ? null : this.responseHeaders();
     this.finish(failure.status, status, failure.code, NO_USAGE);
     if (headers === null) {
-      // Mid-stream (the SSE headers are out): the only way left to say it is to end the stream.
-      if (!this.res.writableEnded) this.res.end(this.pending);
+      // Mid-stream (the SSE headers are out): say it with an error event (the SDK raises it), then end.
+      if (!this.res.writableEnded)
+        this.res.end(this.pending + this.stages.errorEvent(failure.message, failure.code));
+      this.pending = '';
     } else {
       writeError(this.res, failure, headers);
     }

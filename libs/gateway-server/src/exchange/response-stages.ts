@@ -1,3 +1,4 @@
+import type { GatewayError } from '../errors/gateway-error';
 import type { PolicyOutcome } from '../policy/policy-port';
 import type { ProviderUsage, RequestRecord, Usage } from '../settlement/request-record';
 
@@ -17,6 +18,8 @@ export interface StreamRedactionStage {
   end(): void;
   /** The output decision over everything evaluated so far. */
   outcome(): PolicyOutcome;
+  /** The stream's own error event, when it numbers its events (else ResponseStages.errorEvent). */
+  errorEvent?(message: string, code: string): string;
 }
 
 /** What the response stages read of the request (the Exchange, seen from an endpoint). */
@@ -33,7 +36,8 @@ export interface ResponseContext {
 export interface UnaryResult {
   /** What the client gets (the provider's own bytes when nothing changed). */
   body: string | Buffer;
-  outcome: PolicyOutcome;
+  /** The output decision; null when the response carries no text (embeddings): no output event then. */
+  outcome: PolicyOutcome | null;
   usage: Usage;
 }
 
@@ -49,4 +53,9 @@ export interface ResponseStages {
   stream(x: ResponseContext, emit: (sse: string) => void): StreamRedactionStage;
   /** The SSE event that tells the client the upstream failed mid-stream. */
   errorEvent(message: string, code: string): string;
+  /**
+   * What an upstream 404 means for this call (a stored response the provider no longer has); without it a
+   * 404 is the client's request rejected (400, as for a POST).
+   */
+  upstreamNotFound?(): GatewayError;
 }

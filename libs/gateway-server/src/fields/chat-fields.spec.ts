@@ -22,6 +22,19 @@ const REQUEST_SAMPLES: Record<string, (c: string) => Record<string, unknown>> = 
   'messages[].content[].file.filename': (c) => ({
     messages: [{ role: 'user', content: [{ type: 'file', file: { filename: c } }] }],
   }),
+  'messages[].content[].file.file_data / image_url.url (data: URL) of a text type': (c) => ({
+    messages: [
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'file',
+            file: { file_data: `data:text/csv;base64,${Buffer.from(`a,${c}`).toString('base64')}` },
+          },
+        ],
+      },
+    ],
+  }),
   'messages[].content[] (any other part type)': (c) => ({
     messages: [{ role: 'user', content: [{ type: 'future', future: { deep: [c] } }] }],
   }),
@@ -77,7 +90,7 @@ describe('chat request fields', () => {
     }
   });
 
-  it('leaves the routing key, roles, part types and base64 media alone', () => {
+  it('leaves the routing key, roles, part types and base64 media alone, reporting each media part', () => {
     const body = {
       model: CANARY,
       messages: [
@@ -92,8 +105,58 @@ describe('chat request fields', () => {
       ],
     };
     const seen: string[] = [];
-    visitRequestTexts(body, (text) => (seen.push(text), text));
+    let media = 0;
+    visitRequestTexts(
+      body,
+      (text) => (seen.push(text), text),
+      () => media++,
+    );
     expect(seen.filter((t) => t.includes(CANARY))).toEqual([]);
+    expect(media).toBe(3);
+  });
+
+  it('reads text files: data: URLs (base64 or percent-encoded) and bare base64 named as text', () => {
+    const b64 = (t: string): string => Buffer.from(t, 'utf8').toString('base64');
+    const body = {
+      model: 'm',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: `data:application/ld+json;base64,${b64(`{"a":"${CANARY}"}`)}` },
+            },
+            { type: 'image_url', image_url: { url: `DATA:,${encodeURIComponent(`é ${CANARY}`)}` } },
+            { type: 'file', file: { filename: 'NOTES.YAML', file_data: b64(`k: ${CANARY}`) } },
+            // Not UTF-8 although typed as text: opaque media, left as it is.
+            {
+              type: 'file',
+              file: {
+                file_data: `data:text/plain;base64,${Buffer.from([0xff, 0xfe, 0x41]).toString('base64')}`,
+              },
+            },
+          ],
+        },
+      ],
+    };
+    const seen: string[] = [];
+    let media = 0;
+    visitRequestTexts(
+      body,
+      (text) => (seen.push(text), text),
+      () => media++,
+    );
+    expect(seen).toEqual([`{"a":"${CANARY}"}`, `é ${CANARY}`, 'NOTES.YAML', `k: ${CANARY}`]);
+    expect(media).toBe(1);
+    const before = JSON.stringify(body);
+    visitRequestTexts(body, (text) => text); // unchanged texts keep the client's exact encoding
+    expect(JSON.stringify(body)).toBe(before);
+    visitRequestTexts(body, (text) => text.replaceAll(CANARY, '[X]'));
+    const parts = body.messages[0].content as { image_url?: { url: string }; file?: { file_data: string } }[];
+    expect(Buffer.from(parts[0].image_url!.url.split(',')[1], 'base64').toString()).toBe('{"a":"[X]"}');
+    expect(parts[1].image_url!.url).toBe(`DATA:,${encodeURIComponent('é [X]')}`);
+    expect(Buffer.from(parts[2].file!.file_data, 'base64').toString()).toBe('k: [X]');
   });
 });
 

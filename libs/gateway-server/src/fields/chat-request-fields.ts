@@ -1,4 +1,5 @@
 import type { TextRole } from '../policy/policy-port';
+import { dataUrlText, fileDataText, isDataUrl, type EmbeddedText } from './media-text';
 
 /**
  * Where text travels in a chat completion request, and what the input policy does with it.
@@ -56,9 +57,14 @@ export const CHAT_REQUEST_FIELDS: readonly FieldEntry[] = [
   { field: 'messages[].role', handling: 'not-text', note: 'validated enum' },
   { field: 'messages[].content[].type', handling: 'not-text', note: 'part type' },
   {
-    field: 'messages[].content[].input_audio.data / file.file_data / data: URLs',
+    field: 'messages[].content[].file.file_data / image_url.url (data: URL) of a text type',
+    handling: 'scanned',
+    note: 'text/*, JSON, XML, YAML, CSV (bare base64: by file name) decoded, scanned, re-encoded if redacted',
+  },
+  {
+    field: 'messages[].content[].input_audio.data / image_url / other file_data / file_id',
     handling: 'not-text',
-    note: 'base64 media, passed unscanned (the text policy cannot read it)',
+    note: 'media the policy cannot read: passed, or the request blocked with `media: block`',
   },
 ];
 
@@ -78,11 +84,21 @@ const MESSAGE_ROLES: ReadonlySet<string> = new Set([
 /** Binds a role to a visitor, for walkers that only pass the text. */
 type RoleVisit = (text: string) => string;
 
+/** Called once per media part the policy cannot read (an image, audio, a file that is not text). */
+export type MediaVisitor = () => void;
+
+const NO_MEDIA: MediaVisitor = () => undefined;
+
 /**
- * Visits every text of a parsed chat request in a fixed order, replacing each with what `visit` returns.
- * Returns the characters of the prompt proper (message contents), for the token estimate.
+ * Visits every text of a parsed chat request in a fixed order, replacing each with what `visit` returns,
+ * text files inside data: URLs and `file_data` included (decoded; re-encoded when replaced). Returns the
+ * characters of the prompt proper (message contents), for the token estimate.
  */
-export function visitRequestTexts(body: Record<string, unknown>, visit: TextVisitor): number {
+export function visitRequestTexts(
+  body: Record<string, unknown>,
+  visit: TextVisitor,
+  media: MediaVisitor = NO_MEDIA,
+): number {
   let promptChars = 0;
   for (const key in body) {
     const value = body[key];
@@ -91,7 +107,7 @@ export function visitRequestTexts(body: Record<string, unknown>, visit: TextVisi
       for (const message of value as Record<string, unknown>[]) {
         // parseChatRequest validated the role; anything else would be judged as a request field.
         const role = (MESSAGE_ROLES.has(message.role as string) ? message.role : 'field') as TextRole;
-        promptChars += visitMessage(message, (text) => visit(text, role));
+        promptChars += visitMessage(message, (text) => visit(text, role), media);
       }
       continue;
     }
@@ -100,7 +116,7 @@ export function visitRequestTexts(body: Record<string, unknown>, visit: TextVisi
   return promptChars;
 }
 
-function visitMessage(message: Record<string, unknown>, visit: RoleVisit): number {
+function visitMessage(message: Record<string, unknown>, visit: RoleVisit, media: MediaVisitor): number {
   let chars = 0;
   for (const key in message) {
     if (key === 'role') continue;
@@ -113,7 +129,7 @@ function visitMessage(message: Record<string, unknown>, visit: RoleVisit): numbe
       } else if (Array.isArray(value)) {
         for (const part of value as Record<string, unknown>[]) {
           if (part.type === 'text' && typeof part.text === 'string') chars += part.text.length;
-          visitPart(part, visit);
+          visitPart(part, visit, media);
         }
       }
       continue;
@@ -123,25 +139,57 @@ function visitMessage(message: Record<string, unknown>, visit: RoleVisit): numbe
   return chars;
 }
 
-/** A content part: every string but its type and base64 media. */
-function visitPart(part: Record<string, unknown>, visit: RoleVisit): void {
+/** A content part: every string but its type; text files decoded; other media reported. */
+function visitPart(part: Record<string, unknown>, visit: RoleVisit, media: MediaVisitor): void {
   for (const key in part) {
     if (key === 'type') continue;
     const value = part[key];
     if (key === 'input_audio' && isRecord(value)) {
-      for (const k in value) if (k !== 'data') value[k] = visitStrings(value[k], visit);
+      for (const k in value) {
+        if (k === 'data') media();
+        else value[k] = visitStrings(value[k], visit);
+      }
     } else if (key === 'file' && isRecord(value)) {
-      for (const k in value) if (k !== 'file_data') value[k] = visitStrings(value[k], visit);
+      for (const k in value) {
+        const v = value[k];
+        if (k === 'file_data' && typeof v === 'string') {
+          value[k] = visitEmbedded(v, fileDataText(v, value.filename), visit, media);
+        } else {
+          // A file id names content uploaded to the provider, which the gateway never sees.
+          if (k === 'file_id') media();
+          value[k] = visitStrings(v, visit);
+        }
+      }
     } else if (key === 'image_url' && isRecord(value)) {
       for (const k in value) {
         const v = value[k];
-        if (!(k === 'url' && typeof v === 'string' && v.startsWith('data:')))
+        if (k === 'url' && typeof v === 'string' && isDataUrl(v)) {
+          value[k] = visitEmbedded(v, dataUrlText(v), visit, media);
+        } else {
+          // A remote image: its URL is text, the picture it names is media.
+          if (k === 'url') media();
           value[k] = visitStrings(v, visit);
+        }
       }
     } else {
       part[key] = visitStrings(value, visit);
     }
   }
+}
+
+/** A decoded text file is judged (and re-encoded when replaced); opaque media is reported. */
+function visitEmbedded(
+  raw: string,
+  embedded: EmbeddedText | null,
+  visit: RoleVisit,
+  media: MediaVisitor,
+): string {
+  if (!embedded) {
+    media();
+    return raw;
+  }
+  const replaced = visit(embedded.text);
+  return replaced === embedded.text ? raw : embedded.encode(replaced);
 }
 
 /** Every string value below `value` (object keys are structure here). */

@@ -98,10 +98,11 @@ export function visitMessageTexts(
 }
 
 /**
- * The completion's texts (all the assistant's), each judged alone and the outcomes merged: a stream
- * judges each streamed text alone, and a whole response must get what its stream would (no joints).
+ * Generated texts (all the assistant's), each judged alone and the outcomes merged: a stream judges each
+ * streamed text alone, and a whole response must get what its stream would (no joints). Shared with the
+ * Responses output path.
  */
-function evaluateEach(
+export function evaluateEach(
   policy: CompiledPolicy,
   texts: readonly string[],
   bucketKey: string,

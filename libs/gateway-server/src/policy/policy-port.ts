@@ -65,7 +65,16 @@ export interface CompiledPolicy {
    * output). Output fields the gateway cannot scan (logprobs, unknown structures) are dropped then.
    */
   outputAlterable(bucketKey: string): boolean;
+  /**
+   * The decision on a request that carries media the engine cannot read (images, audio, files that are not
+   * text): null when the policy lets media through (`media: allow`, the default), else a block
+   * (`media_blocked`), enforced as the rollout says for this bucket.
+   */
+  mediaOutcome(bucketKey: string): PolicyOutcome | null;
 }
+
+/** The reason and category a decision names when the policy's `media: block` refused a request. */
+export const MEDIA_BLOCKED = { reasonCode: 'media_blocked', category: 'media.opaque' } as const;
 
 export const ALLOW: PolicyOutcome = Object.freeze({
   decision: 'allow',

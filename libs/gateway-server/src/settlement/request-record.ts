@@ -1,4 +1,10 @@
-import type { UsageStatus } from '@pgw/contracts';
+import {
+  CODE_PATTERN,
+  MODEL_ID_PATTERN,
+  type DecisionTarget,
+  type PolicyTarget,
+  type UsageStatus,
+} from '@pgw/contracts';
 import type { Caller } from '../auth/key-authenticator';
 import type { BudgetReservation } from '../limits/budget-guard';
 import type { Admission } from '../limits/request-limits';
@@ -17,6 +23,8 @@ export interface RequestRecord {
   readonly t0: number;
   /** Date.now() when the request arrived (started_at). */
   readonly startedMs: number;
+  /** The API the request came through: decision events name it in policy_target (see decisionTarget). */
+  endpoint: Endpoint;
   /** The client's model string: recorded only when known (see recordedModel). */
   model: string;
   /** Named by the operator (a route) or the project admin (an allow list), not only by the client. */
@@ -43,6 +51,7 @@ export function newRequestRecord(caller: Caller, requestId: string): RequestReco
     caller,
     t0: performance.now(),
     startedMs: Date.now(),
+    endpoint: 'chat',
     model: '',
     modelKnown: false,
     stream: false,
@@ -59,19 +68,31 @@ export function newRequestRecord(caller: Caller, requestId: string): RequestReco
   };
 }
 
+export type Endpoint = 'chat' | 'responses' | 'embeddings';
+
+/** policy_target of a decision: the rule target, prefixed by the endpoint unless chat completions. */
+export function decisionTarget(endpoint: Endpoint, target: PolicyTarget): DecisionTarget {
+  return endpoint === 'chat' ? target : (`${endpoint}.${target}` as DecisionTarget);
+}
+
 /** What usage rows, decision events and metrics say for a model nobody but the client named. */
 export const UNKNOWN_MODEL = 'unknown';
 
 /**
  * The model as stored, published and counted: the client's string only when the operator or the project
  * named it, or the provider answered it successfully (a real model id); otherwise UNKNOWN_MODEL, so a
- * client cannot put text into billing rows, the usage topic or metric labels through the model field.
+ * client cannot put text into billing rows, the usage topic or metric labels through the model field. A
+ * name that is not a model-id token (spaces, over 128 chars) is `unknown` even then: billing's CHECK refuses it.
  */
 export function recordedModel(record: RequestRecord): string {
   const status = record.upstreamStatus;
-  if (record.modelKnown || (status >= 200 && status < 300)) return record.model.slice(0, 128);
-  return UNKNOWN_MODEL;
+  const known = record.modelKnown || (status >= 200 && status < 300);
+  return known && MODEL_ID_PATTERN.test(record.model) ? record.model : UNKNOWN_MODEL;
 }
+
+/** An error code as stored: ours are tokens; anything else (never expected) is recorded as `other`. */
+export const recordedErrorCode = (code: string | null): string | null =>
+  code === null ? null : CODE_PATTERN.test(code) ? code : 'other';
 
 export interface Usage {
   input: number;

@@ -6,7 +6,13 @@ import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { PolicyOutcome } from '../policy/policy-port';
-import { recordedModel, type RequestRecord, type Settled } from './request-record';
+import {
+  decisionTarget,
+  recordedErrorCode,
+  recordedModel,
+  type RequestRecord,
+  type Settled,
+} from './request-record';
 
 /**
  * The last stage of every request, whatever the endpoint: budget and limits settled with the tokens
@@ -48,7 +54,7 @@ export class Settlement {
       streamed: record.stream,
       status: settled.status,
       http_status: settled.httpStatus,
-      error_code: settled.errorCode ? settled.errorCode.slice(0, 64) : null,
+      error_code: recordedErrorCode(settled.errorCode),
       started_at: new Date(record.startedMs).toISOString(),
       finished_at: new Date(now).toISOString(),
     });
@@ -67,6 +73,7 @@ export class Settlement {
   private decision(record: RequestRecord, target: PolicyTarget, outcome: PolicyOutcome, ms: number): void {
     const project = record.caller.project;
     const policy = record.policy;
+    const recorded = decisionTarget(record.endpoint, target);
     this.events.decision(
       project.project_id,
       {
@@ -79,7 +86,7 @@ export class Settlement {
         policy_id: policy ? policy.policyId : null,
         policy_user: record.user ? record.user.slice(0, 256) : null,
         policy_project_id: project.project_id,
-        policy_target: target,
+        policy_target: recorded,
         allowlist_hits: outcome.allowlistHits,
         denylist_hits: outcome.denylistHits,
         model: recordedModel(record),
@@ -88,9 +95,9 @@ export class Settlement {
     );
     const categories = outcome.categories;
     const enforced = outcome.enforced ? 'true' : 'false';
-    if (categories.length === 0) this.metrics.decisions.inc([target, 'none', outcome.decision, enforced]);
+    if (categories.length === 0) this.metrics.decisions.inc([recorded, 'none', outcome.decision, enforced]);
     for (const category of categories) {
-      this.metrics.decisions.inc([target, category, outcome.decision, enforced]);
+      this.metrics.decisions.inc([recorded, category, outcome.decision, enforced]);
     }
   }
 }

@@ -7,7 +7,10 @@ const MAX_CACHED_ROUTES = 1_024;
 
 export interface ResolvedRoute {
   pool: Pool;
+  /** The chat completions path (`<base path>/chat/completions`). */
   path: string;
+  /** The upstream base URL's path (`/v1`): other endpoints append their own (`/embeddings`, `/responses`). */
+  basePath: string;
   authorization: string;
   upstreamModel: string;
   /** The request headers, built once per route (undici takes a flat [name, value, ...] array). */
@@ -61,12 +64,17 @@ export class UpstreamClient implements OnApplicationShutdown {
    * Sends the request through undici's dispatcher API: the handler gets the status, headers and body
    * chunks as callbacks, without the per-request Readable, AsyncResource and promises of pool.request().
    */
-  dispatch(route: ResolvedRoute, body: string | Buffer, handler: Dispatcher.DispatchHandler): void {
+  dispatch(
+    route: ResolvedRoute,
+    body: string | Buffer | null,
+    handler: Dispatcher.DispatchHandler,
+    target: { method: 'POST' | 'GET' | 'DELETE'; path: string } | null = null,
+  ): void {
     const timeout = this.options.upstream.timeoutMs;
     route.pool.dispatch(
       {
-        method: 'POST',
-        path: route.path,
+        method: target?.method ?? 'POST',
+        path: target?.path ?? route.path,
         headers: route.headers,
         body,
         headersTimeout: timeout,
@@ -99,6 +107,7 @@ export class UpstreamClient implements OnApplicationShutdown {
     return {
       pool,
       path: `${prefix}/chat/completions`,
+      basePath: prefix,
       authorization,
       upstreamModel,
       headers: [

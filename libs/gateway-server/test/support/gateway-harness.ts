@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
-import { httpTimeoutsFromEnv, timedServerFactory } from '@pgw/server-kit';
+import { httpTimeoutsFromEnv, timedServerFactory, answerFrameworkError } from '@pgw/server-kit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   formatProjectKey,
@@ -51,7 +51,10 @@ export async function startGateway(
       ],
     },
     // The production listener (timeouts, client errors in the error shape), as apps/gateway builds it.
-    new FastifyAdapter({ serverFactory: timedServerFactory(httpTimeoutsFromEnv()) }),
+    new FastifyAdapter({
+      frameworkErrors: answerFrameworkError,
+      serverFactory: timedServerFactory(httpTimeoutsFromEnv()),
+    }),
     { logger: ['error', 'warn'] },
   );
   await app.listen(0, '127.0.0.1');

@@ -17,7 +17,7 @@ export const CONSUMER_SESSION = {
 } as const;
 
 /**
- * Connection retries of the client behind consumers and followers. kafkajs's consumer rides out an outage
+ * Connection retries of the client behind consume()'s group consumers. kafkajs's consumer rides out an outage
  * only as long as its cluster's connection retries last: past them it crashes and restarts as a new group
  * member, and a restarted broker, which reloads the old member from __consumer_offsets, holds the new one's
  * join until the old one's session expires (~6 s after the broker's return, measured in the chaos suite).
@@ -39,9 +39,8 @@ export const MAX_SLICE_MESSAGES = 500;
 export const MAX_SLICE_BYTES = 512 * 1024;
 
 /**
- * The backlog is replayed this much at a time: one produce request per chunk (the producer splits each
- * partition's batch under message.max.bytes), so a replay of 20k events is a handful of round trips
- * rather than ~40 (the chaos suite's 11,697-event backlog: 3.4 s on the loaded 2-core machine).
+ * The backlog is read back from disk this much at a time, then sent in slices under the broker's
+ * message.max.bytes (slicesUnderBrokerLimits); the chunk is acknowledged in the log once all its slices are.
  */
 export const REPLAY_CHUNK_BYTES = 4 * 1024 * 1024;
 

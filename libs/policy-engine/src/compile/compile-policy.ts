@@ -30,10 +30,11 @@ import {
 } from '../schema/policy-categories';
 import type { PolicyConfig } from '../schema/policy-config.schema';
 import { type PolicyConfigError, validatePolicyConfig } from '../schema/validate-policy-config';
-import { CompiledPolicy } from './compiled-policy';
+import { CompiledPolicy, type PrebuiltScans } from './compiled-policy';
 import type { CompiledInjectionRule, CompiledRule, RolePlans, RuleFamily, TargetPlan } from './compiled-rule';
 import { PolicyCompileError } from './policy-compile.error';
 import { DEFAULT_MATCH_BUDGET } from '../scan/match-budget';
+import { DEFAULT_STREAM_HOLD_LIMIT } from '../streaming/stream-hold-limit';
 import { analyzeRegex, parseRegex } from './regex-analysis';
 import { toLinearSource } from './regex-linear-source';
 
@@ -236,6 +237,17 @@ export interface CompileOptions {
    * evaluation throws MatchBudgetExceededError (fail closed). Default DEFAULT_MATCH_BUDGET (64 Mi).
    */
   matchBudget?: number;
+  /**
+   * Characters one stream redactor may hold back before it fails closed with
+   * StreamHoldLimitExceededError. Default DEFAULT_STREAM_HOLD_LIMIT (1 Mi).
+   */
+  streamHoldLimit?: number;
+  /**
+   * Scan tables built by a worker thread compiling the same config (CompiledPolicy.scanTables()): the
+   * automata are adopted instead of built, which is most of the work for large denylists. Keyed by the
+   * target and rule set of each plan's scan, so per-role plans adopt their own tables.
+   */
+  prebuiltScans?: PrebuiltScans;
 }
 
 /**
@@ -244,6 +256,7 @@ export interface CompileOptions {
  */
 export function compilePolicy(input: unknown, options: CompileOptions = {}): CompiledPolicy {
   const matchBudget = options.matchBudget ?? DEFAULT_MATCH_BUDGET;
+  const streamHoldLimit = options.streamHoldLimit ?? DEFAULT_STREAM_HOLD_LIMIT;
   const validation = validatePolicyConfig(input);
   if (!validation.ok) throw new PolicyCompileError(validation.errors);
   const config: PolicyConfig = validation.config;
@@ -333,7 +346,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
    * The matchers of one target for one set of non-injection rules. Plans of roles that differ only in
    * their injection rules share them (the signal matcher covers every injection rule of the target).
    */
-  const buildMatchers = (target: PolicyTarget, active: readonly number[]): PlanMatchers => {
+  const buildMatchers = (target: PolicyTarget, active: readonly number[], scanKey: string): PlanMatchers => {
     const lanes: Record<'block' | 'redact' | 'flag', LaneParts> = {
       block: { detectors: [], terms: [], regexes: [] },
       redact: { detectors: [], terms: [], regexes: [] },
@@ -380,6 +393,8 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     const blockMatchers = laneMatchers(lanes.block, scan, base64Runs);
     const redactMatchers = laneMatchers(lanes.redact, scan, base64Runs);
     const flagMatchers = laneMatchers(lanes.flag, scan, base64Runs);
+    const prebuilt = options.prebuiltScans?.[scanKey];
+    if (prebuilt) scan.adopt(prebuilt);
     void scan.ac; // build the shared automaton now, not on the first evaluation
     const holding = windowOf([...blockMatchers, ...redactMatchers]);
     const allowWindow = windowOf(allowMatchers);
@@ -421,6 +436,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     return families.has('indirect') ? SIGNALS : SIGNALS.filter((s) => families.has(s.family));
   };
 
+  // Keyed `${target}|${rule indexes}`: the same key in the worker's compile and in the main thread's.
   const matcherCache = new Map<string, PlanMatchers>();
   const planCache = new Map<string, TargetPlan>();
 
@@ -436,7 +452,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     const matcherKey = `${target}|${matcherRules.join(',')}`;
     let m = matcherCache.get(matcherKey);
     if (!m) {
-      m = buildMatchers(target, matcherRules);
+      m = buildMatchers(target, matcherRules, matcherKey);
       matcherCache.set(matcherKey, m);
     }
     const injectionIndexes = active.filter((i) => ruleKind(config.rules[i].category) === 'injection');
@@ -468,6 +484,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       injectionModel,
       context: LOOKBEHIND_CONTEXT,
       matchBudget,
+      streamHoldLimit,
     };
     const signalsOnly = m.signalsOnly;
     const injectionOnly =
@@ -520,10 +537,9 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     });
   };
 
-  return new CompiledPolicy(config, Object.freeze(rules), {
-    input: rolePlans('input'),
-    output: rolePlans('output'),
-  });
+  const plans = { input: rolePlans('input'), output: rolePlans('output') };
+  const scans = new Map([...matcherCache].map(([key, m]) => [key, m.scan]));
+  return new CompiledPolicy(config, Object.freeze(rules), plans, scans);
 }
 
 export type CompilePolicyResult =

@@ -1,3 +1,4 @@
+import type { ScanTables, SharedScan } from '../matchers/shared-scan';
 import { inCanary } from '../decision/canary-bucket';
 import { decide } from '../decision/decide';
 import { DecisionTally } from '../decision/decision-tally';
@@ -16,6 +17,7 @@ import type { LaneFinding } from '../scan/scan-lane';
 import { ScanSession } from '../scan/scan-session';
 import {
   isContentRole,
+  type MediaMode,
   messageRoleOf,
   type PolicyTarget,
   type RolloutMode,
@@ -31,6 +33,9 @@ import {
 } from '../streaming/stream-redactor';
 import type { CompiledRule, RolePlans, TargetPlan } from './compiled-rule';
 
+/** Scan tables of a compiled policy, keyed by each plan's target and rule set (opaque to callers). */
+export type PrebuiltScans = Readonly<Record<string, ScanTables>>;
+
 /**
  * An immutable, compiled policy revision. Safe to share between requests: evaluation state lives in the
  * per-call session, never in the policy.
@@ -41,6 +46,8 @@ export class CompiledPolicy {
   /** 0-100; meaningful for canary. */
   readonly canaryPercentage: number;
   readonly streamingMode: StreamingMode;
+  /** Media the engine cannot read: allowed through, or the request blocked. */
+  readonly mediaMode: MediaMode;
   /** Categories of all rules, sorted. */
   readonly categories: readonly string[];
   readonly rules: readonly CompiledRule[];
@@ -51,11 +58,14 @@ export class CompiledPolicy {
     config: PolicyConfig,
     rules: readonly CompiledRule[],
     private readonly plans: Readonly<Record<PolicyTarget, RolePlans>>,
+    /** Every plan's character pass, by target and rule set (what `prebuiltScans` is keyed by). */
+    private readonly scans: ReadonlyMap<string, SharedScan>,
   ) {
     this.name = config.name;
     this.rolloutMode = config.rollout?.mode ?? 'enforce';
     this.canaryPercentage = this.rolloutMode === 'canary' ? (config.rollout?.percentage ?? 0) : 100;
     this.streamingMode = config.streaming?.mode ?? 'incremental';
+    this.mediaMode = config.media ?? 'allow';
     this.rules = rules;
     this.categories = Object.freeze([...new Set(rules.map((r) => r.category))].sort());
     this.placeholders = Object.freeze(rules.map((r) => r.placeholder));
@@ -67,6 +77,15 @@ export class CompiledPolicy {
    * apply to streamed output: a stream redactor never holds back more than this minus one character.
    * Infinity when the policy buffers streams.
    */
+  /**
+   * The built scan state of both targets (typed arrays: transferable). A worker thread compiles a large
+   * policy and sends these; the main thread compiles the same config with `prebuiltScans` and skips
+   * building the automata.
+   */
+  scanTables(): PrebuiltScans {
+    return Object.fromEntries([...this.scans].map(([key, scan]) => [key, scan.tables()]));
+  }
+
   get maxMatchLength(): number {
     return this.plans.output.any.maxMatchLength;
   }

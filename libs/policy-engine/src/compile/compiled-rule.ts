@@ -58,6 +58,8 @@ export interface TargetPlan {
    * boundary of two messages (built on the first call, then kept); null without injection rules.
    */
   readonly injectionOnly: (() => TargetPlan) | null;
+  /** Characters a stream redactor may hold back (StreamHoldLimitExceededError past it). */
+  readonly streamHoldLimit: number;
 }
 
 /** A target's plans: `any` for texts without a role, one per role (shared where their rules agree). */

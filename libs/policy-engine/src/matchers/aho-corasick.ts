@@ -7,7 +7,21 @@ import { caseFold } from '../normalize/char-tables';
  * target state ends a pattern: the scan loop is one load, one add and one sign test per character, no
  * failure-link walking. Memory is states x (distinct pattern characters + 1) x 4 bytes.
  */
-export class AhoCorasick {
+/** An automaton's tables: typed arrays only, so they cross a worker_threads boundary by transfer. */
+export interface AhoCorasickTables {
+  symbolOf: Uint16Array;
+  width: number;
+  next: Int32Array;
+  depth: Int32Array;
+  ownStart: Int32Array;
+  ownItems: Int32Array;
+  dictLink: Int32Array;
+  hasOutput: Uint8Array;
+  patternLength: Int32Array;
+  maxPatternLength: number;
+}
+
+export class AhoCorasick implements AhoCorasickTables {
   readonly symbolOf: Uint16Array;
   readonly width: number;
   /** Encoded transitions: see above. */
@@ -125,6 +139,27 @@ export class AhoCorasick {
       go[k] = this.hasOutput[t] === 1 ? ~(t * width) : t * width;
     }
     this.next = go;
+  }
+
+  /** An automaton from tables built elsewhere (a worker thread): no construction work. */
+  static fromTables(tables: AhoCorasickTables): AhoCorasick {
+    return Object.assign(Object.create(AhoCorasick.prototype) as AhoCorasick, tables);
+  }
+
+  tables(): AhoCorasickTables {
+    const { symbolOf, width, next, depth, ownStart, ownItems, dictLink, hasOutput, patternLength } = this;
+    return {
+      symbolOf,
+      width,
+      next,
+      depth,
+      ownStart,
+      ownItems,
+      dictLink,
+      hasOutput,
+      patternLength,
+      maxPatternLength: this.maxPatternLength,
+    };
   }
 
   /** State after reading units[from..to) (a text's code units) from the root. */

@@ -1,5 +1,16 @@
 import { adoptCodeUnits, codeUnits } from '../normalize/code-units';
-import { AhoCorasick } from './aho-corasick';
+import { AhoCorasick, type AhoCorasickTables } from './aho-corasick';
+
+/**
+ * A SharedScan's built state (the automaton and its owner table): typed arrays and numbers only, so a
+ * worker thread can build it and transfer it. `patterns`/`patternChars` identify what it was built from.
+ */
+export interface ScanTables {
+  ac: AhoCorasickTables;
+  owners: Int32Array;
+  patterns: number;
+  patternChars: number;
+}
 
 /** What one pass over a text found: positions to look at, in text order. */
 export interface ScanEvents {
@@ -84,6 +95,51 @@ export class SharedScan {
       owners[s] = mask;
     }
     return owners;
+  }
+
+  /** Every typed array of the built state (for a transfer list). */
+  static buffersOf(tables: ScanTables): ArrayBuffer[] {
+    const { ac } = tables;
+    return [
+      ac.symbolOf,
+      ac.next,
+      ac.depth,
+      ac.ownStart,
+      ac.ownItems,
+      ac.dictLink,
+      ac.hasOutput,
+      ac.patternLength,
+      tables.owners,
+    ].map((array) => array.buffer as ArrayBuffer);
+  }
+
+  private patternChars(): number {
+    let total = 0;
+    for (const p of this.patterns) total += p.length;
+    return total;
+  }
+
+  /** The built state, building it if needed. */
+  tables(): ScanTables {
+    const ac = this.ac;
+    return {
+      ac: ac.tables(),
+      owners: this.owners,
+      patterns: this.patterns.length,
+      patternChars: this.patternChars(),
+    };
+  }
+
+  /**
+   * Seals the scan with state built elsewhere from the same patterns (a worker thread compiling the same
+   * config). Tables built from other patterns are refused (false) and the scan builds its own.
+   */
+  adopt(tables: ScanTables): boolean {
+    if (this.automaton !== null) return false;
+    if (tables.patterns !== this.patterns.length || tables.patternChars !== this.patternChars()) return false;
+    this.automaton = AhoCorasick.fromTables(tables.ac);
+    this.owners = tables.owners;
+    return true;
   }
 
   /** The automaton over all registered patterns (built on first use). */
@@ -401,3 +457,6 @@ export function firstAtOrAfter(a: Int32Array, count: number, x: number): number 
   }
   return lo;
 }
+
+/** The ArrayBuffers under a ScanTables (the transfer list when posting it to another thread). */
+export const scanTableBuffers = (tables: ScanTables): ArrayBuffer[] => SharedScan.buffersOf(tables);

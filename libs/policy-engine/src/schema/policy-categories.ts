@@ -46,6 +46,10 @@ export function messageRoleOf(role: SegmentRole | undefined): Exclude<SegmentRol
 export const STREAMING_MODES = ['incremental', 'buffer'] as const;
 export type StreamingMode = (typeof STREAMING_MODES)[number];
 
+/** What to do with media the engine cannot read (images, audio, files that are not text): see PolicyConfigInput.media. */
+export const MEDIA_MODES = ['allow', 'block'] as const;
+export type MediaMode = (typeof MEDIA_MODES)[number];
+
 /** Category of every built-in detector. */
 export const DETECTOR_CATEGORIES: Readonly<Record<DetectorId, string>> = {
   ...(Object.fromEntries(PROVIDER_TOKEN_IDS.map((id) => [id, `secret.${id}`])) as Record<

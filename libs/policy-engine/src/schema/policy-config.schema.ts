@@ -27,6 +27,8 @@ import {
   RULE_TARGETS,
   SEGMENT_ROLES,
   STREAMING_MODES,
+  MEDIA_MODES,
+  type MediaMode,
   type RolloutMode,
   type RuleAction,
   type RuleTarget,
@@ -199,6 +201,10 @@ export class PolicyConfig implements PolicyConfigInput {
     message: '$property must be ISO 3166-1 alpha-2 region codes (e.g. "US")',
   })
   phoneRegions?: string[];
+
+  @IsOptional()
+  @IsIn(MEDIA_MODES)
+  media?: MediaMode;
 
   @IsArray()
   @ArrayMaxSize(500)

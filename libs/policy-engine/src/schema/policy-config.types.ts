@@ -1,4 +1,11 @@
-import type { RolloutMode, RuleAction, RuleTarget, SegmentRole, StreamingMode } from './policy-categories';
+import type {
+  MediaMode,
+  RolloutMode,
+  RuleAction,
+  RuleTarget,
+  SegmentRole,
+  StreamingMode,
+} from './policy-categories';
 
 /** The JSON shape of a policy revision (what the admin API stores and publishes). */
 export interface PolicyConfigInput {
@@ -15,6 +22,12 @@ export interface PolicyConfigInput {
    * alpha-2, tried in order). Default: the process default (DEFAULT_PHONE_REGIONS / setPhoneRegions).
    */
   phoneRegions?: string[];
+  /**
+   * Request media the engine cannot read: images, audio and files that are not text (inline or by URL / file
+   * id). `allow` (default) passes them to the provider unscanned; `block` refuses the request
+   * (`media_blocked`). Text files (text/*, JSON, XML, YAML, CSV...) are decoded and scanned either way.
+   */
+  media?: MediaMode;
   rules: PolicyRuleInput[];
   allowlist?: AllowlistEntryInput[];
 }

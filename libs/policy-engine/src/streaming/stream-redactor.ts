@@ -5,6 +5,7 @@ import { applyInjectionModel } from '../detectors/injection/model-rules';
 import { RedactionWriter } from '../redaction/redaction-writer';
 import { ScanSession } from '../scan/scan-session';
 import { isContentRole, messageRoleOf, type SegmentRole } from '../schema/policy-categories';
+import { StreamHoldLimitExceededError } from './stream-hold-limit';
 
 /**
  * Redacts one streamed text chunk by chunk.
@@ -17,6 +18,9 @@ import { isContentRole, messageRoleOf, type SegmentRole } from '../schema/policy
  *   returned (the blocking match itself is never emitted): the caller should end the stream.
  * Shadow mode, and canary outside the bucket: chunks pass through unchanged; metadata is still computed.
  * Buffer mode (`streaming.mode: 'buffer'`): everything is held until end().
+ * Memory is bounded: holding back more than the plan's `streamHoldLimit` characters throws
+ * StreamHoldLimitExceededError (fail closed: nothing held is released), and the injection model scores
+ * at most the first `streamHoldLimit` characters.
  */
 export interface StreamRedactor {
   push(chunk: string): string;
@@ -79,10 +83,18 @@ export class PolicyStreamRedactor implements StreamRedactor {
     if (this.ended) throw new Error('push() after end()');
     if (chunk.length === 0) return '';
     this.received += chunk.length;
-    if (this.params.plan.injectionModel) this.modelText += chunk;
+    const limit = this.params.plan.streamHoldLimit;
+    if (this.params.plan.injectionModel && this.modelText.length < limit)
+      this.modelText += chunk.slice(0, limit - this.modelText.length);
     if (this.params.buffer) {
+      if (!this.params.enforced) {
+        // Shadow/canary-out: released at once, never failed; the metadata covers the first `limit` characters.
+        if (this.buffered.length < limit) this.buffered += chunk.slice(0, limit - this.buffered.length);
+        return chunk;
+      }
       this.buffered += chunk;
-      return this.params.enforced ? '' : chunk;
+      if (this.buffered.length > limit) this.failHeld();
+      return '';
     }
     const session = this.session;
     session.push(chunk);
@@ -96,7 +108,16 @@ export class PolicyStreamRedactor implements StreamRedactor {
     const out = this.writer.emit(session.buf, session.redact.findings, session.releaseFrontier);
     session.trim();
     session.buf.trimOrig(this.writer.origPos);
+    if (this.received - this.writer.origPos > limit) this.failHeld();
     return out;
+  }
+
+  /** Past the hold limit: fail closed. What was held is dropped, never released unchecked. */
+  private failHeld(): never {
+    this.ended = true;
+    this.buffered = '';
+    this.modelText = '';
+    throw new StreamHoldLimitExceededError(this.params.plan.streamHoldLimit);
   }
 
   end(): string {

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '@pgw/server-kit';
+import { encodeCursor, isStorableTimestamp, readCursor } from '@pgw/server-kit';
 
 /** Cursor of listings ordered by (created_at DESC, id DESC). created_at is written from JS (ms precision). */
 export interface KeysetCursor {
@@ -6,11 +6,13 @@ export interface KeysetCursor {
   id: string;
 }
 
+/** `null` without a cursor; a cursor this API did not write is a 400 (it used to mean "first page"). */
 export function readKeysetCursor(cursor: string | undefined): KeysetCursor | null {
-  const value = decodeCursor<{ c?: unknown; i?: unknown }>(cursor);
-  if (!value || typeof value.c !== 'string' || typeof value.i !== 'string') return null;
-  const createdAt = new Date(value.c);
-  return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id: value.i };
+  return readCursor(cursor, (value) => {
+    const { c, i } = (value ?? {}) as { c?: unknown; i?: unknown };
+    if (!isStorableTimestamp(c) || typeof i !== 'string' || i.length > 64) return undefined;
+    return { createdAt: new Date(c), id: i };
+  });
 }
 
 export function writeKeysetCursor(row: { created_at: Date; id: string }): string {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor, type Page } from '@pgw/server-kit';
+import { encodeCursor, readCursor, type Page } from '@pgw/server-kit';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { ProjectsService } from '../projects/projects.service';
 import { ChangeHistoryRepository } from './change-history.repository';
@@ -16,12 +16,16 @@ export class HistoryService {
 
   async list(projectId: string, query: ListHistoryRequestDto): Promise<Page<ChangeResponseDto>> {
     await this.projects.get(projectId);
-    const cursor = decodeCursor<{ id: string }>(query.cursor);
+    // Change ids are bigserial: at most 19 digits and below 2^63.
+    const beforeId = readCursor(query.cursor, (value) => {
+      const id = (value as { id?: unknown } | null)?.id;
+      return typeof id === 'string' && /^\d{1,19}$/.test(id) && BigInt(id) < 2n ** 63n ? id : undefined;
+    });
     const rows = await this.transactions.read((manager) =>
       this.changeHistoryRepository.list(manager, {
         projectId,
         entityType: query.entity_type,
-        beforeId: cursor && /^\d+$/.test(String(cursor.id)) ? String(cursor.id) : null,
+        beforeId,
         limit: query.limit + 1,
       }),
     );

@@ -1,28 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { RolloutMode } from '@pgw/contracts';
-import { AdminApiException, decodeCursor, encodeCursor, notFound, type Page } from '@pgw/server-kit';
+import { AdminApiException, encodeCursor, INT4_MAX, notFound, readCursor, type Page } from '@pgw/server-kit';
 import { ChangeHistoryRepository } from '../history/change-history.repository';
 import { ChangeTransaction } from '../outbox/change-transaction';
-import { StateOutbox } from '../outbox/state-outbox';
 import type { ProjectEntity } from '../projects/project.entity';
 import { ProjectRepository } from '../projects/project.repository';
 import { ProjectsService } from '../projects/projects.service';
-import { diffConfigs } from './config-diff';
 import type { CreatePolicyRevisionRequestDto } from './dto/create-policy-revision.request.dto';
 import { PolicyRevisionResponseDto } from './dto/policy-revision.response.dto';
 import type { RollbackPolicyRequestDto } from './dto/rollback-policy.request.dto';
-import { PolicyEngineAdapter } from './policy-engine.adapter';
+import { PolicyRevisionWriter } from './policy-revision.writer';
 import type { PolicyRevisionEntity } from './policy-revision.entity';
 import { PolicyRevisionRepository } from './policy-revision.repository';
-
-interface NewRevision {
-  config: unknown;
-  rolloutMode: RolloutMode;
-  canaryPercent: number;
-  message: string | null;
-  rolledBackFrom: number | null;
-}
 
 /** Immutable revisions: create (validated and compiled first), activate, roll back as a new revision. */
 @Injectable()
@@ -33,8 +23,7 @@ export class PoliciesService {
     private readonly policyRevisionRepository: PolicyRevisionRepository,
     private readonly transactions: ChangeTransaction,
     private readonly projects: ProjectsService,
-    private readonly stateOutbox: StateOutbox,
-    private readonly engine: PolicyEngineAdapter,
+    private readonly revisions: PolicyRevisionWriter,
   ) {}
 
   createRevision(
@@ -42,13 +31,13 @@ export class PoliciesService {
     request: CreatePolicyRevisionRequestDto,
     actor: string,
   ): Promise<PolicyRevisionResponseDto> {
-    this.assertCompiles(request.config, 'config');
+    this.revisions.assertCompiles(request.config, 'config');
     return this.transactions.run(async (tx) => {
       const project = await this.projects.lockForChange(tx, projectId);
       const rolloutMode = request.rollout_mode ?? project.default_rollout_mode;
       const canaryPercent = canaryPercentFor(rolloutMode, request.canary_percent);
       const activate = request.activate ?? true;
-      const revision = await this.insertRevision(tx, project, actor, {
+      const revision = await this.revisions.insert(tx, project, actor, {
         config: request.config,
         rolloutMode,
         canaryPercent,
@@ -56,7 +45,7 @@ export class PoliciesService {
         rolledBackFrom: null,
       });
       const previousActive = project.active_revision;
-      if (activate) await this.activateInTx(tx, project, revision);
+      if (activate) await this.revisions.activate(tx, project, revision);
       await this.recordChange(tx, project.id, revision, 'create_revision', actor, {
         revision: revision.revision,
         rollout_mode: revision.rollout_mode,
@@ -75,9 +64,9 @@ export class PoliciesService {
       if (!revision) throw notFound('Policy revision');
       if (project.active_revision === revision.revision)
         return PolicyRevisionResponseDto.from(revision, revision.revision);
-      this.assertCompiles(revision.config, 'revision');
+      this.revisions.assertCompiles(revision.config, 'revision');
       const previousActive = project.active_revision;
-      await this.activateInTx(tx, project, revision);
+      await this.revisions.activate(tx, project, revision);
       await this.recordChange(tx, projectId, revision, 'activate', actor, {
         active_revision: { old: previousActive, new: revision.revision },
       });
@@ -99,16 +88,16 @@ export class PoliciesService {
           `Policy revision ${request.revision} not found.`,
           'revision',
         );
-      this.assertCompiles(source.config, 'revision');
+      this.revisions.assertCompiles(source.config, 'revision');
       const previousActive = project.active_revision;
-      const revision = await this.insertRevision(tx, project, actor, {
+      const revision = await this.revisions.insert(tx, project, actor, {
         config: source.config,
         rolloutMode: source.rollout_mode,
         canaryPercent: source.canary_percent,
         message: request.message ?? `Rollback to revision ${source.revision}`,
         rolledBackFrom: source.revision,
       });
-      await this.activateInTx(tx, project, revision);
+      await this.revisions.activate(tx, project, revision);
       await this.recordChange(tx, projectId, revision, 'rollback', actor, {
         revision: revision.revision,
         rolled_back_to: source.revision,
@@ -124,8 +113,12 @@ export class PoliciesService {
     query: { limit: number; cursor?: string },
   ): Promise<Page<PolicyRevisionResponseDto>> {
     const project = await this.findProject(projectId);
-    const cursor = decodeCursor<{ r?: unknown }>(query.cursor);
-    const before = typeof cursor?.r === 'number' ? cursor.r : null;
+    const before = readCursor(query.cursor, (value) => {
+      const r = (value as { r?: unknown } | null)?.r;
+      return Number.isInteger(r) && (r as number) >= 1 && (r as number) <= INT4_MAX
+        ? (r as number)
+        : undefined;
+    });
     const rows = await this.transactions.read((manager) =>
       this.policyRevisionRepository.list(manager, projectId, before, query.limit + 1),
     );
@@ -169,55 +162,6 @@ export class PoliciesService {
     );
     if (!project) throw notFound('Project');
     return project;
-  }
-
-  /** Engine errors become a 400 whose `param` is the path inside the config (`config.rules[0].action`). */
-  private assertCompiles(config: unknown, param: string): void {
-    const outcome = this.engine.compile(config);
-    if (!outcome.ok) {
-      throw new AdminApiException(
-        'invalid_request',
-        `Invalid policy config: ${outcome.message}`,
-        outcome.path ? `${param}.${outcome.path}` : param,
-      );
-    }
-  }
-
-  private async insertRevision(
-    tx: EntityManager,
-    project: ProjectEntity,
-    actor: string,
-    next: NewRevision,
-  ): Promise<PolicyRevisionEntity> {
-    const latest = await this.policyRevisionRepository.latest(tx, project.id);
-    const revision: PolicyRevisionEntity = {
-      project_id: project.id,
-      revision: (latest?.revision ?? 0) + 1,
-      config: next.config,
-      rollout_mode: next.rolloutMode,
-      canary_percent: next.canaryPercent,
-      author: actor,
-      message: next.message,
-      diff: diffConfigs(latest?.config ?? {}, next.config),
-      rolled_back_from: next.rolledBackFrom,
-      created_at: new Date(),
-    };
-    await this.policyRevisionRepository.insert(tx, revision);
-    return revision;
-  }
-
-  private async activateInTx(
-    tx: EntityManager,
-    project: ProjectEntity,
-    revision: PolicyRevisionEntity,
-  ): Promise<void> {
-    const now = new Date();
-    await this.projectRepository.update(tx, {
-      ...project,
-      active_revision: revision.revision,
-      policy_activated_at: now,
-    });
-    await this.stateOutbox.activePolicy(tx, revision, now);
   }
 
   private recordChange(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DEFAULT_AUDIT_RETENTION_DAYS } from '@pgw/contracts';
+import { DEFAULT_AUDIT_RETENTION_DAYS, type RolloutMode } from '@pgw/contracts';
+import { defaultPolicyConfig } from '@pgw/policy-engine';
 import { AdminApiException, notFound, type Page } from '@pgw/server-kit';
 import { fieldChanges } from '../common/field-changes';
 import { newProjectId } from '../common/ids';
@@ -8,6 +9,7 @@ import { readKeysetCursor, toPage } from '../common/keyset-cursor';
 import { ChangeHistoryRepository } from '../history/change-history.repository';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { StateOutbox } from '../outbox/state-outbox';
+import { PolicyRevisionWriter } from '../policies/policy-revision.writer';
 import type { CreateProjectRequestDto } from './dto/create-project.request.dto';
 import { ProjectResponseDto } from './dto/project.response.dto';
 import type { UpdateProjectRequestDto } from './dto/update-project.request.dto';
@@ -45,6 +47,12 @@ function assertPlanBound(project: ProjectEntity): void {
   }
 }
 
+/**
+ * Revision 1 follows the project's default mode, except canary: a canary needs a share the creator did not
+ * give, and the safe reading of "no share" is the whole traffic (enforce).
+ */
+const firstRevisionMode = (mode: RolloutMode): RolloutMode => (mode === 'canary' ? 'enforce' : mode);
+
 /** `undefined` keeps the current value; `null` is a value (reset / none). */
 const patched = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
 
@@ -55,8 +63,14 @@ export class ProjectsService {
     private readonly changeHistoryRepository: ChangeHistoryRepository,
     private readonly transactions: ChangeTransaction,
     private readonly stateOutbox: StateOutbox,
+    private readonly revisions: PolicyRevisionWriter,
   ) {}
 
+  /**
+   * A project never runs without a policy: it is created with revision 1 (the creator's `policy`, else
+   * the default policy), active at once, in the same transaction, so the gateway receives the project
+   * and its policy state together and a new key is never checked against nothing.
+   */
   create(request: CreateProjectRequestDto, actor: string): Promise<ProjectResponseDto> {
     const now = new Date();
     const project: ProjectEntity = {
@@ -78,6 +92,8 @@ export class ProjectsService {
       updated_at: now,
     };
     assertPlanBound(project);
+    const config = request.policy ?? defaultPolicyConfig();
+    this.revisions.assertCompiles(config, 'policy');
     return this.transactions.run(async (tx) => {
       await this.projectRepository.insert(tx, project);
       await this.changeHistoryRepository.append(
@@ -93,7 +109,33 @@ export class ProjectsService {
         now,
       );
       await this.stateOutbox.project(tx, project);
-      return ProjectResponseDto.from(project);
+      const revision = await this.revisions.insert(tx, project, actor, {
+        config,
+        rolloutMode: firstRevisionMode(project.default_rollout_mode),
+        canaryPercent: 0,
+        message: request.policy ? 'Initial policy' : 'Default policy (project creation)',
+        rolledBackFrom: null,
+      });
+      const activated = await this.revisions.activate(tx, project, revision);
+      await this.changeHistoryRepository.append(
+        tx,
+        {
+          project_id: project.id,
+          entity_type: 'policy',
+          entity_id: String(revision.revision),
+          action: 'create_revision',
+          actor,
+          changes: {
+            revision: revision.revision,
+            rollout_mode: revision.rollout_mode,
+            canary_percent: revision.canary_percent,
+            diff_paths: revision.diff.map((change) => `${change.op} ${change.path}`),
+            active_revision: { old: null, new: revision.revision },
+          },
+        },
+        now,
+      );
+      return ProjectResponseDto.from(activated);
     });
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { formatProjectKey } from '@pgw/contracts';
+import { defaultPolicyConfig } from '@pgw/policy-engine';
 import { ChangeTransaction } from '../outbox/change-transaction';
 import { KeysService } from '../keys/keys.service';
 import { PoliciesService } from '../policies/policies.service';
@@ -11,7 +12,7 @@ export interface SeedDemoProjectOptions {
   allowedModels: string[];
   /** A fixed key secret (43+ base64url chars) so a demo key survives restarts; default a random one. */
   keySecret?: string;
-  /** A policy config to create and activate when the project has no active policy yet. */
+  /** The project's first policy config (default: the default policy every new project gets). */
   policyConfig?: Record<string, unknown>;
   actor?: string;
 }
@@ -44,11 +45,20 @@ export class PolicySeedService {
     );
     const projectId =
       existing?.id ??
-      (await this.projects.create({ name: options.name, allowed_models: options.allowedModels }, actor)).id;
-    if (options.policyConfig && (existing?.active_revision ?? null) === null) {
+      (
+        await this.projects.create(
+          { name: options.name, allowed_models: options.allowedModels, policy: options.policyConfig },
+          actor,
+        )
+      ).id;
+    // A demo project stored before projects were created with a policy gets its first one now.
+    if ((existing?.active_revision ?? null) === null && existing) {
       await this.policies.createRevision(
         projectId,
-        { config: options.policyConfig, message: 'Demo policy' },
+        {
+          config: options.policyConfig ?? (defaultPolicyConfig() as unknown as Record<string, unknown>),
+          message: 'Demo policy',
+        },
         actor,
       );
     }

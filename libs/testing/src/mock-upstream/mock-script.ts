@@ -59,6 +59,8 @@ export interface CompiledChoices {
 }
 
 export interface CompiledScript {
+  /** The script as given (the Responses and Embeddings mocks build their bodies from it). */
+  readonly source: MockScript;
   readonly mode: CompiledMode;
   readonly status: number;
   readonly errorBody: string;
@@ -176,6 +178,7 @@ export function compileScript(script: MockScript): CompiledScript {
   };
 
   return {
+    source: script,
     mode,
     status,
     errorBody,

@@ -9,7 +9,28 @@ const schemas = {
   chunk: loadOpenAISchema('CreateChatCompletionStreamResponse'),
   error: loadOpenAISchema('ErrorResponse'),
   models: loadOpenAISchema('ListModelsResponse'),
+  response: loadOpenAISchema('Response'),
+  responseEvent: loadOpenAISchema('ResponseStreamEvent'),
+  embeddings: loadOpenAISchema('CreateEmbeddingResponse'),
 };
+
+/** The spec types Response.user as a string and usage as an object; the real API sends null for both. */
+function withoutRealApiNulls(value: unknown): unknown {
+  const copy = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+  for (const target of [copy, copy.response as Record<string, unknown> | undefined]) {
+    if (!target || typeof target !== 'object') continue;
+    for (const key of ['user', 'usage']) if (target[key] === null) delete target[key];
+  }
+  return copy;
+}
+
+/**
+ * Conformance for the Responses schemas, which compose their properties with allOf: the strict
+ * "undeclared property" check judges each allOf branch alone, so only the structural check applies.
+ */
+function expectConformsComposed(schema: JsonSchema, value: unknown): void {
+  expect(checkJsonSchema(schema, withoutRealApiNulls(value))).toEqual([]);
+}
 
 /** Conformance including "no undeclared property" (the OpenAI schemas never forbid extra fields). */
 function expectConforms(schema: JsonSchema, value: unknown): void {
@@ -338,6 +359,67 @@ describe('MockUpstream', () => {
     });
   });
 
+  describe('responses and embeddings', () => {
+    it('answers responses.create and its stream by the script, schema-valid, and stores the response', async () => {
+      mock.setDefault({ content: 'Scripted reply.', chunks: ['Scri', 'pted', ' reply.'] });
+      const raw = await fetch(`${mock.baseUrl}/responses`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', input: 'hi' }),
+      });
+      const body = (await raw.json()) as { id: string };
+      expectConformsComposed(schemas.response, body);
+      const created = await client.responses.create({ model: 'm', input: 'hi' });
+      expect(created.output_text).toBe('Scripted reply.');
+      expect((await client.responses.retrieve(body.id)).id).toBe(body.id);
+      expect((await client.responses.inputItems.list(body.id)).data).toHaveLength(1);
+
+      const events = [];
+      for await (const event of await client.responses.create({ model: 'm', input: 'hi', stream: true })) {
+        expectConformsComposed(schemas.responseEvent, event);
+        events.push(event);
+      }
+      const deltas = events.flatMap((e) => (e.type === 'response.output_text.delta' ? [e.delta] : []));
+      expect(deltas).toEqual(['Scri', 'pted', ' reply.']);
+      expect(events.at(-1)?.type).toBe('response.completed');
+
+      await client.responses.delete(body.id);
+      await expect(client.responses.retrieve(body.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    });
+
+    it('streams scripted function calls with their argument pieces', async () => {
+      mock.enqueue({ toolCalls: [{ name: 'f', arguments: '{"a":1}', argumentChunks: ['{"a"', ':1}'] }] });
+      const events = [];
+      for await (const event of await client.responses.create({ model: 'm', input: 'hi', stream: true })) {
+        expectConformsComposed(schemas.responseEvent, event);
+        events.push(event);
+      }
+      const pieces = events.flatMap((e) =>
+        e.type === 'response.function_call_arguments.delta' ? [e.delta] : [],
+      );
+      expect(pieces).toEqual(['{"a"', ':1}']);
+      const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+      expect(completed.response.output).toMatchObject([
+        { type: 'function_call', name: 'f', arguments: '{"a":1}' },
+      ]);
+    });
+
+    it('answers embeddings in float and base64, schema-valid, and injects scripted errors', async () => {
+      const raw = await fetch(`${mock.baseUrl}/embeddings`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', input: ['a', 'bb'], encoding_format: 'float', dimensions: 3 }),
+      });
+      const body = (await raw.json()) as { data: { embedding: number[] }[] };
+      expectConforms(schemas.embeddings, body);
+      expect(body.data.map((d) => d.embedding.length)).toEqual([3, 3]);
+      const decoded = await client.embeddings.create({ model: 'm', input: 'a' }); // base64 on the wire
+      expect(decoded.data[0].embedding).toHaveLength(8);
+      mock.enqueue({ status: 429 });
+      await expect(client.embeddings.create({ model: 'm', input: 'a' })).rejects.toBeInstanceOf(
+        OpenAI.RateLimitError,
+      );
+    });
+  });
+
   describe('other routes and auth', () => {
     it('lists models (schema-valid) and answers unknown routes with an OpenAI-shaped 404', async () => {
       const response = await fetch(`${mock.baseUrl}/models`);
@@ -345,7 +427,7 @@ describe('MockUpstream', () => {
       const models = await client.models.list();
       expect(models.data.map((m) => m.id)).toContain('gpt-4o-mini');
 
-      const missing = await fetch(`${mock.baseUrl}/embeddings`, { method: 'POST', body: '{}' });
+      const missing = await fetch(`${mock.baseUrl}/audio/speech`, { method: 'POST', body: '{}' });
       expect(missing.status).toBe(404);
       expectConforms(schemas.error, await missing.json());
     });

@@ -8,6 +8,14 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 import { respondToChat, sendJson, type ChatBody } from './chat-response';
 import { compileScript, openAIErrorJson, type CompiledScript, type MockScript } from './mock-script';
+import {
+  buildResponse,
+  embeddingsJson,
+  inputItemsOf,
+  respondToResponses,
+  type ResponsesBody,
+  type StoredMockResponse,
+} from './responses-response';
 
 export { DEFAULT_MOCK_CONTENT, type MockScript, type MockToolCall } from './mock-script';
 
@@ -16,8 +24,11 @@ export { DEFAULT_MOCK_CONTENT, type MockScript, type MockToolCall } from './mock
  * benchmarks. It shares the CPU with what it measures, so a request does no logging and only concatenates
  * strings serialised when the script was set (see mock-script.ts).
  *
- * Routes: POST /v1/chat/completions (JSON, or SSE when `stream: true`), GET /v1/models, GET /v1/models/:id;
- * anything else is an OpenAI-shaped 404.
+ * Routes: POST /v1/chat/completions (JSON, or SSE when `stream: true`), POST /v1/responses (JSON, or typed
+ * SSE events when `stream: true`; stored unless `store: false`), GET/DELETE /v1/responses/:id,
+ * GET /v1/responses/:id/input_items, POST /v1/embeddings, GET /v1/models, GET /v1/models/:id; anything else
+ * is an OpenAI-shaped 404. Scripts (setDefault, enqueue) drive chat completions, responses and embeddings
+ * alike, in arrival order.
  */
 export interface MockUpstreamOptions {
   /** 0 (default) = a random free port. */
@@ -58,6 +69,7 @@ interface Waiter {
 }
 
 const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'];
+const MAX_STORED_RESPONSES = 10_000;
 const MODEL_CREATED = 1_700_000_000;
 
 export class MockUpstream {
@@ -84,6 +96,8 @@ export class MockUpstream {
   private readonly maxConcurrent: number;
   /** Chat completions parked by hold(), answered by release(). */
   private held: (() => void)[] | null = null;
+  /** Responses created with store on, by id. */
+  readonly storedResponses = new Map<string, StoredMockResponse>();
 
   private constructor(server: Server, port: number, host: string, options: MockUpstreamOptions) {
     this.server = server;
@@ -155,6 +169,7 @@ export class MockUpstream {
     this.queue = [];
     this.requests.length = 0;
     this.received = 0;
+    this.storedResponses.clear();
   }
 
   /**
@@ -264,12 +279,137 @@ export class MockUpstream {
     }
     if (path === '/v1/chat/completions' && method === 'POST') {
       this.chatCompletion(res, body, invalidJson);
+    } else if (path === '/v1/responses' && method === 'POST') {
+      this.createResponse(res, body, invalidJson);
+    } else if (path === '/v1/embeddings' && method === 'POST') {
+      this.embeddings(res, body, invalidJson);
+    } else if (path.startsWith('/v1/responses/') && (method === 'GET' || method === 'DELETE')) {
+      this.storedResponse(res, method, path.slice('/v1/responses/'.length));
     } else if (path === '/v1/models' && method === 'GET') {
       sendJson(res, 200, this.modelsJson);
     } else if (path.startsWith('/v1/models/') && method === 'GET' && this.models.includes(path.slice(11))) {
       sendJson(res, 200, JSON.stringify(modelObject(path.slice(11))));
     } else {
       sendJson(res, 404, openAIErrorJson(`Invalid URL (${method} ${path})`, 'invalid_request_error', null));
+    }
+  }
+
+  /** The next script for a generating request (responses, embeddings), or null when the request was answered. */
+  private nextScript(
+    res: ServerResponse,
+    body: unknown,
+    invalidJson: boolean,
+    required: string,
+  ): CompiledScript | null {
+    if (invalidJson || typeof body !== 'object' || body === null || Array.isArray(body)) {
+      sendJson(
+        res,
+        400,
+        openAIErrorJson('We could not parse the JSON body of your request.', 'invalid_request_error', null),
+      );
+      return null;
+    }
+    const request = body as Record<string, unknown>;
+    for (const field of ['model', required]) {
+      if (request[field] === undefined) {
+        sendJson(
+          res,
+          400,
+          openAIErrorJson(
+            `Missing required parameter: '${field}'.`,
+            'invalid_request_error',
+            'missing_required_parameter',
+            field,
+          ),
+        );
+        return null;
+      }
+    }
+    const script = this.queue.shift() ?? this.defaultScript;
+    if (script.mode === 'hang') return null;
+    if (script.mode === 'reset') {
+      res.socket?.destroy();
+      return null;
+    }
+    if (script.mode === 'error') {
+      sendJson(res, script.status, script.errorBody, script.extraHeaders);
+      return null;
+    }
+    return script;
+  }
+
+  private createResponse(res: ServerResponse, body: unknown, invalidJson: boolean): void {
+    const script = this.nextScript(res, body, invalidJson, 'input');
+    if (!script) return;
+    const request = body as ResponsesBody;
+    const previous = request.previous_response_id;
+    if (typeof previous === 'string' && !this.storedResponses.has(previous)) {
+      sendJson(
+        res,
+        400,
+        openAIErrorJson(
+          `Previous response with id '${previous}' not found.`,
+          'invalid_request_error',
+          'previous_response_not_found',
+          'previous_response_id',
+        ),
+      );
+      return;
+    }
+    const id = `resp_mock${++this.nextId}`;
+    const built = buildResponse(script.source, script, request, id);
+    if (request.store !== false) {
+      this.storedResponses.set(id, { response: built.response, inputItems: inputItemsOf(request, id) });
+      // A long-running mock (the embedded demo) keeps the most recent ones only.
+      if (this.storedResponses.size > MAX_STORED_RESPONSES)
+        this.storedResponses.delete(this.storedResponses.keys().next().value as string);
+    }
+    const answer = () =>
+      respondToResponses(res, script, built, request.stream === true, (r, d, fn) => this.schedule(r, d, fn));
+    if (script.delayMs > 0) this.schedule(res, script.delayMs, answer);
+    else answer();
+  }
+
+  private embeddings(res: ServerResponse, body: unknown, invalidJson: boolean): void {
+    const script = this.nextScript(res, body, invalidJson, 'input');
+    if (!script) return;
+    const json = embeddingsJson(body as Record<string, unknown>, script.source.usage);
+    const answer = () => sendJson(res, script.status, json, script.extraHeaders);
+    if (script.delayMs > 0) this.schedule(res, script.delayMs, answer);
+    else answer();
+  }
+
+  private storedResponse(res: ServerResponse, method: string, rest: string): void {
+    const slash = rest.indexOf('/');
+    const id = slash === -1 ? rest : rest.slice(0, slash);
+    const sub = slash === -1 ? '' : rest.slice(slash);
+    const stored = this.storedResponses.get(id);
+    if (!stored || (sub !== '' && (sub !== '/input_items' || method !== 'GET'))) {
+      sendJson(
+        res,
+        404,
+        openAIErrorJson(`No response found with id '${id}'.`, 'invalid_request_error', null),
+      );
+      return;
+    }
+    if (method === 'DELETE') {
+      this.storedResponses.delete(id);
+      sendJson(res, 200, JSON.stringify({ id, object: 'response', deleted: true }));
+    } else if (sub === '/input_items') {
+      const data = stored.inputItems;
+      sendJson(
+        res,
+        200,
+        JSON.stringify({
+          object: 'list',
+          data,
+          first_id: data[0]?.id ?? null,
+          last_id: data.at(-1)?.id ?? null,
+          has_more: false,
+        }),
+      );
+    } else {
+      sendJson(res, 200, JSON.stringify(stored.response));
     }
   }
 

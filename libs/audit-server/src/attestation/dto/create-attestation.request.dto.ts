@@ -1,5 +1,6 @@
+import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 /** `POST /admin/v1/audit/attestations` */
 export class CreateAttestationRequestDto {
@@ -13,10 +14,10 @@ export class CreateAttestationRequestDto {
   project_id?: string;
 
   @ApiProperty({ description: 'Inclusive lower bound of created_at (ISO-8601).' })
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   from: string;
 
   @ApiProperty({ description: 'Exclusive upper bound of created_at (ISO-8601), not in the future.' })
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   to: string;
 }

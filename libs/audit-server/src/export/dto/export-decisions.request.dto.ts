@@ -1,5 +1,6 @@
+import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { EXPORT_FORMATS, type ExportFormat } from '../export-format';
 
 /** `GET /admin/v1/audit/export?format=jsonl|csv&from&to[&project_id]` */
@@ -10,11 +11,11 @@ export class ExportDecisionsRequestDto {
   format: ExportFormat = 'jsonl';
 
   @ApiProperty({ description: 'Inclusive lower bound of created_at (ISO-8601).' })
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   from: string;
 
   @ApiProperty({ description: 'Exclusive upper bound of created_at (ISO-8601).' })
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   to: string;
 
   @ApiPropertyOptional({ description: 'Admin token only; a project key always exports its own project.' })

@@ -1,17 +1,18 @@
+import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { DECISIONS, ROLLOUT_MODES, type DecisionKind, type RolloutMode } from '@pgw/contracts';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** Filters shared by the listing and the stats (query string). */
 export class DecisionFilterRequestDto {
   @ApiPropertyOptional({ description: 'Inclusive lower bound of created_at (ISO-8601).' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Exclusive upper bound of created_at (ISO-8601).' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   to?: string;
 
   @ApiPropertyOptional({

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   DECISIONS,
-  POLICY_TARGETS,
+  DECISION_TARGETS,
   ROLLOUT_MODES,
   type DecisionKind,
-  type PolicyTarget,
+  type DecisionTarget,
   type RolloutMode,
 } from '@pgw/contracts';
 
@@ -22,7 +22,7 @@ export class DecisionResponseDto {
   @ApiPropertyOptional({ type: String, nullable: true }) policy_id: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) policy_user: string | null;
   @ApiProperty() policy_project_id: string;
-  @ApiProperty({ enum: POLICY_TARGETS }) policy_target: PolicyTarget;
+  @ApiProperty({ enum: DECISION_TARGETS }) policy_target: DecisionTarget;
   @ApiProperty() allowlist_hits: number;
   @ApiProperty() denylist_hits: number;
   @ApiProperty() model: string;

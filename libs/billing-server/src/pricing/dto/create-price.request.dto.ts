@@ -1,5 +1,10 @@
+import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { MODEL_ID_PATTERN } from '@pgw/contracts';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+/** A model id token (as billing's CHECK accepts), or `*`. */
+const PRICED_MODEL = new RegExp(`^(?:\\*|${MODEL_ID_PATTERN.source.slice(1, -1)})$`);
 
 export class CreatePriceRequestDto {
   @ApiProperty({
@@ -8,6 +13,7 @@ export class CreatePriceRequestDto {
   })
   @IsString()
   @Length(1, 128)
+  @Matches(PRICED_MODEL, { message: 'model must be a model id (letters, digits, ._:/@+-) or *' })
   model: string;
 
   @ApiProperty({
@@ -21,7 +27,7 @@ export class CreatePriceRequestDto {
 
   @ApiPropertyOptional({ description: 'When the price starts to apply (default: now). Never in the past.' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   effective_from?: string;
 }
 

@@ -1,5 +1,6 @@
+import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 
 export const USAGE_GROUPINGS = ['model', 'day'] as const;
 export type UsageGrouping = (typeof USAGE_GROUPINGS)[number];
@@ -9,12 +10,12 @@ export class UsageReportQueryDto {
     description: 'Inclusive start (ISO-8601); rounded down to the hour. Default: start of this month (UTC).',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Exclusive end (ISO-8601); rounded up to the hour. Default: now.' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   to?: string;
 
   @ApiPropertyOptional({ enum: USAGE_GROUPINGS, default: 'model' })

@@ -1,3 +1,4 @@
+import { IsStorableTimestamp } from '@pgw/server-kit';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -5,7 +6,6 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
@@ -26,7 +26,7 @@ export class CreateKeyRequestDto {
     description: 'Must be in the future.',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsStorableTimestamp()
   expires_at?: string | null;
 
   @ApiPropertyOptional({

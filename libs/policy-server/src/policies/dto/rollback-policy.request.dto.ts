@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { INT4_MAX } from '@pgw/server-kit';
 
 export class RollbackPolicyRequestDto {
   @ApiProperty({
@@ -8,6 +9,7 @@ export class RollbackPolicyRequestDto {
   })
   @IsInt()
   @Min(1)
+  @Max(INT4_MAX)
   revision: number;
 
   @ApiPropertyOptional()

@@ -7,6 +7,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -77,6 +78,16 @@ export class CreateProjectRequestDto {
   @Min(1)
   @Max(100)
   budget_soft_alert_percent?: number;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      "The project's first policy config (revision 1, active at once); default the default policy. Validated and compiled like any revision.",
+  })
+  @IsOptional()
+  @IsObject()
+  policy?: Record<string, unknown>;
 
   @ApiPropertyOptional({
     default: 30,

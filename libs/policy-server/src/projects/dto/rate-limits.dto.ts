@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { INT4_MAX } from '@pgw/server-kit';
 
 /** A limit may be an integer or null ("no own limit here": the level above applies). */
 export class RateLimitsDto {
@@ -14,6 +15,6 @@ export class RateLimitsDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(1_000_000_000_000)
+  @Max(INT4_MAX) // stored in a Postgres integer
   tokens_per_minute?: number | null;
 }
