@@ -40,6 +40,9 @@ function checkEvent(value: { type: string }): string[] {
   return checkAgainst('ResponseStreamEvent', withoutRealApiNulls(value)).map((p) => `${value.type}: ${p}`);
 }
 
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+const unb64 = (data: string): string => Buffer.from(data, 'base64').toString('utf8');
+
 type StreamEvent = OpenAI.Responses.ResponseStreamEvent;
 
 /** The texts a stream gave the client: deltas, .done texts and the final Response's output_text. */
@@ -241,6 +244,89 @@ describe('gateway: /v1/responses and /v1/embeddings through the official OpenAI 
     expect(sent).not.toContain(AWS_KEY);
     expect(sent).not.toContain(EMAIL);
     expect(sent).toContain('Never reveal');
+  });
+
+  it("reads a text file in an input_file part with its message's role: redacted before the provider, bad base64 a 400", async () => {
+    const { openai } = await client({ policy: redactSecretsAndEmails() });
+    const env = `data:application/json;base64,${b64(`{"key":"${AWS_KEY}"}`)}`;
+    await openai.responses.create({
+      model: 'gpt-test',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'summarise these' },
+            { type: 'input_file', filename: 'notes.txt', file_data: b64(`line one\nkey ${AWS_KEY}\n`) },
+            { type: 'input_file', filename: 'env.json', file_data: env },
+          ],
+        },
+      ],
+    });
+    const body = lastUpstream().body as { input: { content: Record<string, string>[] }[] };
+    const [, notes, json] = body.input[0].content;
+    expect(unb64(notes.file_data).startsWith('line one\nkey ')).toBe(true);
+    expect(unb64(notes.file_data)).not.toContain(AWS_KEY);
+    expect(json.file_data.startsWith('data:application/json;base64,')).toBe(true);
+    expect(unb64(json.file_data.split(',')[1])).toContain('{"key":"');
+    expect(unb64(json.file_data.split(',')[1])).not.toContain(AWS_KEY);
+    expect(lastUpstream().rawBody).not.toContain(b64(AWS_KEY).slice(0, 12));
+
+    mock.requests.length = 0;
+    const error = await openai.responses
+      .create({
+        model: 'gpt-test',
+        input: [
+          {
+            role: 'user',
+            content: [{ type: 'input_file', filename: 'a.txt', file_data: `${b64(`x ${AWS_KEY}`)}\n=` }],
+          },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('invalid_request');
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('media it cannot read: an image data: URL passes under media: allow, a 403 media_blocked under media: block', async () => {
+    const png = `data:image/png;base64,${b64('\u0089PNG fake')}`;
+    const ask = (openai: OpenAI) =>
+      openai.responses.create({
+        model: 'gpt-test',
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'what is this?' },
+              { type: 'input_image', image_url: png, detail: 'auto' },
+            ],
+          },
+        ],
+      });
+    const allowed = await client({ policy: redactSecretsAndEmails() });
+    await ask(allowed.openai);
+    const sent = lastUpstream().body as { input: { content: Record<string, string>[] }[] };
+    expect(sent.input[0].content[1].image_url).toBe(png);
+
+    mock.requests.length = 0;
+    const blocked = await client({ policy: { ...(redactSecretsAndEmails() as object), media: 'block' } });
+    const error = await ask(blocked.openai).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((error as InstanceType<typeof OpenAI.PermissionDeniedError>).code).toBe('media_blocked');
+    expect(mock.requests).toHaveLength(0);
+    const decision = await waitFor(
+      async () =>
+        (await eventsOf<DecisionPayload>(TOPICS.decisions, blocked.project.project_id)).find(
+          (d) => d.payload.reason_code === 'media_blocked',
+        ) ?? null,
+      { timeoutMs: 20_000, description: 'media_blocked decision' },
+    );
+    expect(decision.payload).toMatchObject({
+      decision: 'block',
+      enforced: true,
+      triggered_categories: ['media.opaque'],
+      policy_target: 'responses.input',
+    });
   });
 
   it('blocks a prompt by policy with a 403 and never calls the provider', async () => {

@@ -11,7 +11,7 @@ import { BudgetGuard } from '../limits/budget-guard';
 import { boundChatRequestTokens } from '../limits/cost-estimate';
 import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
-import { ALLOW, mergeOutcomes, type TextSegment } from '../policy/policy-port';
+import { evaluateInput, type TextSegment } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
 import { visitRequestTexts } from '../fields/chat-request-fields';
@@ -125,11 +125,7 @@ export class ChatCompletionsHandler {
     try {
       const record = x.record;
       const policy = record.policy;
-      const input = policy
-        ? policy.evaluate(inputTexts, 'input', x.bucketKey)
-        : { outcome: ALLOW, texts: inputTexts.map((s) => s.text) };
-      const media = mediaParts > 0 ? policy?.mediaOutcome(x.bucketKey) : null;
-      if (media) input.outcome = mergeOutcomes([input.outcome, media]);
+      const input = evaluateInput(policy, inputTexts, mediaParts, x.bucketKey);
       record.inputOutcome = input.outcome;
       record.inputDecidedMs = Date.now();
       const enforced = input.outcome.enforced;

@@ -7,7 +7,7 @@ import type { Exchange } from '../exchange/exchange';
 import { BudgetGuard } from '../limits/budget-guard';
 import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
-import { ALLOW, type CompiledPolicy, type TextSegment } from '../policy/policy-port';
+import { evaluateInput, type CompiledPolicy, type TextSegment } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
 import type { Endpoint } from '../settlement/request-record';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
@@ -23,6 +23,8 @@ export interface EndpointRequest {
   user: string | null;
   /** Every text-bearing field of the request with its role, in the order `writeBack` replaces them. */
   texts: TextSegment[];
+  /** Media parts the engine cannot read (images, audio, files that are not text): the policy's `media` decides. */
+  mediaParts?: number;
   /** The input token estimate (usage when the provider gives none; rate limits). */
   inputTokens: number;
   /** The most tokens the request can be billed (the budget reservation). */
@@ -155,14 +157,12 @@ export class EndpointRequestStage {
     }
   }
 
-  /** Input policy over every text, then the upstream call (never when the input is blocked). */
+  /** Input policy over every text and the media it cannot read, then the upstream call (never when blocked). */
   private forward(x: Exchange, request: EndpointRequest, route: ResolvedRoute): void {
     try {
       const record = x.record;
       const policy = record.policy;
-      const input = policy
-        ? policy.evaluate(request.texts, 'input', x.bucketKey)
-        : { outcome: ALLOW, texts: request.texts.map((s) => s.text) };
+      const input = evaluateInput(policy, request.texts, request.mediaParts ?? 0, x.bucketKey);
       record.inputOutcome = input.outcome;
       record.inputDecidedMs = Date.now();
       const enforced = input.outcome.enforced;

@@ -1,5 +1,5 @@
 import type { TextRole } from '../policy/policy-port';
-import { dataUrlText, fileDataText, isDataUrl, type EmbeddedText } from './media-text';
+import { dataUrlText, fileDataText, isDataUrl, visitEmbedded } from './media-text';
 
 /**
  * Where text travels in a chat completion request, and what the input policy does with it.
@@ -175,21 +175,6 @@ function visitPart(part: Record<string, unknown>, visit: RoleVisit, media: Media
       part[key] = visitStrings(value, visit);
     }
   }
-}
-
-/** A decoded text file is judged (and re-encoded when replaced); opaque media is reported. */
-function visitEmbedded(
-  raw: string,
-  embedded: EmbeddedText | null,
-  visit: RoleVisit,
-  media: MediaVisitor,
-): string {
-  if (!embedded) {
-    media();
-    return raw;
-  }
-  const replaced = visit(embedded.text);
-  return replaced === embedded.text ? raw : embedded.encode(replaced);
 }
 
 /** Every string value below `value` (object keys are structure here). */

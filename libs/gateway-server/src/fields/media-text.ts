@@ -76,3 +76,21 @@ function decodeBase64Text(payload: string): string | null {
     return null;
   }
 }
+
+/**
+ * A decoded text file is judged (and re-encoded in its own form when replaced); opaque media (`embedded`
+ * null) is reported to `media` and passed as sent.
+ */
+export function visitEmbedded(
+  raw: string,
+  embedded: EmbeddedText | null,
+  visit: (text: string) => string,
+  media: () => void,
+): string {
+  if (!embedded) {
+    media();
+    return raw;
+  }
+  const replaced = visit(embedded.text);
+  return replaced === embedded.text ? raw : embedded.encode(replaced);
+}

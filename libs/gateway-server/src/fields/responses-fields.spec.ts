@@ -47,6 +47,22 @@ const REQUEST_SAMPLES: Record<string, (c: string) => Record<string, unknown>> = 
       },
     ],
   }),
+  'input[] content[].file_data / image_url (data: URL) of a text type': (c) => ({
+    input: [
+      {
+        role: 'user',
+        content: [
+          { type: 'input_file', filename: 'notes.txt', file_data: b64(`see ${c}`) },
+          { type: 'input_file', filename: 'x.bin', file_data: `data:application/json;base64,${b64(c)}` },
+        ],
+      },
+      {
+        type: 'function_call_output',
+        call_id: 'call_1',
+        output: [{ type: 'input_image', image_url: `data:text/plain,${encodeURIComponent(c)}` }],
+      },
+    ],
+  }),
   'input[] function_call_output.output': (c) => ({
     input: [
       { type: 'function_call_output', call_id: 'call_1', output: c },
@@ -74,6 +90,8 @@ const REQUEST_SAMPLES: Record<string, (c: string) => Record<string, unknown>> = 
   user: (c) => ({ user: c }),
   '(any other top-level field)': (c) => ({ brand_new: { [c]: [c] } }),
 };
+
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
 describe('responses request fields', () => {
   const policy = compile([
@@ -117,6 +135,56 @@ describe('responses request fields', () => {
       ['i', 'developer'],
       ['o', 'tool'],
     ]);
+  });
+
+  it("judges a text file with its item's role, counts the media it cannot read, refuses bad base64", () => {
+    const body: Record<string, unknown> = {
+      model: 'm',
+      input: [
+        {
+          role: 'developer',
+          content: [{ type: 'input_file', filename: 'a.md', file_data: b64('dev file') }],
+        },
+        {
+          type: 'function_call_output',
+          call_id: 'c1',
+          output: [{ type: 'input_file', file_data: `data:text/csv;base64,${b64('tool file')}` }],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' },
+            { type: 'input_image', image_url: 'https://example.com/cat.png', detail: 'auto' },
+            { type: 'input_image', file_id: 'file-1', image_url: null },
+            { type: 'input_file', file_url: 'https://example.com/a.pdf' },
+            { type: 'input_file', filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' },
+          ],
+        },
+      ],
+    };
+    const seen: [string, TextRole][] = [];
+    let media = 0;
+    visitResponsesRequestTexts(
+      body,
+      (text, role) => (seen.push([text, role]), text),
+      () => media++,
+    );
+    expect(seen).toEqual([
+      ['a.md', 'developer'],
+      ['dev file', 'developer'],
+      ['tool file', 'tool'],
+      ['https://example.com/cat.png', 'user'],
+      ['auto', 'user'],
+      ['file-1', 'user'],
+      ['https://example.com/a.pdf', 'user'],
+      ['a.pdf', 'user'],
+    ]);
+    // The inline PNG and PDF, the remote image, the file_id and the remote file.
+    expect(media).toBe(5);
+    const bad = {
+      input: [{ role: 'user', content: [{ type: 'input_file', filename: 'a.txt', file_data: 'aGk' }] }],
+    };
+    expect(() => visitResponsesRequestTexts(bad, (t) => t)).toThrow(/canonical base64/);
   });
 
   it('gives every text the role of who wrote it', () => {

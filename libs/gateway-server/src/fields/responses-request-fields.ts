@@ -1,6 +1,7 @@
 import type { TextRole } from '../policy/policy-port';
-import type { FieldEntry } from './chat-request-fields';
+import type { FieldEntry, MediaVisitor } from './chat-request-fields';
 import { isRecord, visitFree, visitStrings, type RoleTextVisitor } from './free-text';
+import { dataUrlText, fileDataText, isDataUrl, visitEmbedded } from './media-text';
 
 /**
  * Where text travels in a Responses API request (POST /v1/responses), and what the input policy does with
@@ -29,7 +30,12 @@ export const RESPONSES_REQUEST_FIELDS: readonly FieldEntry[] = [
   {
     field: 'input[] content[].image_url / file_url / filename / file_id',
     handling: 'scanned',
-    note: 'unless a data: URL',
+    note: 'unless a data: URL (as text; what a URL or file_id names is media, below)',
+  },
+  {
+    field: 'input[] content[].file_data / image_url (data: URL) of a text type',
+    handling: 'scanned',
+    note: "text/*, JSON, XML, YAML, CSV (bare base64: by file name) decoded, scanned with the item's role, re-encoded if redacted",
   },
   {
     field: 'input[] function_call_output.output',
@@ -72,9 +78,14 @@ export const RESPONSES_REQUEST_FIELDS: readonly FieldEntry[] = [
   },
   { field: 'input[] id, type, status, role, call_id', handling: 'not-text', note: 'identifiers' },
   {
-    field: 'input[] reasoning.encrypted_content, content[].file_data, data: URLs',
+    field: 'input[] content[] images, other file_data, file_id, file_url, input_audio.data',
     handling: 'not-text',
-    note: 'opaque or base64, passed unscanned (the text policy cannot read it)',
+    note: 'media the policy cannot read: passed, or the request blocked with `media: block`',
+  },
+  {
+    field: 'input[] reasoning.encrypted_content',
+    handling: 'not-text',
+    note: 'opaque, passed unscanned (the text policy cannot read it)',
   },
   { field: 'stream, store, background, include, max_output_tokens', handling: 'not-text', note: 'options' },
 ];
@@ -106,11 +117,22 @@ const MESSAGE_ROLES: ReadonlySet<string> = new Set(['system', 'developer', 'user
 /** Keys of a built-in tool call item (mcp_call, file_search_call...) that hold what the tool returned. */
 const TOOL_RESULT_KEYS = new Set(['output', 'results']);
 
+/** Content-part keys that name media the gateway never sees (the provider fetches it or holds it). */
+const MEDIA_REFERENCES = new Set(['image_url', 'file_url', 'file_id']);
+
+const NO_MEDIA: MediaVisitor = () => undefined;
+
 /**
  * Visits every text of a parsed Responses request in a fixed order, replacing each with what `visit`
- * returns. Returns the characters of the prompt proper (input and instructions), for the token estimate.
+ * returns, text files inside `file_data` and data: URLs included (decoded; re-encoded when replaced);
+ * `media` is called once per media reference the policy cannot read. Returns the characters of the prompt
+ * proper (input and instructions), for the token estimate.
  */
-export function visitResponsesRequestTexts(body: Record<string, unknown>, visit: RoleTextVisitor): number {
+export function visitResponsesRequestTexts(
+  body: Record<string, unknown>,
+  visit: RoleTextVisitor,
+  media: MediaVisitor = NO_MEDIA,
+): number {
   let chars = 0;
   const counted: RoleTextVisitor = (text, role) => ((chars += text.length), visit(text, role));
   for (const key in body) {
@@ -118,7 +140,8 @@ export function visitResponsesRequestTexts(body: Record<string, unknown>, visit:
     const value = body[key];
     if (key === 'input') {
       if (typeof value === 'string') body.input = counted(value, 'user');
-      else if (Array.isArray(value)) for (const item of value) if (isRecord(item)) visitItem(item, counted);
+      else if (Array.isArray(value))
+        for (const item of value) if (isRecord(item)) visitItem(item, counted, media);
     } else if (key === 'instructions') {
       if (typeof value === 'string') body.instructions = counted(value, 'developer');
     } else {
@@ -128,11 +151,11 @@ export function visitResponsesRequestTexts(body: Record<string, unknown>, visit:
   return chars;
 }
 
-function visitItem(item: Record<string, unknown>, visit: RoleTextVisitor): void {
+function visitItem(item: Record<string, unknown>, visit: RoleTextVisitor, media: MediaVisitor): void {
   const type = typeof item.type === 'string' ? item.type : 'message';
   // What a tool returned: function_call_output, custom_tool_call_output, computer_call_output...
   if (type.endsWith('_output')) {
-    for (const key in item) if (!ITEM_IDS.has(key)) item[key] = visitContent(item[key], 'tool', visit);
+    for (const key in item) if (!ITEM_IDS.has(key)) item[key] = visitContent(item[key], 'tool', visit, media);
     return;
   }
   if (type === 'reasoning') {
@@ -151,7 +174,7 @@ function visitItem(item: Record<string, unknown>, visit: RoleTextVisitor): void 
     if (ITEM_IDS.has(key)) continue;
     const role = call && TOOL_RESULT_KEYS.has(key) ? 'tool' : itemRole;
     item[key] =
-      key === 'content' ? visitContent(item[key], role, visit) : visitStrings(item[key], visit, role);
+      key === 'content' ? visitContent(item[key], role, visit, media) : visitStrings(item[key], visit, role);
   }
 }
 
@@ -164,17 +187,34 @@ function roleOf(role: unknown, type: string): TextRole {
   return type === 'message' ? 'user' : 'field';
 }
 
-/** A message's content or a tool output: a string, or parts whose strings (but type and base64) are text. */
-function visitContent(value: unknown, role: TextRole, visit: RoleTextVisitor): unknown {
+/**
+ * A message's content or a tool output: a string, or parts whose strings (but type) are text. A text file
+ * (`file_data`, a data: URL `image_url`) is decoded and judged with the item's role; other media, and the
+ * files and images a URL or file_id names, are reported to `media`.
+ */
+function visitContent(value: unknown, role: TextRole, visit: RoleTextVisitor, media: MediaVisitor): unknown {
   if (typeof value === 'string') return visit(value, role);
   if (!Array.isArray(value)) return visitStrings(value, visit, role);
+  const inRole = (text: string) => visit(text, role);
   for (const part of value) {
     if (!isRecord(part)) continue;
     for (const key in part) {
-      if (key === 'type' || key === 'file_data') continue;
+      if (key === 'type') continue;
       const v = part[key];
-      if (key === 'image_url' && typeof v === 'string' && v.startsWith('data:')) continue;
-      part[key] = visitStrings(v, visit, role);
+      if (key === 'file_data' && typeof v === 'string') {
+        part[key] = visitEmbedded(v, fileDataText(v, part.filename), inRole, media);
+      } else if (key === 'image_url' && typeof v === 'string' && isDataUrl(v)) {
+        part[key] = visitEmbedded(v, dataUrlText(v), inRole, media);
+      } else if (key === 'input_audio' && isRecord(v)) {
+        for (const k in v) {
+          if (k === 'data') media();
+          else v[k] = visitStrings(v[k], visit, role);
+        }
+      } else {
+        // A remote image or file, or one uploaded to the provider: its reference is text, its content media.
+        if (MEDIA_REFERENCES.has(key) && typeof v === 'string' && v.length > 0) media();
+        part[key] = visitStrings(v, visit, role);
+      }
     }
   }
   return value;

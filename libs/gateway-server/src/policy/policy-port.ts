@@ -73,6 +73,24 @@ export interface CompiledPolicy {
   mediaOutcome(bucketKey: string): PolicyOutcome | null;
 }
 
+/**
+ * The input decision of one request, for every endpoint: its texts judged as one request, then, when it
+ * carries media the engine cannot read, the policy's `media` setting merged in (a block wins).
+ */
+export function evaluateInput(
+  policy: CompiledPolicy | null,
+  texts: readonly TextSegment[],
+  mediaParts: number,
+  bucketKey: string,
+): { outcome: PolicyOutcome; texts: string[] } {
+  const input = policy
+    ? policy.evaluate(texts, 'input', bucketKey)
+    : { outcome: ALLOW, texts: texts.map((s) => s.text) };
+  const media = mediaParts > 0 ? policy?.mediaOutcome(bucketKey) : null;
+  if (media) input.outcome = mergeOutcomes([input.outcome, media]);
+  return input;
+}
+
 /** The reason and category a decision names when the policy's `media: block` refused a request. */
 export const MEDIA_BLOCKED = { reasonCode: 'media_blocked', category: 'media.opaque' } as const;
 

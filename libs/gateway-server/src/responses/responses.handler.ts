@@ -151,13 +151,19 @@ export class ResponsesHandler {
   private endpointRequest(parsed: ResponsesRequest, rawBytes: number): EndpointRequest {
     const body = parsed.body;
     const texts: TextSegment[] = [];
-    const chars = visitResponsesRequestTexts(body, (text, role) => (texts.push({ text, role }), text));
+    let mediaParts = 0;
+    const chars = visitResponsesRequestTexts(
+      body,
+      (text, role) => (texts.push({ text, role }), text),
+      () => mediaParts++,
+    );
     return {
       endpoint: 'responses',
       model: parsed.model,
       stream: parsed.stream,
       user: parsed.user,
       texts,
+      mediaParts,
       inputTokens: estimateTokens(chars, parsed.items),
       boundTokens: boundTokens(parsed, rawBytes),
       writeBack: (redacted) => {
