@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { httpTimeoutsFromEnv, timedServerFactory, answerFrameworkError } from '@pgw/server-kit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { EventBusTransport, EventHandlerErrorFilter, type EventBus } from '@pgw/messaging';
+import { EventBusTransport, type EventBus } from '@pgw/messaging';
 import { AppModule } from './app.module';
 import type { AuditConfig } from './audit.config';
 
@@ -25,9 +25,8 @@ export async function createAuditApp(
       logger: ['error', 'warn', 'log'],
     },
   );
-  app
-    .connectMicroservice({ strategy: new EventBusTransport(bus, consumerName) }, { inheritAppConfig: true })
-    .useGlobalFilters(new EventHandlerErrorFilter());
+  // The consumers carry EventHandlerErrorFilter themselves (a global filter here would come too late).
+  app.connectMicroservice({ strategy: new EventBusTransport(bus, consumerName) }, { inheritAppConfig: true });
   // SIGTERM/SIGINT: stop consuming (the in-flight batch finishes and commits), stop the job, close DB and bus.
   app.enableShutdownHooks();
   // The OpenAPI document only (the Swagger UI would need @fastify/static, which is not a dependency).

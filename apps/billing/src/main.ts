@@ -5,7 +5,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   EventBusTransport,
-  EventHandlerErrorFilter,
   KafkaEventBus,
   exitOnKafkaSecurityError,
   kafkaSecurityAtStart,
@@ -58,12 +57,11 @@ async function bootstrap(): Promise<void> {
     }),
     { logger: ['error', 'warn', 'log'] },
   );
-  app
-    .connectMicroservice(
-      { strategy: new EventBusTransport(bus, config.KAFKA_CONSUMER_GROUP) },
-      { inheritAppConfig: true },
-    )
-    .useGlobalFilters(new EventHandlerErrorFilter());
+  // The consumers carry EventHandlerErrorFilter themselves (a global filter here would come too late).
+  app.connectMicroservice(
+    { strategy: new EventBusTransport(bus, config.KAFKA_CONSUMER_GROUP) },
+    { inheritAppConfig: true },
+  );
   // SIGTERM/SIGINT: stop consuming, finish the in-flight batch, drain timers, close the database and bus.
   app.enableShutdownHooks();
   // The OpenAPI document only (the Swagger UI would need @fastify/static, which is not a dependency).

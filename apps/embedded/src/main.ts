@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { describeError, EventBusTransport, EventHandlerErrorFilter, InProcessEventBus } from '@pgw/messaging';
+import { describeError, EventBusTransport, InProcessEventBus } from '@pgw/messaging';
 import type { DatabaseTarget } from '@pgw/persistence';
 import { PolicySeedService, StateRepublisher } from '@pgw/policy-server';
 import { defaultPolicyConfig } from '@pgw/policy-engine';
@@ -68,9 +68,8 @@ async function bootstrap(): Promise<void> {
     { logger: ['error', 'warn', 'log'] },
   );
   app.enableShutdownHooks();
-  app
-    .connectMicroservice({ strategy: new EventBusTransport(bus, 'embedded') })
-    .useGlobalFilters(new EventHandlerErrorFilter());
+  // The consumers carry EventHandlerErrorFilter themselves (a global filter here would come too late).
+  app.connectMicroservice({ strategy: new EventBusTransport(bus, 'embedded') });
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
   if (mock) app.getHttpServer().on('close', () => void mock.close());

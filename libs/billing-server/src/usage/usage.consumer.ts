@@ -1,12 +1,19 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS } from '@pgw/contracts';
-import { decodeBatch, EVENT_BUS, type EventBus, type IncomingMessage } from '@pgw/messaging';
+import {
+  decodeBatch,
+  EVENT_BUS,
+  EventHandlerErrorFilter,
+  type EventBus,
+  type IncomingMessage,
+} from '@pgw/messaging';
 import { BillingMetrics } from '../metrics/billing-metrics';
 import { UsageIngestService } from './usage-ingest.service';
 
 /** Usage events from the gateway, in batches: invalid ones go to the dead-letter topic, the rest are billed. */
 @Controller()
+@UseFilters(EventHandlerErrorFilter)
 export class UsageConsumer {
   constructor(
     private readonly ingest: UsageIngestService,

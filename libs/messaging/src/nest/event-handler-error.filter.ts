@@ -2,10 +2,11 @@ import { Catch, type RpcExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
 
 /**
- * Register on the microservice that runs an EventBusTransport (`useGlobalFilters`): a handler's error goes
+ * Put on every `@EventPattern` controller (`@UseFilters(EventHandlerErrorFilter)`): a handler's error goes
  * back to the bus unchanged, which retries the batch and logs it with describeError. Nest's default RPC
- * filter would print the whole error object (a TypeORM error carries the query's parameters) and hand the
- * bus `{ status, message }` instead.
+ * filter would print the whole error object (a TypeORM error carries the query and its parameters) and
+ * hand the bus `{ status, message }` instead. Not `useGlobalFilters` on the connected microservice:
+ * `connectMicroservice` binds the handlers at once, so a global filter added afterwards never applies.
  */
 @Catch()
 export class EventHandlerErrorFilter implements RpcExceptionFilter<unknown> {

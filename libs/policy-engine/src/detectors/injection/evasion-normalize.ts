@@ -8,6 +8,7 @@
  *   fold by NFKC; Cyrillic/Greek look-alikes fold to Latin inside tokens that also hold Latin letters.
  * - Leetspeak ("1gn0r3", "pr0mpt") maps to letters in tokens that mix letters and leet characters.
  * - Letter-by-letter noise ("i g n o r e", "i.g.n.o.r.e") joins back into one token.
+ * - Encoded data (long base64 or hex runs: PEM bodies, data URLs, hashes) is dropped; see dropEncodedRuns.
  */
 
 import { HOMOGLYPHS } from '../../normalize/homoglyphs';
@@ -54,7 +55,77 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-export function prepareText(input: string): PreparedText {
+/** Shortest run of base64/hex characters treated as encoded data. */
+const MIN_ENCODED_RUN = 24;
+/**
+ * A run of base64 characters with optional '=' padding, with the header of a data URL before it ('-' and
+ * '_' are left out: they join words).
+ */
+const BASE64_RUN = new RegExp(
+  `(data:[\\w.+-]+/[\\w.+-]+;base64,)?[A-Za-z0-9+/]{${MIN_ENCODED_RUN},}={0,2}`,
+  'g',
+);
+/** Stretches of one repeated character (zero bytes in base64); no word repeats a letter this often. */
+const REPEATED = /([A-Za-z0-9+/])\1{7,}/g;
+const HEX = /^[0-9a-fA-F]+$/;
+/**
+ * Share of adjacent letters and digits of a different class (upper, lower, digit) from which a run reads as
+ * random base64: about 0.62 for random bytes, lower for words and paths ('/' is skipped).
+ */
+const ENCODED_SWITCH_RATE = 0.4;
+
+/** 0 upper, 1 lower, 2 digit, -1 anything else ('+', '/'). */
+function charClass(c: number): number {
+  if (c >= 65 && c <= 90) return 0;
+  if (c >= 97 && c <= 122) return 1;
+  if (c >= 48 && c <= 57) return 2;
+  return -1;
+}
+
+/**
+ * Whether a run of base64 characters is encoded data rather than words glued together (camelCase,
+ * paths). Repeated characters count once, so zero bytes ('AAAA...') are encoded data while words padded
+ * with them are not. Random base64 switches class often and, from 24 characters on, almost always holds
+ * upper and lower case and a digit; camel-cased identifiers and glued leetspeak seldom hold all three.
+ */
+function isEncodedRun(run: string): boolean {
+  const body = run.replace(/=+$/, '');
+  if (HEX.test(body) && /[0-9]/.test(body)) return true;
+  // Letters and digits of the run with repeated characters counted once, and how often the class switches.
+  let deduped = 0;
+  let switches = 0;
+  let classes = 0; // bit per class seen
+  let prev = -1;
+  let prevClass = -1;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    const cls = charClass(c);
+    if (cls < 0 || c === prev) continue;
+    deduped++;
+    classes |= 1 << cls;
+    if (prevClass >= 0 && cls !== prevClass) switches++;
+    prev = c;
+    prevClass = cls;
+  }
+  if (deduped <= 4) return true;
+  return classes === 0b111 && switches >= ENCODED_SWITCH_RATE * (deduped - 1);
+}
+
+/**
+ * Encoded data (an image data URL, a certificate, a hash) carries no instruction the model could read, but
+ * its character n-grams are unlike anything in the training text and can score arbitrarily: runs of 64
+ * 'A's scored 0.99, a data URL's header 0.93. Such runs are dropped so they contribute nothing.
+ */
+export function dropEncodedRuns(input: string): string {
+  return input.replace(BASE64_RUN, (run, dataUrl: string | undefined) => {
+    if (dataUrl !== undefined || isEncodedRun(run)) return ' ';
+    // Words padded with zero bytes (or encoded data too regular to tell): the padding alone goes.
+    return run.replace(REPEATED, ' ');
+  });
+}
+
+export function prepareText(raw: string): PreparedText {
+  const input = dropEncodedRuns(raw);
   if (isAscii(input)) return { text: input.toLowerCase(), hidden: false };
   let hidden = false;
   let text = input.replace(TAG, (_m, low: string) => {
