@@ -13,6 +13,7 @@ import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
 import { evaluateInput, type TextSegment } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
+import { isKnownModel, routeForCaller } from '../upstream/model-access';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
 import { visitRequestTexts } from '../fields/chat-request-fields';
 import { estimateTokens, parseChatRequest, type ChatRequest } from './chat-request';
@@ -46,8 +47,8 @@ export class ChatCompletionsHandler {
       x.includeUsage = chat.includeUsage;
       // Never a per-request value: a client could otherwise retry until it lands outside a canary.
       x.bucketKey = chat.user ?? caller.key.key_id;
-      const route = this.routeFor(caller, chat.model);
-      record.modelKnown = this.knownModel(caller, chat.model);
+      const route = routeForCaller(this.upstream, caller, chat.model);
+      record.modelKnown = isKnownModel(this.upstream, caller, chat.model);
       // Before limits, budget and policy: a request shed for load (429 overloaded) costs the caller nothing.
       record.load = this.shedder.admit(route.pool, caller.project.plan, chat.model);
       const policy = this.state.policyFor(caller.project.project_id);
@@ -148,37 +149,6 @@ export class ChatCompletionsHandler {
     } catch (error) {
       x.fail(error);
     }
-  }
-
-  private routeFor(caller: Caller, model: string): ResolvedRoute {
-    const projectModels = caller.project.allowed_models;
-    const route = this.upstream.route(model);
-    // An empty project list allows every model the gateway routes.
-    if (!route || (projectModels.length > 0 && !projectModels.includes(model))) {
-      throw new GatewayError(
-        'model_not_found',
-        `The model '${model}' does not exist or you do not have access to it.`,
-        'model',
-      );
-    }
-    const keyModels = caller.key.allowed_models;
-    if (keyModels && !keyModels.includes(model)) {
-      throw new GatewayError(
-        'model_not_allowed',
-        `This API key is not allowed to use the model '${model}'.`,
-        'model',
-      );
-    }
-    return route;
-  }
-
-  /** A model named by the operator (a route) or the project admin (an allow list), not only by the client. */
-  private knownModel(caller: Caller, model: string): boolean {
-    return (
-      this.upstream.hasRoute(model) ||
-      caller.project.allowed_models.includes(model) ||
-      (caller.key.allowed_models?.includes(model) ?? false)
-    );
   }
 }
 

@@ -10,6 +10,7 @@ import { LoadShedder } from '../load-shedding/load-shedder';
 import { evaluateInput, type CompiledPolicy, type TextSegment } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
 import type { Endpoint } from '../settlement/request-record';
+import { isKnownModel, routeForCaller } from '../upstream/model-access';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
 
 /**
@@ -75,8 +76,8 @@ export class EndpointRequestStage {
       record.stream = request.stream;
       record.user = request.user;
       x.bucketKey = request.user ?? caller.key.key_id;
-      const route = this.routeFor(caller, request.model);
-      record.modelKnown = this.knownModel(caller, request.model);
+      const route = routeForCaller(this.upstream, caller, request.model);
+      record.modelKnown = isKnownModel(this.upstream, caller, request.model);
       record.load = this.shedder.admit(route.pool, caller.project.plan, request.model);
       const policy = this.state.policyFor(caller.project.project_id);
       if (policy === POLICY_UNAVAILABLE) {
@@ -104,36 +105,6 @@ export class EndpointRequestStage {
     } catch (error) {
       x.fail(error);
     }
-  }
-
-  /** The route of a model this key may call, else the same 404/403-style errors as chat completions. */
-  routeFor(caller: Caller, model: string): ResolvedRoute {
-    const projectModels = caller.project.allowed_models;
-    const route = this.upstream.route(model);
-    if (!route || (projectModels.length > 0 && !projectModels.includes(model))) {
-      throw new GatewayError(
-        'model_not_found',
-        `The model '${model}' does not exist or you do not have access to it.`,
-        'model',
-      );
-    }
-    const keyModels = caller.key.allowed_models;
-    if (keyModels && !keyModels.includes(model)) {
-      throw new GatewayError(
-        'model_not_allowed',
-        `This API key is not allowed to use the model '${model}'.`,
-        'model',
-      );
-    }
-    return route;
-  }
-
-  private knownModel(caller: Caller, model: string): boolean {
-    return (
-      this.upstream.hasRoute(model) ||
-      caller.project.allowed_models.includes(model) ||
-      (caller.key.allowed_models?.includes(model) ?? false)
-    );
   }
 
   private admit(x: Exchange, request: EndpointRequest, route: ResolvedRoute): void {
