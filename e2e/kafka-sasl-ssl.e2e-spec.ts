@@ -41,7 +41,8 @@ describe('end to end on a SASL_SSL broker', () => {
     await mock?.close();
     await sql?.end();
     await db?.drop();
-  });
+    kafka?.stop();
+  }, 60_000);
 
   const start = async (app: string, env: Record<string, string>) => {
     // Own metrics ports too: the defaults (9090-9093) may be taken by another test's services.

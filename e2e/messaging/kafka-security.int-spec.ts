@@ -20,6 +20,7 @@ describe('Kafka over SASL_SSL (real secured broker)', () => {
   beforeAll(() => {
     kafka = startSecureTestKafka();
   }, 240_000);
+  afterAll(() => kafka?.stop(), 60_000);
 
   const securityWith = (overrides: Record<string, string>) =>
     kafkaSecurityFromEnv({ ...kafka.env, ...overrides });

@@ -19,6 +19,11 @@ export interface SecureTestKafka {
   storedRecords(topic: string, partition: number): StoredRecord[];
   /** The environment a service connects with (SCRAM-SHA-512 over TLS, the password as a mounted file). */
   env: Record<string, string>;
+  /**
+   * Stops the broker if this call started it (a broker that was already running is left as it was): a
+   * fresh checkout's run must not leave a broker behind whose certificates go with the checkout.
+   */
+  stop(): void;
 }
 
 export interface StoredRecord {
@@ -64,21 +69,37 @@ const FOREIGN_BROKER = 3;
 /** Port pairs (broker, broker + 1 for the controller) tried in turn when SECURE_KAFKA_PORT is not set. */
 const CANDIDATE_PORTS = ['29094', '29194', '29294', '29394'];
 
-function startSecureBroker(): string {
+function kafkaSh(command: 'start' | 'stop', port: string): void {
+  execFileSync('bash', [join(repoRoot, 'scripts', 'kafka', 'kafka.sh'), command], {
+    env: {
+      ...process.env,
+      KAFKA_SECURITY: 'sasl_ssl',
+      KAFKA_PORT: port,
+      KAFKA_CONTROLLER_PORT: String(Number(port) + 1),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 240_000,
+  });
+}
+
+/** Whether this checkout's broker on `port` runs (its pid file names a live process). */
+function ownBrokerRunning(port: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(repoRoot, '.kafka', `broker-${port}.pid`), 'utf8').trim());
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startSecureBroker(): { port: string; started: boolean } {
   const candidates = process.env.SECURE_KAFKA_PORT ? [process.env.SECURE_KAFKA_PORT] : CANDIDATE_PORTS;
   for (const port of candidates) {
+    const running = ownBrokerRunning(port);
     try {
-      execFileSync('bash', [join(repoRoot, 'scripts', 'kafka', 'kafka.sh'), 'start'], {
-        env: {
-          ...process.env,
-          KAFKA_SECURITY: 'sasl_ssl',
-          KAFKA_PORT: port,
-          KAFKA_CONTROLLER_PORT: String(Number(port) + 1),
-        },
-        stdio: ['ignore', 'inherit', 'inherit'],
-        timeout: 240_000,
-      });
-      return port;
+      kafkaSh('start', port);
+      return { port, started: !running };
     } catch (error) {
       if ((error as { status?: number }).status !== FOREIGN_BROKER) throw error;
     }
@@ -95,7 +116,7 @@ function startSecureBroker(): string {
  * Its topics are created by ensure-topics.js from dist/, so `npm run build` must have run.
  */
 export function startSecureTestKafka(): SecureTestKafka {
-  const port = startSecureBroker();
+  const { port, started } = startSecureBroker();
   const dir = join(repoRoot, '.kafka', `sasl-ssl-${port}`);
   const username = readFileSync(join(dir, 'username'), 'utf8').trim();
   const passwordFile = join(dir, 'password');
@@ -117,6 +138,9 @@ export function startSecureTestKafka(): SecureTestKafka {
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
       KAFKA_SASL_USERNAME: username,
       KAFKA_SASL_PASSWORD_FILE: passwordFile,
+    },
+    stop: () => {
+      if (started) kafkaSh('stop', port);
     },
   };
 }
