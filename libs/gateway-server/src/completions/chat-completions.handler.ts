@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
-import { REQUEST_ID_PATTERN } from '@pgw/contracts';
 import type { Caller } from '../auth/key-authenticator';
 import { GatewayError } from '../errors/gateway-error';
 import type { Exchange } from '../exchange/exchange';
@@ -13,6 +11,7 @@ import { RequestLimits } from '../limits/request-limits';
 import { LoadShedder } from '../load-shedding/load-shedder';
 import { evaluateInput, type TextSegment } from '../policy/policy-port';
 import { GatewayStateStore, POLICY_UNAVAILABLE } from '../state/gateway-state.store';
+import { requestIdOf } from '../endpoints/endpoint-request';
 import { isKnownModel, routeForCaller } from '../upstream/model-access';
 import { UpstreamClient, type ResolvedRoute } from '../upstream/upstream-client';
 import { visitRequestTexts } from '../fields/chat-request-fields';
@@ -150,12 +149,6 @@ export class ChatCompletionsHandler {
       x.fail(error);
     }
   }
-}
-
-/** Request ids are stored and exported: a client's is kept only when it is a plain token. */
-function requestIdOf(request: IncomingMessage): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
 /**

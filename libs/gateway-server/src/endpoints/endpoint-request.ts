@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Injectable } from '@nestjs/common';
+import { REQUEST_ID_PATTERN } from '@pgw/contracts';
 import type { Caller } from '../auth/key-authenticator';
 import { GatewayError } from '../errors/gateway-error';
 import type { Exchange } from '../exchange/exchange';
@@ -44,12 +45,13 @@ export interface EndpointRequest {
   onForward?(route: ResolvedRoute): void;
 }
 
-/** Request ids are stored and exported: a client's is kept only when it is a plain token. */
-const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
+/**
+ * Request ids are stored and exported: a client's is kept only when it is a plain token (the contract's
+ * pattern, which the audit and billing columns check too), else the gateway makes its own.
+ */
 export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
 /**
