@@ -35,9 +35,10 @@ export interface Row {
 
 /**
  * Repositories held out of training: attacks from five authors (overrides collected from Gandalf players,
- * indirect injections in web pages and code, technique examples of a fuzzer, a detector's
- * few-shot examples) and ordinary prompts from three other sets. Every family keeps training data from
- * other sources.
+ * indirect injections in web pages and code, technique examples of a fuzzer, a detector's few-shot
+ * examples, a red-team tool's probes) and ordinary prompts from five other sets (among them real user
+ * prompts of OpenAssistant and role-play and coding instructions of GPTeacher, so the default threshold
+ * meets requests of kinds the training does not hold). Every family keeps training data from other sources.
  */
 export const HELD_OUT: ReadonlySet<string> = new Set([
   'mik0w/pallms',
@@ -48,6 +49,8 @@ export const HELD_OUT: ReadonlySet<string> = new Set([
   'PolyAI-LDN/task-specific-datasets',
   'openai/grade-school-math',
   'NVIDIA/garak',
+  'LAION-AI/Open-Assistant',
+  'teknium1/GPTeacher',
 ]);
 
 /** Rows written for this repository (`own-*.jsonl`): training only, never in a reported figure. */
@@ -67,13 +70,23 @@ function obfuscatedFamily(repo: string): ModelFamily {
   return 'override';
 }
 
+/**
+ * Forks that hold files of a repository the corpus already uses: they are that repository for the split
+ * (a fork's copy of garak's data must not train the model that is scored on garak).
+ */
+const SPLIT_UNIT: Readonly<Record<string, string>> = {
+  'patriciapampanelli/garak': 'NVIDIA/garak',
+  'Noeunsol/garak_ko': 'NVIDIA/garak',
+};
+
 function readJsonl(file: string): Row[] {
   return readFileSync(resolve(DATA_DIR, file), 'utf8')
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => {
       const raw = JSON.parse(line) as Omit<Row, 'repo' | 'family'>;
-      const repo = raw.source.split(/[@:]/)[0];
+      const origin = raw.source.split(/[@:]/)[0];
+      const repo = SPLIT_UNIT[origin] ?? origin;
       const family = raw.label === 'injection' ? (FAMILY_OF_KIND[raw.kind] ?? obfuscatedFamily(repo)) : null;
       return { ...raw, repo, family };
     });
@@ -92,9 +105,13 @@ export function loadCorpus(): Row[] {
     ...readJsonl('benign.jsonl'),
     // Added to the corpus here, each row with its source and licence (DATA-CARD.md).
     ...readJsonl('more-third-party.jsonl'),
+    ...readJsonl('more-attacks.jsonl'),
+    ...readJsonl('more-benign.jsonl'),
     // Written for this repository, training only (see DATA-CARD.md): never in the reported figures.
     ...readJsonl('own-hard-negatives.jsonl'),
+    ...readJsonl('own-hard-negatives-2.jsonl'),
     ...readJsonl('own-attacks.jsonl'),
+    ...readJsonl('own-attacks-2.jsonl'),
   ].filter((r) => !CONTEXT_ONLY.test(r.source));
 }
 

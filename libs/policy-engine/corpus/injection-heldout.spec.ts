@@ -7,20 +7,22 @@ import { DATA_DIR, HELD_OUT, loadCorpus, loadHeldOutModel, splitBySource } from 
 import { allFamiliesPolicy, reportBySource, type SourceMetrics } from './injection-metrics';
 
 // Figures reached by the shipped training options (docs/injection-detection.md); the gate sits just below.
-const RECALL = 0.48; // 83 of 172
-const PRECISION = 0.9; // 0.902
+const RECALL = 0.54; // 332 of 607
+const PRECISION = 0.95; // 0.954
 const SOURCE_RECALL: [string, number][] = [
-  ['NVIDIA/garak', 0.57],
+  ['NVIDIA/garak', 0.55],
   ['mik0w/pallms', 0.77],
-  ['greshake/llm-security', 0.73],
-  ['cyberark/FuzzyAI', 0.23],
+  ['greshake/llm-security', 0.89],
+  ['cyberark/FuzzyAI', 0.31],
 ];
 const SOURCE_FPR: [string, number][] = [
-  ['lm-sys/FastChat', 0.035],
-  ['PolyAI-LDN/task-specific-datasets', 0],
+  ['lm-sys/FastChat', 0.017],
+  ['PolyAI-LDN/task-specific-datasets', 0.005],
   ['openai/grade-school-math', 0.005],
+  ['LAION-AI/Open-Assistant', 0.009],
+  ['teknium1/GPTeacher', 0.019],
 ];
-const CV_RECALL = 0.075; // 0.078
+const CV_RECALL = 0.16; // 0.161
 
 // Quality gate of the learned injection detector on sources it never trained on (third-party data, scored
 // through the public API with every injection family as a flag rule). The shipped model trains on every
@@ -46,12 +48,12 @@ describe('injection detection on held-out sources', () => {
   });
 
   it('flags at most 1% of held-out ordinary prompts', () => {
-    expect(report.overall.ordinary).toBeGreaterThan(900);
+    expect(report.overall.ordinary).toBeGreaterThan(1500);
     expect(report.overall.fpr).toBeLessThanOrEqual(0.01);
   });
 
   it('keeps held-out recall and precision at the documented figures', () => {
-    expect(report.overall.injections).toBeGreaterThan(150);
+    expect(report.overall.injections).toBeGreaterThan(600);
     expect(report.overall.recall).toBeGreaterThanOrEqual(RECALL);
     expect(report.overall.precision).toBeGreaterThanOrEqual(PRECISION);
   });
@@ -73,7 +75,7 @@ describe('injection detection, cross-validation by source (last training run)', 
   const overall = report.crossValidationBySource.atOwnOnePercentThreshold.modelAlone.overall;
 
   it('keeps out-of-source recall at <= 1% false positives at the documented figure', () => {
-    expect(overall.ordinary).toBeGreaterThan(8000);
+    expect(overall.ordinary).toBeGreaterThan(9500);
     expect(overall.fpr).toBeLessThanOrEqual(0.01);
     expect(overall.recall).toBeGreaterThanOrEqual(CV_RECALL);
   });

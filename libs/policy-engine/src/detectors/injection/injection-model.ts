@@ -1,5 +1,5 @@
 import { prepareText, tokenize } from './evasion-normalize';
-import { HIDDEN_FEATURE, MAX_TOKEN_FEATURES, tokenFeatures } from './model-features';
+import { FeatureContext, HIDDEN_FEATURE, MAX_TOKEN_FEATURES, tokenFeatures } from './model-features';
 
 /**
  * The learned injection detector: a linear model over hashed word, bigram and character n-gram features
@@ -49,6 +49,7 @@ function decodeBase64(b64: string): Int8Array {
 
 /** One token's features (scoring is synchronous, so one buffer is enough). */
 const FEATURES = new Int32Array(MAX_TOKEN_FEATURES);
+const CONTEXT = new FeatureContext();
 
 /** Per-call scratch, grown on demand (evaluation is synchronous, so one set is enough). */
 class Scratch {
@@ -111,15 +112,14 @@ export class InjectionModel {
     let features = 0;
     det[0] = 0;
     count[0] = 0;
-    let prev = 0;
+    const context = CONTEXT.reset();
     for (let t = 0; t < n; t++) {
-      const end = tokenFeatures(tokens[t], prev, buffer, 0);
+      const end = tokenFeatures(tokens[t], context, buffer, 0);
       for (let i = 0; i < end; i++) {
         const h = buffer[i];
         sum += h < 0 ? -w[h & mask] : w[h & mask];
       }
       features += end;
-      prev = buffer[0] >>> 0;
       det[t + 1] = sum;
       count[t + 1] = features;
     }
@@ -161,16 +161,12 @@ export class InjectionModel {
       for (let c = 0; c < 4; c++) logits[c] += this.weightOf(h, c + 1);
       features++;
     };
-    // The window's first bigram needs the word before it.
-    let prev = 0;
-    if (start > 0) {
-      tokenFeatures(tokens[start - 1], 0, FEATURES, 0);
-      prev = FEATURES[0] >>> 0;
-    }
+    // The window's first features need the two tokens before it.
+    const context = CONTEXT.reset();
+    for (let t = Math.max(0, start - 2); t < start; t++) tokenFeatures(tokens[t], context, FEATURES, 0);
     for (let t = start; t < end; t++) {
-      const stop = tokenFeatures(tokens[t], prev, FEATURES, 0);
+      const stop = tokenFeatures(tokens[t], context, FEATURES, 0);
       for (let i = 0; i < stop; i++) add(FEATURES[i] >>> 0);
-      prev = FEATURES[0] >>> 0;
     }
     if (hidden) add(HIDDEN_FEATURE);
     const norm = this.scale / Math.sqrt(Math.max(features, this.minFeatures));
