@@ -6,10 +6,19 @@
 //   flagged alone (false positives the boundary adds).
 // Run: node bench/policy-engine/run.cjs bench/policy-engine/split-messages.eval.ts
 import { compilePolicy, type TextSegment } from '@pgw/policy-engine';
-import { loadCorpus, splitBySource } from '../../libs/policy-engine/corpus/injection-dataset';
+import {
+  loadCorpus,
+  loadHeldOutModel,
+  splitBySource,
+} from '../../libs/policy-engine/corpus/injection-dataset';
 import { allFamiliesPolicy } from '../../libs/policy-engine/corpus/injection-metrics';
+import { InjectionModel } from '../../libs/policy-engine/src/detectors/injection/injection-model';
+import { useInjectionModelForEvaluation } from '../../libs/policy-engine/src/detectors/injection/shipped-model';
 
+// The shipped model trains on every source, held-out ones included: the model trained without them scores.
+useInjectionModelForEvaluation(new InjectionModel(loadHeldOutModel().model));
 const policy = compilePolicy(allFamiliesPolicy());
+useInjectionModelForEvaluation(null);
 const input = { target: 'input' } as const;
 const flagged = (segments: TextSegment[]) =>
   policy.evaluateSegments(segments, input).metadata.decision !== 'allow';

@@ -30,6 +30,7 @@ import {
   type HeldOutModelFile,
   isOwnRow,
   loadCorpus,
+  ownRowsNearHeldOut,
   mulberry32,
   type Row,
   splitBySource,
@@ -295,7 +296,9 @@ function printCurve(title: string, rows: readonly Row[], scores: readonly number
 /** Step 1: train on the TRAIN sources, threshold and figures on the held-out ones. */
 function heldOutSplit(rows: readonly Row[], examples: readonly Example[]) {
   const { heldOut } = splitBySource(rows);
-  const trainer = train(examples.filter((_e, i) => !HELD_OUT.has(rows[i].repo)));
+  const near = ownRowsNearHeldOut(rows);
+  console.log(`held-out split: ${near.size} own rows nearly repeat a held-out row and are left out`);
+  const trainer = train(examples.filter((_e, i) => !HELD_OUT.has(rows[i].repo) && !near.has(rows[i])));
   const provisional = new InjectionModel(quantize(trainer, 0.5));
   const scores = heldOut.map((r) => provisional.score(r.text).probability);
   printCurve('held-out split', heldOut, scores);
@@ -317,7 +320,7 @@ function heldOutSplit(rows: readonly Row[], examples: readonly Example[]) {
   }
   console.log(`held-out split, model alone, threshold ${threshold.toFixed(4)}:`, report.overall);
   const trainedOn = [...new Set(rows.filter((r) => !HELD_OUT.has(r.repo)).map((r) => r.repo))].sort();
-  return { data: quantize(trainer, threshold), report, trainedOn };
+  return { data: quantize(trainer, threshold), report, trainedOn, ownRowsLeftOut: near.size };
 }
 
 /**
@@ -365,7 +368,11 @@ function main(): void {
   const write = process.argv.includes('--dry-run') ? () => undefined : writeFileSync;
   write(
     HELD_OUT_MODEL_FILE,
-    JSON.stringify({ trainedOn: split.trainedOn, model: split.data } satisfies HeldOutModelFile) + '\n',
+    JSON.stringify({
+      trainedOn: split.trainedOn,
+      ownRowsLeftOut: split.ownRowsLeftOut,
+      model: split.data,
+    } satisfies HeldOutModelFile) + '\n',
   );
 
   // The documented default: the held-out split's threshold (<= 1% of ordinary prompts from sources the model

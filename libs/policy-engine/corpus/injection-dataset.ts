@@ -14,6 +14,8 @@ export const HELD_OUT_MODEL_FILE = resolve(DATA_DIR, 'heldout-model.json');
 export interface HeldOutModelFile {
   /** Repositories it was trained on (none of HELD_OUT). */
   trainedOn: string[];
+  /** Own rows left out of its training because they nearly repeat a held-out row (ownRowsNearHeldOut). */
+  ownRowsLeftOut: number;
   model: InjectionModelData;
 }
 
@@ -110,8 +112,11 @@ export function loadCorpus(): Row[] {
     // Written for this repository, training only (see DATA-CARD.md): never in the reported figures.
     ...readJsonl('own-hard-negatives.jsonl'),
     ...readJsonl('own-hard-negatives-2.jsonl'),
+    ...readJsonl('own-hard-negatives-3.jsonl'),
+    ...readJsonl('own-hard-negatives-4.jsonl'),
     ...readJsonl('own-attacks.jsonl'),
     ...readJsonl('own-attacks-2.jsonl'),
+    ...readJsonl('own-attacks-3.jsonl'),
   ].filter((r) => !CONTEXT_ONLY.test(r.source));
 }
 
@@ -120,6 +125,52 @@ export function splitBySource(rows: readonly Row[]): { train: Row[]; heldOut: Ro
     train: rows.filter((r) => !HELD_OUT.has(r.repo)),
     heldOut: rows.filter((r) => HELD_OUT.has(r.repo)),
   };
+}
+
+/** Word trigrams of a text (lower-case letters and digits), for the near-duplicate check. */
+function trigrams(text: string): string[] {
+  const words =
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
+  const out = new Set<string>();
+  for (let i = 0; i + 2 < words.length; i++) out.add(`${words[i]} ${words[i + 1]} ${words[i + 2]}`);
+  return [...out];
+}
+
+/**
+ * Rows written for this repository that nearly repeat a held-out row (Jaccard of word trigrams >= 0.25, or
+ * 60% of either text's trigrams, at least 3, found in the other): the held-out model does not train on
+ * them, so its figures measure what it learned elsewhere and not a paraphrase of the row it is scored on.
+ * (Our rows are written from public knowledge of attack styles; some famous jailbreaks and phrasings
+ * exist in both.) The shipped model trains on everything anyway.
+ */
+export function ownRowsNearHeldOut(rows: readonly Row[]): Set<Row> {
+  const index = new Map<string, number[]>();
+  const sizes: number[] = [];
+  rows
+    .filter((r) => HELD_OUT.has(r.repo))
+    .forEach((r, id) => {
+      const grams = trigrams(r.text);
+      sizes.push(grams.length);
+      for (const g of grams) index.set(g, [...(index.get(g) ?? []), id]);
+    });
+  const near = new Set<Row>();
+  for (const row of rows.filter(isOwnRow)) {
+    const grams = trigrams(row.text);
+    const shared = new Map<number, number>();
+    for (const g of grams) for (const id of index.get(g) ?? []) shared.set(id, (shared.get(id) ?? 0) + 1);
+    for (const [id, n] of shared) {
+      const jaccard = n / (grams.length + sizes[id] - n);
+      const contained = (size: number) => size >= 3 && n / size >= 0.6;
+      if (jaccard >= 0.25 || contained(grams.length) || contained(sizes[id])) {
+        near.add(row);
+        break;
+      }
+    }
+  }
+  return near;
 }
 
 /** Deterministic PRNG (mulberry32) for shuffling. */

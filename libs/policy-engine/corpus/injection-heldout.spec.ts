@@ -3,26 +3,33 @@ import { resolve } from 'node:path';
 import { compilePolicy } from '../src/compile/compile-policy';
 import { InjectionModel } from '../src/detectors/injection/injection-model';
 import { useInjectionModelForEvaluation } from '../src/detectors/injection/shipped-model';
-import { DATA_DIR, HELD_OUT, loadCorpus, loadHeldOutModel, splitBySource } from './injection-dataset';
+import {
+  DATA_DIR,
+  HELD_OUT,
+  loadCorpus,
+  loadHeldOutModel,
+  ownRowsNearHeldOut,
+  splitBySource,
+} from './injection-dataset';
 import { allFamiliesPolicy, reportBySource, type SourceMetrics } from './injection-metrics';
 
 // Figures reached by the shipped training options (docs/injection-detection.md); the gate sits just below.
-const RECALL = 0.54; // 332 of 607
-const PRECISION = 0.95; // 0.954
+const RECALL = 0.63; // 430 of 675
+const PRECISION = 0.96; // 0.964
 const SOURCE_RECALL: [string, number][] = [
-  ['NVIDIA/garak', 0.55],
-  ['mik0w/pallms', 0.77],
+  ['NVIDIA/garak', 0.66],
+  ['mik0w/pallms', 0.7],
   ['greshake/llm-security', 0.89],
-  ['cyberark/FuzzyAI', 0.31],
+  ['cyberark/FuzzyAI', 0.35],
 ];
 const SOURCE_FPR: [string, number][] = [
-  ['lm-sys/FastChat', 0.017],
+  ['lm-sys/FastChat', 0.026],
   ['PolyAI-LDN/task-specific-datasets', 0.005],
   ['openai/grade-school-math', 0.005],
-  ['LAION-AI/Open-Assistant', 0.009],
+  ['LAION-AI/Open-Assistant', 0.007],
   ['teknium1/GPTeacher', 0.019],
 ];
-const CV_RECALL = 0.16; // 0.161
+const CV_RECALL = 0.185; // 0.189
 
 // Quality gate of the learned injection detector on sources it never trained on (third-party data, scored
 // through the public API with every injection family as a flag rule). The shipped model trains on every
@@ -34,7 +41,8 @@ describe('injection detection on held-out sources', () => {
   useInjectionModelForEvaluation(new InjectionModel(heldOutModel.model));
   const policy = compilePolicy(allFamiliesPolicy());
   useInjectionModelForEvaluation(null);
-  const { train, heldOut } = splitBySource(loadCorpus());
+  const corpus = loadCorpus();
+  const { train, heldOut } = splitBySource(corpus);
   const report = reportBySource(
     heldOut,
     (text) => policy.evaluate(text, { target: 'input' }).metadata.decision !== 'allow',
@@ -47,13 +55,22 @@ describe('injection detection on held-out sources', () => {
     for (const r of report.rows) expect(HELD_OUT.has(r.source)).toBe(true);
   });
 
+  it('left out of its training every row of ours that nearly repeats a held-out row', () => {
+    const near = ownRowsNearHeldOut(corpus);
+    expect(heldOutModel.ownRowsLeftOut).toBe(near.size);
+    // The check finds a paraphrase: an own row that is a held-out row with a word changed is near.
+    const [row] = heldOut.filter((r) => r.text.split(' ').length > 12);
+    const paraphrase = { ...row, repo: 'policy-gateway', text: row.text.replace(/\b(\w+)\b/, 'Well') };
+    expect(ownRowsNearHeldOut([...corpus, paraphrase]).has(paraphrase)).toBe(true);
+  });
+
   it('flags at most 1% of held-out ordinary prompts', () => {
     expect(report.overall.ordinary).toBeGreaterThan(1500);
     expect(report.overall.fpr).toBeLessThanOrEqual(0.01);
   });
 
   it('keeps held-out recall and precision at the documented figures', () => {
-    expect(report.overall.injections).toBeGreaterThan(600);
+    expect(report.overall.injections).toBeGreaterThan(650);
     expect(report.overall.recall).toBeGreaterThanOrEqual(RECALL);
     expect(report.overall.precision).toBeGreaterThanOrEqual(PRECISION);
   });

@@ -146,6 +146,8 @@ const enum Kind {
   /** A symbol that is part of a word only between word characters (leet '@', '$'). */
   Inner = 3,
   Other = 4,
+  /** Han ideographs and kana: scripts written without spaces, one token per character. */
+  Ideograph = 5,
 }
 
 const ASCII_KIND = new Uint8Array(128).fill(Kind.Other);
@@ -165,6 +167,9 @@ function kindOf(c: number): Kind {
     return Kind.Other;
   }
   if (c >= 0xa1 && c <= 0xbf) return Kind.Other;
+  if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) {
+    return Kind.Ideograph;
+  }
   return Kind.Letter;
 }
 
@@ -225,6 +230,15 @@ export function tokenize(text: string): string[] {
         tokens.push(mark);
       }
       i = end;
+      continue;
+    }
+    if (k === Kind.Ideograph) {
+      // Chinese and Japanese have no spaces: a run would be one long token whose n-grams stop at 48
+      // characters. Each character is a token, so the word bigrams are character bigrams.
+      joinRun(tokens, runStart);
+      runStart = -1;
+      tokens.push(text[i]);
+      lastEnd = ++i;
       continue;
     }
     if (k !== Kind.Letter && k !== Kind.Digit && !(k === Kind.Inner && i + 1 < n)) {
