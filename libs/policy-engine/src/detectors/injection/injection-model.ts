@@ -1,5 +1,6 @@
 import { prepareText, tokenize } from './evasion-normalize';
 import { FeatureContext, HIDDEN_FEATURE, MAX_TOKEN_FEATURES, tokenFeatures } from './model-features';
+import { loadWordClusters } from './word-clusters';
 
 /**
  * The learned injection detector: a linear model over hashed word, bigram and character n-gram features
@@ -92,6 +93,7 @@ export class InjectionModel {
     this.threshold = data.threshold;
     this.window = data.window;
     this.minFeatures = Math.max(1, data.minFeatures);
+    loadWordClusters();
   }
 
   /**

@@ -4,14 +4,19 @@ import { WORD_CLUSTERS_TEXT } from './word-clusters.data';
  * Word clusters of the injection model (built from published word embeddings by
  * scripts/injection/build-word-clusters.ts): words with similar vectors share a cluster, so the model's
  * cluster features carry what it learned about one word to its near-synonyms ("disregard", "directives")
- * that the training data never used. Parsed once, on first use.
+ * that the training data never used. Parsed once, when the model is built.
  */
 let clusters: Map<string, number> | null = null;
 
+/** Parses the clusters now (~20 ms): the model calls it when it is built, so no request pays for it. */
+export function loadWordClusters(): void {
+  clusters ??= parseClusters(WORD_CLUSTERS_TEXT);
+}
+
 /** The token's cluster, or -1 when it has none (not among the clustered words). */
 export function clusterOf(token: string): number {
-  if (clusters === null) clusters = parseClusters(WORD_CLUSTERS_TEXT);
-  return clusters.get(token) ?? -1;
+  if (clusters === null) loadWordClusters();
+  return (clusters as Map<string, number>).get(token) ?? -1;
 }
 
 function parseClusters(text: string): Map<string, number> {
