@@ -307,7 +307,11 @@ describe('admin APIs: safe defaults and hostile input', () => {
   const query = fc
     .record(
       {
-        limit: fc.oneof(numberish.map(String), hostileText),
+        // JSON.stringify for objects: String() throws on a generated {"toString": 0, "valueOf": 0}.
+        limit: fc.oneof(
+          numberish.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))),
+          hostileText,
+        ),
         cursor,
         from: timestamp,
         to: timestamp,
