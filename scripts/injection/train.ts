@@ -12,7 +12,7 @@
 // 3. The shipped model: trained on EVERY source, with the default threshold of step 1, written to
 //    libs/policy-engine/src/detectors/injection/injection-model.weights.ts.
 // Figures of steps 1 and 2 go to data/injection/model-report.json.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { prepareText, tokenize } from '../../libs/policy-engine/src/detectors/injection/evasion-normalize';
 import {
@@ -22,7 +22,6 @@ import {
   type InjectionModelData,
 } from '../../libs/policy-engine/src/detectors/injection/injection-model';
 import { featurize, HIDDEN_FEATURE } from '../../libs/policy-engine/src/detectors/injection/model-features';
-import { useWordClusters } from '../../libs/policy-engine/src/detectors/injection/word-clusters';
 import {
   DATA_DIR,
   HELD_OUT,
@@ -345,17 +344,6 @@ function crossValidateBySource(rows: readonly Row[], examples: readonly Example[
 }
 
 function main(): void {
-  // --clusters FILE: a module written by build-word-clusters.ts --out FILE instead of the shipped clusters.
-  if (process.argv.includes('--clusters')) {
-    const file = process.argv[process.argv.indexOf('--clusters') + 1];
-    // The module's one export is a JSON string literal: `export const WORD_CLUSTERS_TEXT = "…";`.
-    const source = readFileSync(resolve(file), 'utf8');
-    const literal = source.slice(
-      source.indexOf('"', source.indexOf('WORD_CLUSTERS_TEXT')),
-      source.lastIndexOf(';'),
-    );
-    useWordClusters(JSON.parse(literal) as string);
-  }
   const rows = loadCorpus().filter((r) => !DROP?.test(r.source));
   const examples = rows.map(toExample);
   const positives = examples.filter((e) => e.positive).length;

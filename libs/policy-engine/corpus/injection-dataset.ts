@@ -154,7 +154,11 @@ export function ownRowsNearHeldOut(rows: readonly Row[]): Set<Row> {
     .forEach((r, id) => {
       const grams = trigrams(r.text);
       sizes.push(grams.length);
-      for (const g of grams) index.set(g, [...(index.get(g) ?? []), id]);
+      for (const g of grams) {
+        const ids = index.get(g);
+        if (ids) ids.push(id);
+        else index.set(g, [id]);
+      }
     });
   const near = new Set<Row>();
   for (const row of rows.filter(isOwnRow)) {

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/gateway-error';
+import { invalidParam, objectWithModel } from '../endpoints/request-fields';
 
 export interface ChatRequest {
   /** The client's body; OpenAI parameters the gateway does not interpret pass through untouched. */
@@ -19,22 +19,15 @@ const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'func
  * request would cost more than the rest of the hot path). The 400 names the offending param.
  */
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
-  }
-  const record = body as Record<string, unknown>;
-  const model = record.model;
-  if (typeof model !== 'string' || model.length === 0) {
-    throw invalid('you must provide a model parameter (a non-empty string).', 'model');
-  }
+  const { record, model } = objectWithModel(body);
   const messages = record.messages;
   if (!Array.isArray(messages) || messages.length === 0) {
-    throw invalid('messages must be a non-empty array of { role, content } objects.', 'messages');
+    throw invalidParam('messages must be a non-empty array of { role, content } objects.', 'messages');
   }
   for (let i = 0; i < messages.length; i++) checkMessage(messages[i], i);
   const stream = record.stream;
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
-    throw invalid('stream must be a boolean.', 'stream');
+    throw invalidParam('stream must be a boolean.', 'stream');
   }
   const streamOptions = record.stream_options;
   if (
@@ -42,11 +35,11 @@ export function parseChatRequest(body: unknown): ChatRequest {
     streamOptions !== null &&
     (typeof streamOptions !== 'object' || Array.isArray(streamOptions))
   ) {
-    throw invalid('stream_options must be an object.', 'stream_options');
+    throw invalidParam('stream_options must be an object.', 'stream_options');
   }
   const user = record.user;
   if (user !== undefined && user !== null && typeof user !== 'string')
-    throw invalid('user must be a string.', 'user');
+    throw invalidParam('user must be a string.', 'user');
   const normalisedUser = typeof user === 'string' ? normaliseUser(user) : null;
   // The provider gets the user the policy judged and the record keeps (policy_user).
   if (typeof user === 'string') {
@@ -89,11 +82,11 @@ export function normaliseUser(user: string): string | null {
 
 function checkMessage(message: unknown, i: number): void {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    throw invalid(`messages[${i}] must be an object with role and content.`, `messages[${i}]`);
+    throw invalidParam(`messages[${i}] must be an object with role and content.`, `messages[${i}]`);
   }
   const { role, content } = message as { role?: unknown; content?: unknown };
   if (typeof role !== 'string' || !ROLES.has(role)) {
-    throw invalid(
+    throw invalidParam(
       `messages[${i}].role must be one of ${[...ROLES].map((r) => `'${r}'`).join(', ')}.`,
       `messages[${i}].role`,
     );
@@ -102,7 +95,7 @@ function checkMessage(message: unknown, i: number): void {
   // An assistant turn that only calls tools carries content null (or none).
   if ((content === null || content === undefined) && role === 'assistant') return;
   if (!Array.isArray(content)) {
-    throw invalid(
+    throw invalidParam(
       `messages[${i}].content must be a string or an array of content parts.`,
       `messages[${i}].content`,
     );
@@ -110,22 +103,18 @@ function checkMessage(message: unknown, i: number): void {
   for (let j = 0; j < content.length; j++) {
     const part = content[j] as { type?: unknown; text?: unknown } | null;
     if (typeof part !== 'object' || part === null || typeof part.type !== 'string') {
-      throw invalid(
+      throw invalidParam(
         `messages[${i}].content[${j}] must be an object with a type.`,
         `messages[${i}].content[${j}]`,
       );
     }
     if (part.type === 'text' && typeof part.text !== 'string') {
-      throw invalid(
+      throw invalidParam(
         `messages[${i}].content[${j}].text must be a string.`,
         `messages[${i}].content[${j}].text`,
       );
     }
   }
-}
-
-function invalid(message: string, param: string): GatewayError {
-  return new GatewayError('invalid_request', message, param, { code: 'invalid_value' });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/gateway-error';
+import { invalidParam, objectWithModel } from '../endpoints/request-fields';
 import { normaliseUser } from '../completions/chat-request';
 
 export interface EmbeddingsRequest {
@@ -17,22 +17,15 @@ const ENCODINGS = new Set(['float', 'base64']);
 
 /** The fields the gateway relies on, checked by hand; the 400 names the offending param. */
 export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
-  }
-  const record = body as Record<string, unknown>;
-  const model = record.model;
-  if (typeof model !== 'string' || model.length === 0) {
-    throw invalid('you must provide a model parameter (a non-empty string).', 'model');
-  }
+  const { record, model } = objectWithModel(body);
   const { tokenInput, inputSize } = checkInput(record.input);
   const format = record.encoding_format;
   if (format !== undefined && format !== null && !(typeof format === 'string' && ENCODINGS.has(format))) {
-    throw invalid("encoding_format must be 'float' or 'base64'.", 'encoding_format');
+    throw invalidParam("encoding_format must be 'float' or 'base64'.", 'encoding_format');
   }
   const user = record.user;
   if (user !== undefined && user !== null && typeof user !== 'string')
-    throw invalid('user must be a string.', 'user');
+    throw invalidParam('user must be a string.', 'user');
   const normalisedUser = typeof user === 'string' ? normaliseUser(user) : null;
   if (typeof user === 'string') {
     if (normalisedUser === null) delete record.user;
@@ -45,27 +38,28 @@ function checkInput(input: unknown): { tokenInput: boolean; inputSize: number } 
   const message =
     'input must be a non-empty string, an array of non-empty strings, an array of token ids or an array of token id arrays.';
   if (typeof input === 'string') {
-    if (input.length === 0) throw invalid(message, 'input');
+    if (input.length === 0) throw invalidParam(message, 'input');
     return { tokenInput: false, inputSize: input.length };
   }
   if (!Array.isArray(input) || input.length === 0 || input.length > MAX_INPUTS) {
-    throw invalid(`${message} (at most ${MAX_INPUTS} inputs)`, 'input');
+    throw invalidParam(`${message} (at most ${MAX_INPUTS} inputs)`, 'input');
   }
   if (typeof input[0] === 'string') {
     let chars = 0;
     for (const item of input) {
-      if (typeof item !== 'string' || item.length === 0) throw invalid(message, 'input');
+      if (typeof item !== 'string' || item.length === 0) throw invalidParam(message, 'input');
       chars += item.length;
     }
     return { tokenInput: false, inputSize: chars };
   }
   if (typeof input[0] === 'number') {
-    if (!input.every(isTokenId)) throw invalid(message, 'input');
+    if (!input.every(isTokenId)) throw invalidParam(message, 'input');
     return { tokenInput: true, inputSize: input.length };
   }
   let tokens = 0;
   for (const item of input) {
-    if (!Array.isArray(item) || item.length === 0 || !item.every(isTokenId)) throw invalid(message, 'input');
+    if (!Array.isArray(item) || item.length === 0 || !item.every(isTokenId))
+      throw invalidParam(message, 'input');
     tokens += item.length;
   }
   return { tokenInput: true, inputSize: tokens };
@@ -73,8 +67,4 @@ function checkInput(input: unknown): { tokenInput: boolean; inputSize: number } 
 
 function isTokenId(value: unknown): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-}
-
-function invalid(message: string, param: string): GatewayError {
-  return new GatewayError('invalid_request', message, param, { code: 'invalid_value' });
 }

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/gateway-error';
+import { invalidParam, objectWithModel } from '../endpoints/request-fields';
 import { normaliseUser } from '../completions/chat-request';
 
 export interface ResponsesRequest {
@@ -17,33 +17,26 @@ export const RESPONSE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** The fields the gateway relies on, checked by hand; the 400 names the offending param. */
 export function parseResponsesRequest(body: unknown): ResponsesRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
-  }
-  const record = body as Record<string, unknown>;
-  const model = record.model;
-  if (typeof model !== 'string' || model.length === 0) {
-    throw invalid('you must provide a model parameter (a non-empty string).', 'model');
-  }
+  const { record, model } = objectWithModel(body);
   const input = record.input;
   if (input !== undefined && typeof input !== 'string' && !Array.isArray(input)) {
-    throw invalid('input must be a string or an array of input items.', 'input');
+    throw invalidParam('input must be a string or an array of input items.', 'input');
   }
   if (Array.isArray(input)) {
     for (let i = 0; i < input.length; i++) {
       const item = input[i] as unknown;
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-        throw invalid(`input[${i}] must be an object (an input item).`, `input[${i}]`);
+        throw invalidParam(`input[${i}] must be an object (an input item).`, `input[${i}]`);
       }
     }
   }
   const instructions = record.instructions;
   if (instructions !== undefined && instructions !== null && typeof instructions !== 'string') {
-    throw invalid('instructions must be a string.', 'instructions');
+    throw invalidParam('instructions must be a string.', 'instructions');
   }
   const stream = record.stream;
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
-    throw invalid('stream must be a boolean.', 'stream');
+    throw invalidParam('stream must be a boolean.', 'stream');
   }
   const previous = record.previous_response_id;
   if (
@@ -51,15 +44,15 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
     previous !== null &&
     (typeof previous !== 'string' || !RESPONSE_ID.test(previous))
   ) {
-    throw invalid('previous_response_id must be a response id.', 'previous_response_id');
+    throw invalidParam('previous_response_id must be a response id.', 'previous_response_id');
   }
   const tools = record.tools;
   if (tools !== undefined && tools !== null && !Array.isArray(tools)) {
-    throw invalid('tools must be an array.', 'tools');
+    throw invalidParam('tools must be an array.', 'tools');
   }
   const user = record.user;
   if (user !== undefined && user !== null && typeof user !== 'string')
-    throw invalid('user must be a string.', 'user');
+    throw invalidParam('user must be a string.', 'user');
   const normalisedUser = typeof user === 'string' ? normaliseUser(user) : null;
   if (typeof user === 'string') {
     if (normalisedUser === null) delete record.user;
@@ -75,8 +68,4 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
     maxOutputTokens: typeof max === 'number' && Number.isSafeInteger(max) && max > 0 ? max : null,
     items: Array.isArray(input) ? input.length : 1,
   };
-}
-
-function invalid(message: string, param: string): GatewayError {
-  return new GatewayError('invalid_request', message, param, { code: 'invalid_value' });
 }

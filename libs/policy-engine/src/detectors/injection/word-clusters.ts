@@ -26,8 +26,3 @@ function parseClusters(text: string): Map<string, number> {
   });
   return map;
 }
-
-/** Swaps in other clusters (scripts/injection/train.ts --clusters, to compare cluster sets); null: shipped. */
-export function useWordClusters(text: string | null): void {
-  clusters = parseClusters(text ?? WORD_CLUSTERS_TEXT);
-}
