@@ -14,6 +14,7 @@
 // Figures of steps 1 and 2 go to data/injection/model-report.json.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { cipherTokens } from '../../libs/policy-engine/src/detectors/injection/cipher-decode';
 import { prepareText, tokenize } from '../../libs/policy-engine/src/detectors/injection/evasion-normalize';
 import {
   InjectionModel,
@@ -29,7 +30,7 @@ import {
   type HeldOutModelFile,
   isOwnRow,
   loadCorpus,
-  ownRowsNearHeldOut,
+  rowsNearHeldOut,
   mulberry32,
   type Row,
   splitBySource,
@@ -54,16 +55,17 @@ const TARGET_FPR = 0.01;
 /** Exponent of the per-source damping of example weights (0: every example weighs the same). */
 const SOURCE_BALANCE = option('source-balance', 0);
 /**
- * --damp REGEX=W: rows whose source matches weigh W. Default: JailbreakBench artifacts at 0.1. Its rows are a
+ * --damp REGEX=W (repeatable): rows whose source matches weigh W. Default: JailbreakBench artifacts at 0.1. Its rows are a
  * harmful request with a gibberish suffix (GCG, DSN) or a role-play around one (PAIR): most of what they share
  * is the harmful topic, not an instruction to the model, and at full weight they teach that creative-writing
  * and role-play requests are attacks (held-out ordinary prompts flagged, held-out recall at 1% FPR lower).
  */
-const DAMP = ((): [RegExp, number] => {
-  const i = process.argv.indexOf('--damp');
-  const spec = i > 0 ? process.argv[i + 1] : '^JailbreakBench/artifacts@=0.1';
-  const at = spec.lastIndexOf('=');
-  return [new RegExp(spec.slice(0, at)), Number(spec.slice(at + 1))];
+const DAMP: [RegExp, number][] = (() => {
+  const specs = process.argv.flatMap((arg, i) => (arg === '--damp' ? [process.argv[i + 1]] : []));
+  return (specs.length > 0 ? specs : ['^JailbreakBench/artifacts@=0.1']).map((spec) => {
+    const at = spec.lastIndexOf('=');
+    return [new RegExp(spec.slice(0, at)), Number(spec.slice(at + 1))];
+  });
 })();
 /** --half-windows: also train on windows of WINDOW / 2 tokens (tried: held-out recall 0.395 -> 0.360). */
 const HALF_WINDOWS = process.argv.includes('--half-windows');
@@ -91,6 +93,8 @@ interface Example {
 function toExample(row: Row): Example {
   const prepared = prepareText(row.text);
   const tokens = tokenize(prepared.text);
+  // The decoded words of reversed and Caesar-shifted runs follow the text's own tokens, as in scoring.
+  tokens.push(...cipherTokens(tokens));
   const hashes: number[] = [];
   const tokenStart = new Int32Array(tokens.length + 1);
   featurize(tokens, (t, h) => {
@@ -121,7 +125,7 @@ function toExample(row: Row): Example {
     positive: row.label === 'injection',
     family: row.family ? MODEL_FAMILIES.indexOf(row.family) : -1,
     repo: row.repo,
-    damp: DAMP[0].test(row.source) ? DAMP[1] : 1,
+    damp: DAMP.find(([pattern]) => pattern.test(row.source))?.[1] ?? 1,
   };
 }
 
@@ -297,8 +301,8 @@ function printCurve(title: string, rows: readonly Row[], scores: readonly number
 /** Step 1: train on the TRAIN sources, threshold and figures on the held-out ones. */
 function heldOutSplit(rows: readonly Row[], examples: readonly Example[]) {
   const { heldOut } = splitBySource(rows);
-  const near = ownRowsNearHeldOut(rows);
-  console.log(`held-out split: ${near.size} own rows nearly repeat a held-out row and are left out`);
+  const near = rowsNearHeldOut(rows);
+  console.log(`held-out split: ${near.size} training rows nearly repeat a held-out row and are left out`);
   const trainer = train(examples.filter((_e, i) => !HELD_OUT.has(rows[i].repo) && !near.has(rows[i])));
   const provisional = new InjectionModel(quantize(trainer, 0.5));
   const scores = heldOut.map((r) => provisional.score(r.text).probability);
@@ -309,11 +313,13 @@ function heldOutSplit(rows: readonly Row[], examples: readonly Example[]) {
   );
   const report = reportBySource(heldOut, (_text, i) => scores[i] >= threshold);
   console.table(report.rows);
-  // --show: the held-out ordinary prompts flagged and a sample of the attacks missed (for error analysis).
-  if (process.argv.includes('--show')) {
+  // --show: the held-out ordinary prompts flagged and a sample of the attacks missed (for error analysis);
+  // --show-all: every attack missed.
+  const showAll = process.argv.includes('--show-all');
+  if (showAll || process.argv.includes('--show')) {
     heldOut.forEach((r, i) => {
       const flagged = scores[i] >= threshold;
-      if (flagged === (r.label === 'benign') && (r.label === 'benign' || i % 7 === 0))
+      if (flagged === (r.label === 'benign') && (r.label === 'benign' || showAll || i % 7 === 0))
         console.log(
           `${r.label === 'benign' ? 'FP' : 'FN'} ${scores[i].toFixed(3)} ${r.repo}: ${r.text.slice(0, 160).replace(/\s+/g, ' ')}`,
         );
@@ -321,7 +327,7 @@ function heldOutSplit(rows: readonly Row[], examples: readonly Example[]) {
   }
   console.log(`held-out split, model alone, threshold ${threshold.toFixed(4)}:`, report.overall);
   const trainedOn = [...new Set(rows.filter((r) => !HELD_OUT.has(r.repo)).map((r) => r.repo))].sort();
-  return { data: quantize(trainer, threshold), report, trainedOn, ownRowsLeftOut: near.size };
+  return { data: quantize(trainer, threshold), report, trainedOn, rowsLeftOut: near.size };
 }
 
 /**
@@ -360,7 +366,7 @@ function main(): void {
     HELD_OUT_MODEL_FILE,
     JSON.stringify({
       trainedOn: split.trainedOn,
-      ownRowsLeftOut: split.ownRowsLeftOut,
+      rowsLeftOut: split.rowsLeftOut,
       model: split.data,
     } satisfies HeldOutModelFile) + '\n',
   );

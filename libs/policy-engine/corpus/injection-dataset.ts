@@ -14,8 +14,8 @@ export const HELD_OUT_MODEL_FILE = resolve(DATA_DIR, 'heldout-model.json');
 export interface HeldOutModelFile {
   /** Repositories it was trained on (none of HELD_OUT). */
   trainedOn: string[];
-  /** Own rows left out of its training because they nearly repeat a held-out row (ownRowsNearHeldOut). */
-  ownRowsLeftOut: number;
+  /** Training rows left out because they nearly repeat a held-out row (rowsNearHeldOut). */
+  rowsLeftOut: number;
   model: InjectionModelData;
 }
 
@@ -118,6 +118,13 @@ export function loadCorpus(): Row[] {
     ...readJsonl('followups.jsonl'),
     ...readJsonl('roleplay-benign.jsonl'),
     ...readJsonl('more-attacks-2.jsonl'),
+    ...readJsonl('instruction-data.jsonl'),
+    ...readJsonl('multilingual-2.jsonl'),
+    ...readJsonl('jailbreaks-3.jsonl'),
+    ...readJsonl('llmail.jsonl'),
+    ...readJsonl('toolkits.jsonl'),
+    ...readJsonl('extraction.jsonl'),
+    ...readJsonl('indirect-2.jsonl'),
     // Written for this repository, training only (see DATA-CARD.md): never in the reported figures.
     ...readJsonl('own-hard-negatives.jsonl'),
     ...readJsonl('own-hard-negatives-2.jsonl'),
@@ -149,13 +156,13 @@ function trigrams(text: string): string[] {
 }
 
 /**
- * Rows written for this repository that nearly repeat a held-out row (Jaccard of word trigrams >= 0.25, or
- * 60% of either text's trigrams, at least 3, found in the other): the held-out model does not train on
- * them, so its figures measure what it learned elsewhere and not a paraphrase of the row it is scored on.
- * (Our rows are written from public knowledge of attack styles; some famous jailbreaks and phrasings
- * exist in both.) The shipped model trains on everything anyway.
+ * Training rows that nearly repeat a held-out row (Jaccard of word trigrams >= 0.25, or 60% of either text's
+ * trigrams, at least 3, found in the other): the held-out model does not train on them, so its figures measure
+ * what it learned elsewhere and not a copy of the row it is scored on. Famous jailbreaks (DAN and its
+ * variants) and short everyday questions recur across sources, and our own rows are written from public
+ * knowledge of attack styles, so copies exist in both halves. The shipped model trains on everything anyway.
  */
-export function ownRowsNearHeldOut(rows: readonly Row[]): Set<Row> {
+export function rowsNearHeldOut(rows: readonly Row[]): Set<Row> {
   const index = new Map<string, number[]>();
   const sizes: number[] = [];
   rows
@@ -170,7 +177,7 @@ export function ownRowsNearHeldOut(rows: readonly Row[]): Set<Row> {
       }
     });
   const near = new Set<Row>();
-  for (const row of rows.filter(isOwnRow)) {
+  for (const row of rows.filter((r) => !HELD_OUT.has(r.repo))) {
     const grams = trigrams(row.text);
     const shared = new Map<number, number>();
     for (const g of grams) for (const id of index.get(g) ?? []) shared.set(id, (shared.get(id) ?? 0) + 1);

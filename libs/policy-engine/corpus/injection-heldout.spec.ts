@@ -8,28 +8,28 @@ import {
   HELD_OUT,
   loadCorpus,
   loadHeldOutModel,
-  ownRowsNearHeldOut,
+  rowsNearHeldOut,
   splitBySource,
 } from './injection-dataset';
 import { allFamiliesPolicy, reportBySource, type SourceMetrics } from './injection-metrics';
 
 // Figures reached by the shipped training options (docs/injection-detection.md); the gate sits just below.
-const RECALL = 0.69; // 469 of 675
+const RECALL = 0.67; // 458 of 675
 const PRECISION = 0.96; // 0.967
 const SOURCE_RECALL: [string, number][] = [
-  ['NVIDIA/garak', 0.73],
+  ['NVIDIA/garak', 0.69],
   ['mik0w/pallms', 0.77],
   ['greshake/llm-security', 0.89],
-  ['cyberark/FuzzyAI', 0.34],
+  ['cyberark/FuzzyAI', 0.43],
 ];
 const SOURCE_FPR: [string, number][] = [
-  ['lm-sys/FastChat', 0.017],
+  ['lm-sys/FastChat', 0.021],
   ['PolyAI-LDN/task-specific-datasets', 0.001],
-  ['openai/grade-school-math', 0.005],
-  ['LAION-AI/Open-Assistant', 0.009],
-  ['teknium1/GPTeacher', 0.025],
+  ['openai/grade-school-math', 0.008],
+  ['LAION-AI/Open-Assistant', 0.018],
+  ['teknium1/GPTeacher', 0.01],
 ];
-const CV_RECALL = 0.215; // 0.221
+const CV_RECALL = 0.275; // 0.280
 
 // Quality gate of the learned injection detector on sources it never trained on (third-party data, scored
 // through the public API with every injection family as a flag rule). The shipped model trains on every
@@ -55,13 +55,13 @@ describe('injection detection on held-out sources', () => {
     for (const r of report.rows) expect(HELD_OUT.has(r.source)).toBe(true);
   });
 
-  it('left out of its training every row of ours that nearly repeats a held-out row', () => {
-    const near = ownRowsNearHeldOut(corpus);
-    expect(heldOutModel.ownRowsLeftOut).toBe(near.size);
-    // The check finds a paraphrase: an own row that is a held-out row with a word changed is near.
+  it('left out of its training every row that nearly repeats a held-out row (ours or a third party copy)', () => {
+    const near = rowsNearHeldOut(corpus);
+    expect(heldOutModel.rowsLeftOut).toBe(near.size);
+    // The check finds a paraphrase: a training row that is a held-out row with a word changed is near.
     const [row] = heldOut.filter((r) => r.text.split(' ').length > 12);
     const paraphrase = { ...row, repo: 'policy-gateway', text: row.text.replace(/\b(\w+)\b/, 'Well') };
-    expect(ownRowsNearHeldOut([...corpus, paraphrase]).has(paraphrase)).toBe(true);
+    expect(rowsNearHeldOut([...corpus, paraphrase]).has(paraphrase)).toBe(true);
   });
 
   it('flags at most 1% of held-out ordinary prompts', () => {

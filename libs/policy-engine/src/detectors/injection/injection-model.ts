@@ -1,3 +1,4 @@
+import { cipherTokens, MIN_DECODED, mayBeCipher } from './cipher-decode';
 import { prepareText, tokenize } from './evasion-normalize';
 import { FeatureContext, HIDDEN_FEATURE, MAX_TOKEN_FEATURES, tokenFeatures } from './model-features';
 import { loadWordClusters } from './word-clusters';
@@ -58,11 +59,16 @@ class Scratch {
   det = new Float64Array(256);
   count = new Float64Array(256);
 
+  /** Room for `tokens` tokens, keeping the sums already written. */
   ensure(tokens: number): void {
     if (this.det.length > tokens) return;
     const size = Math.max(tokens + 1, this.det.length * 2);
-    this.det = new Float64Array(size);
-    this.count = new Float64Array(size);
+    const det = new Float64Array(size);
+    const count = new Float64Array(size);
+    det.set(this.det);
+    count.set(this.count);
+    this.det = det;
+    this.count = count;
   }
 }
 
@@ -103,28 +109,22 @@ export class InjectionModel {
   score(text: string, familyFrom = 0): InjectionScore {
     const prepared = prepareText(text);
     const tokens = tokenize(prepared.text);
-    const n = tokens.length;
     const s = this.scratch;
-    s.ensure(n);
-    const { det, count } = s;
-    const w = this.detect;
-    const mask = this.mask;
-    const buffer = FEATURES;
-    let sum = 0;
-    let features = 0;
-    det[0] = 0;
-    count[0] = 0;
+    s.det[0] = 0;
+    s.count[0] = 0;
     const context = CONTEXT.reset();
-    for (let t = 0; t < n; t++) {
-      const end = tokenFeatures(tokens[t], context, buffer, 0);
-      for (let i = 0; i < end; i++) {
-        const h = buffer[i];
-        sum += h < 0 ? -w[h & mask] : w[h & mask];
+    const candidates = this.sumTokens(tokens, 0, context);
+    // Reversed or Caesar-shifted runs: their decoded words are scored after the text's own tokens.
+    if (candidates.length >= MIN_DECODED) {
+      const decoded = cipherTokens(tokens, candidates);
+      if (decoded.length > 0) {
+        const from = tokens.length;
+        tokens.push(...decoded);
+        this.sumTokens(tokens, from, context);
       }
-      features += end;
-      det[t + 1] = sum;
-      count[t + 1] = features;
     }
+    const n = tokens.length;
+    const { det, count } = s;
     // The hidden-characters feature counts in every window.
     const extra = prepared.hidden ? this.weightOf(HIDDEN_FEATURE, 0) : 0;
     const extraCount = prepared.hidden ? 1 : 0;
@@ -150,6 +150,34 @@ export class InjectionModel {
     const probability = prepared.smuggled ? 1 : 1 / (1 + Math.exp(-(this.bias[0] + best * this.scale)));
     if (probability < familyFrom) return { probability, family: null };
     return { probability, family: this.familyOf(tokens, bestEnd - bestSpan, bestEnd, prepared.hidden) };
+  }
+
+  /**
+   * Prefix sums of head-0 weights and feature counts for tokens[from..] (scratch index t + 1), continuing
+   * those before `from`. Returns the tokens that could be evidence of a cipher run (see cipher-decode).
+   */
+  private sumTokens(tokens: readonly string[], from: number, context: FeatureContext): string[] {
+    const s = this.scratch;
+    s.ensure(tokens.length);
+    const { det, count } = s;
+    const w = this.detect;
+    const mask = this.mask;
+    const buffer = FEATURES;
+    let sum = det[from];
+    let features = count[from];
+    const candidates: string[] = [];
+    for (let t = from; t < tokens.length; t++) {
+      const end = tokenFeatures(tokens[t], context, buffer, 0);
+      for (let i = 0; i < end; i++) {
+        const h = buffer[i];
+        sum += h < 0 ? -w[h & mask] : w[h & mask];
+      }
+      if (context.cluster < 0 && mayBeCipher(tokens[t])) candidates.push(tokens[t]);
+      features += end;
+      det[t + 1] = sum;
+      count[t + 1] = features;
+    }
+    return candidates;
   }
 
   private weightOf(hash: number, head: number): number {
