@@ -94,7 +94,7 @@ function toExample(row: Row): Example {
   const prepared = prepareText(row.text);
   const tokens = tokenize(prepared.text);
   // The decoded words of reversed and Caesar-shifted runs follow the text's own tokens, as in scoring.
-  tokens.push(...cipherTokens(tokens));
+  for (const word of cipherTokens(tokens)) tokens.push(word);
   const hashes: number[] = [];
   const tokenStart = new Int32Array(tokens.length + 1);
   featurize(tokens, (t, h) => {

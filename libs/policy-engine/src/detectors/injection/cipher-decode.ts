@@ -77,7 +77,8 @@ function decodedRuns(tokens: readonly string[], decode: (t: string) => string, b
   let run: string[] = [];
   let evidence = 0;
   const flush = () => {
-    if (evidence >= MIN_DECODED) out.push(...(backwards ? run.reverse() : run));
+    // A loop, not push(...run): a run can be a whole long text, more arguments than a call takes.
+    if (evidence >= MIN_DECODED) for (const word of backwards ? run.reverse() : run) out.push(word);
     run = [];
     evidence = 0;
   };
@@ -115,7 +116,7 @@ export function cipherTokens(tokens: readonly string[], unknown = unknownWords(t
   const by = likelyShift(distinct);
   const decode = (t: string) => shift(t, by);
   const shifted = distinct.some((t) => known(decode(t))) ? decodedRuns(tokens, decode, false) : [];
-  return reversed.length + shifted.length === 0 ? [] : [...reversed, ...shifted];
+  return reversed.concat(shifted);
 }
 
 /**

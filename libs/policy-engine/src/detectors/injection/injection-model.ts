@@ -119,7 +119,7 @@ export class InjectionModel {
       const decoded = cipherTokens(tokens, candidates);
       if (decoded.length > 0) {
         const from = tokens.length;
-        tokens.push(...decoded);
+        for (const word of decoded) tokens.push(word);
         this.sumTokens(tokens, from, context);
       }
     }
