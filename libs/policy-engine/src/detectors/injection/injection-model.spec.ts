@@ -279,14 +279,15 @@ describe('injection rules in the engine', () => {
 
   it("reads the application's own system prompt at a stricter point: a persona set-up is what it says", () => {
     const compiled = compilePolicy(policy());
-    const setUp = 'You are a helpful travel assistant.';
     const model = shippedInjectionModel();
-    expect(model.score(setUp).probability).toBeGreaterThan(model.threshold);
-    for (const role of ['system', 'developer'] as const) {
-      expect(compiled.evaluate(setUp, { target: 'input', role }).metadata.decision).toBe('allow');
-      // What the model is sure of still fires there.
-      const pasted = compiled.evaluate(`${setUp} ${paraphrase}`, { target: 'input', role });
-      expect(pasted.metadata.decision).toBe('flag');
+    for (const setUp of ['You are a helpful assistant.', 'You are a helpful travel assistant.']) {
+      expect(model.score(setUp).probability).toBeGreaterThan(model.threshold);
+      for (const role of ['system', 'developer'] as const) {
+        expect(compiled.evaluate(setUp, { target: 'input', role }).metadata.decision).toBe('allow');
+        // What the model is sure of still fires there.
+        const pasted = compiled.evaluate(`${setUp} ${paraphrase}`, { target: 'input', role });
+        expect(pasted.metadata.decision).toBe('flag');
+      }
     }
   });
 
