@@ -53,11 +53,20 @@ const FAMILY_RANK: Readonly<Record<RuleFamily, number>> = {
   regex: 4,
 };
 /**
- * The rule threshold multiplier for the model at the joint of two messages (2: probability >= 0.985 instead
- * of 0.879 at the default). On held-out ordinary prompts sent two per request, 1 flagged 0.6% of pairs that
+ * The rule threshold multiplier for the model at the joint of two messages (2: probability >= 0.983 instead
+ * of 0.868 at the default). On held-out ordinary prompts sent two per request, 1 flagged 0.6% of pairs that
  * neither prompt flags alone, 2 none (bench/policy-engine/split-messages.eval.ts).
  */
 const BOUNDARY_STRICTNESS = 2;
+/** Roles the application writes as its own instructions to the model. */
+const AUTHORED_PROMPT_ROLES: ReadonlySet<SegmentRole> = new Set<SegmentRole>(['system', 'developer']);
+/**
+ * The same multiplier for system and developer prompts. They are the application's own set-up of the model,
+ * and a persona set-up is what they normally say ("You are a helpful travel assistant." scores 0.91, as high
+ * as a role-play jailbreak's opening): a jailbreak pasted there still scores above the stricter point, and
+ * rule signals count there as anywhere (docs/injection-detection.md, "Roles").
+ */
+const AUTHORED_STRICTNESS = 2;
 /** Longest regex match accepted for streamed output (the stream may hold back this much). */
 const MAX_STREAM_WINDOW = 16_384;
 /** Text kept before the scan position: look-behinds (<= 64) and assignment back-reach (<= 99). */
@@ -445,7 +454,8 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     const active = config.rules
       .map((r, i) => (appliesToRole(r.target, r.roles, target, role) ? i : -1))
       .filter((i) => i >= 0);
-    const planKey = `${target}|${active.join(',')}`;
+    const strictness = role !== undefined && AUTHORED_PROMPT_ROLES.has(role) ? AUTHORED_STRICTNESS : 1;
+    const planKey = `${target}|${active.join(',')}|${strictness}`;
     const cached = planCache.get(planKey);
     if (cached) return cached;
     const matcherRules = active.filter((i) => ruleKind(config.rules[i].category) !== 'injection');
@@ -472,7 +482,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
               m.signals.map((s) => (s.family === family ? (overrides[s.id] ?? s.weight) : 0)),
             ),
             contentWeights: Object.freeze(m.signals.map((s) => (family === 'indirect' ? s.weight : 0))),
-            modelThreshold: modelThresholdFor(injectionModel, r.threshold ?? 1),
+            modelThreshold: modelThresholdFor(injectionModel, (r.threshold ?? 1) * strictness),
           }),
         );
       }

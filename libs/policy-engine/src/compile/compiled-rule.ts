@@ -28,7 +28,10 @@ export interface CompiledInjectionRule {
   readonly weights: readonly number[];
   /** The same for content roles (tool results, documents): every signal counts for `indirect` only. */
   readonly contentWeights: readonly number[];
-  /** Probability the learned model needs to fire this rule (from the rule's threshold). */
+  /**
+   * Probability the learned model needs to fire this rule: from the rule's threshold, stricter in system and
+   * developer prompts (compile-policy.ts, AUTHORED_STRICTNESS).
+   */
   readonly modelThreshold: number;
 }
 

@@ -1,20 +1,10 @@
-import type { CompiledInjectionRule, TargetPlan } from '../../compile/compiled-rule';
+import type { TargetPlan } from '../../compile/compiled-rule';
 import type { DecisionTally } from '../../decision/decision-tally';
 import type { MessageRole } from '../../decision/decision.types';
 import { type InjectionFamily, SIGNALS } from '../injection.signals';
 
 /** Roles whose content the model reads but nobody typed as a request: where indirect injections live. */
 const CONTENT_ROLES: ReadonlySet<MessageRole> = new Set(['tool', 'function', 'document']);
-/** Roles the application writes: its own instructions to the model. */
-const AUTHORED_ROLES: ReadonlySet<MessageRole> = new Set(['system', 'developer']);
-/**
- * A system or developer prompt is the application's own set-up of the model, and a persona set-up is what it
- * normally says ("You are a helpful travel assistant." scores 0.91, as high as a role-play jailbreak's
- * opening). There the model fires at a stricter operating point, as if the rule's threshold were doubled
- * (probability >= 0.983 at the default): a jailbreak pasted into the system prompt still scores above it, and
- * rule signals count there as anywhere.
- */
-const AUTHORED_STRICTNESS = 2;
 const FAMILY_OF_SIGNAL: ReadonlyMap<string, InjectionFamily> = new Map(SIGNALS.map((s) => [s.id, s.family]));
 const WEIGHT_OF_SIGNAL: ReadonlyMap<string, number> = new Map(SIGNALS.map((s) => [s.id, s.weight]));
 
@@ -49,15 +39,12 @@ export function applyInjectionModel(
   if (!model) return;
   const pending = plan.injectionRules.filter((r) => !tally.triggered.has(r.rule));
   if (pending.length === 0) return;
-  const strictness = role !== undefined && AUTHORED_ROLES.has(role) ? AUTHORED_STRICTNESS : 1;
-  // 1 - (1 - t)^k is the operating point of the rule's threshold multiplied by k (modelThresholdFor).
-  const thresholdOf = (r: CompiledInjectionRule) => 1 - Math.pow(1 - r.modelThreshold, strictness);
-  const lowest = pending.reduce((min, r) => Math.min(min, thresholdOf(r)), 1);
+  const lowest = pending.reduce((min, r) => Math.min(min, r.modelThreshold), 1);
   const score = model.score(text, lowest);
   if (score.family === null) return;
   const family =
     role !== undefined && CONTENT_ROLES.has(role) ? 'indirect' : (signalFamily(plan, tally) ?? score.family);
   for (const rule of pending) {
-    if (rule.family === family && score.probability >= thresholdOf(rule)) tally.triggerRule(rule.rule);
+    if (rule.family === family && score.probability >= rule.modelThreshold) tally.triggerRule(rule.rule);
   }
 }
